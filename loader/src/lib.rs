@@ -1,0 +1,2 @@
+//! loader
+#![no_std]

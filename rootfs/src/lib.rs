@@ -1,0 +1,2 @@
+//! rootfs
+#![no_std]

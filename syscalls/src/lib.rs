@@ -1,0 +1,2 @@
+//! syscalls
+#![no_std]
