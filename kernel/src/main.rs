@@ -1,21 +1,114 @@
 //! The Sole kernel: boots by PVH, brings up memory, interrupts and clocks, and
 //! (in later issues) runs one Linux program in ring 0.
+//!
+//! Boot order (`kernel_main`): console, start info and command line, memory
+//! (page tables, frames, heap), CPU tables (GDT/TSS/IDT), ACPI, local APIC,
+//! clocks, then the banner. "Ready" is the moment before the banner.
 #![no_std]
 #![no_main]
 #![allow(unsafe_code)]
 
-mod arch;
+extern crate alloc;
 
+mod arch;
+mod backtrace;
+mod cmdline;
+mod crash;
+mod klog;
+mod mm;
+mod selftest;
+mod time;
+
+use arch::{acpi, apic, cpu, power, pvh, rtc, serial, tsc};
+use cmdline::Options;
+use core::fmt::Write;
 use core::panic::PanicInfo;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
-    let _ = (start_info, entry_tsc);
-    arch::serial_write(b"Sole hello\n");
-    arch::exit(0)
+    time::set_entry_tsc(entry_tsc);
+    serial::init();
+    klog::init(log::LevelFilter::Warn);
+
+    let info = pvh::BootInfo::parse(u64::from(start_info)).unwrap_or_else(|e| {
+        log::error!("unusable PVH start info at {start_info:#x}: {e:?}");
+        power::exit(power::KERNEL_FAILURE_STATUS)
+    });
+    let cmdline = info.cmdline().unwrap_or_else(|_| {
+        log::warn!("kernel command line is not UTF-8; ignoring it");
+        ""
+    });
+    let options = Options::parse(cmdline, |w| {
+        log::warn!("unknown kernel command-line word `{}`", w.0)
+    });
+    log::set_max_level(options.log_level);
+    log::debug!("command line: {cmdline:?}");
+
+    let mut reserved = [(0u64, 0u64); 10];
+    reserved[0] = (info.start_info, info.start_info + 4096);
+    for (slot, m) in reserved[1..].iter_mut().zip(info.modules()) {
+        *slot = (m.start, m.start + m.len);
+    }
+    let memory = mm::init::init(info.regions(), &reserved).unwrap_or_else(|e| {
+        log::error!("cannot set up memory: {e:?}");
+        power::exit(power::KERNEL_FAILURE_STATUS)
+    });
+    arch::init_cpu_tables();
+
+    let facts = acpi::discover(info.rsdp).unwrap_or_else(|e| {
+        log::warn!("ACPI unusable ({e:?}); assuming one CPU");
+        acpi::Facts::default()
+    });
+    apic::init(facts.lapic_phys);
+    let (tsc_hz, source) = tsc::calibrate(facts.hpet_phys).unwrap_or_else(|| {
+        log::error!("cannot calibrate the TSC: no CPUID frequency, HPET or PIT");
+        power::exit(power::KERNEL_FAILURE_STATUS)
+    });
+    time::init(tsc_hz, rtc::read_unix_seconds());
+    apic::calibrate_timer(tsc_hz);
+    let ready_ns = time::monotonic_ns();
+
+    let cpus = facts.cpus.max(1);
+    println!(
+        "Sole {VERSION}: {} MiB RAM, {cpus} CPU{}, ready in {} us",
+        memory.ram_bytes >> 20,
+        if cpus == 1 { "" } else { "s" },
+        ready_ns / 1000
+    );
+    log::info!(
+        "TSC {} kHz ({}), APIC timer {}, {} free frames, wall clock {}",
+        tsc_hz / 1000,
+        source.name(),
+        apic::timer_mode(),
+        mm::frame::free_frames(),
+        if time::realtime_ns().is_some() {
+            "from RTC"
+        } else {
+            "unavailable"
+        },
+    );
+
+    if options.selftest {
+        let failed = selftest::run();
+        power::exit(if failed == 0 { 0 } else { 1 });
+    }
+    if let Some(kind) = options.crash {
+        crash::trigger(kind);
+    }
+    power::exit(0)
 }
 
 #[panic_handler]
-fn panic(_info: &PanicInfo) -> ! {
-    arch::exit(1)
+fn panic(info: &PanicInfo) -> ! {
+    cpu::interrupts_disable();
+    let mut out = serial::RawConsole;
+    let _ = write!(out, "\nKERNEL PANIC: {}", info.message());
+    if let Some(loc) = info.location() {
+        let _ = write!(out, " at {}:{}", loc.file(), loc.line());
+    }
+    let _ = writeln!(out);
+    backtrace::print(&mut out, panic as usize as u64, arch::frames::current_rbp());
+    power::exit(power::KERNEL_FAILURE_STATUS)
 }

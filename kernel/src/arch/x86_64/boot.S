@@ -46,7 +46,9 @@ pvh_start32:
     movl %ebx, (boot_start_info - KERNEL_VMA)
 
     /* Boot page tables: the first 1 GiB of physical memory, in 2 MiB pages,
-     * both identity-mapped (to survive enabling paging) and at KERNEL_VMA. */
+     * identity-mapped (to survive enabling paging), at KERNEL_VMA (where the
+     * kernel is linked) and at the direct map's base 0xffff800000000000, so
+     * Rust can reach the loader's structures before it builds real tables. */
     movl $(boot_pd - KERNEL_VMA), %edi
     movl $(PTE_P_W | PTE_HUGE), %eax
     movl $512, %ecx
@@ -60,6 +62,7 @@ pvh_start32:
     movl %eax, (boot_pdpt_high - KERNEL_VMA + 510 * 8)
     movl $(boot_pdpt_low - KERNEL_VMA + PTE_P_W), %eax
     movl %eax, (boot_pml4 - KERNEL_VMA)
+    movl %eax, (boot_pml4 - KERNEL_VMA + 256 * 8)
     movl $(boot_pdpt_high - KERNEL_VMA + PTE_P_W), %eax
     movl %eax, (boot_pml4 - KERNEL_VMA + 511 * 8)
 

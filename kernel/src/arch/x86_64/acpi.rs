@@ -1,0 +1,150 @@
+//! Just enough ACPI (ACPI 6.5 spec, chapter 5.2) to learn the machine: CPUs
+//! and the local APIC from the MADT, the HPET, and the PM timer from the FADT.
+//! Every table is checksummed and bounds-checked before use.
+
+use crate::mm::{self, phys_to_virt};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Facts {
+    /// Enabled (or online-capable) processors listed in the MADT.
+    pub cpus: u32,
+    pub lapic_phys: Option<u64>,
+    pub hpet_phys: Option<u64>,
+    pub pm_timer_port: Option<u16>,
+}
+
+#[derive(Debug)]
+pub enum AcpiError {
+    NoRsdp,
+    BadChecksum(&'static str),
+    Truncated(&'static str),
+}
+
+/// Copies physical memory into a fixed buffer through the direct map,
+/// mapping it first if needed.
+fn bytes(phys: u64, len: usize) -> &'static [u8] {
+    mm::ensure_mapped(phys, len as u64);
+    // SAFETY: ensure_mapped made the range readable through the direct map;
+    // firmware tables are never written after boot.
+    unsafe { core::slice::from_raw_parts(phys_to_virt(phys) as *const u8, len) }
+}
+
+fn u16_at(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(off..off + 2)?.try_into().ok()?))
+}
+fn u32_at(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(off..off + 4)?.try_into().ok()?))
+}
+fn u64_at(b: &[u8], off: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(off..off + 8)?.try_into().ok()?))
+}
+
+fn checksum_ok(b: &[u8]) -> bool {
+    b.iter().fold(0u8, |s, &x| s.wrapping_add(x)) == 0
+}
+
+/// Finds the RSDP: where the loader said, else in the BIOS area (5.2.5.1).
+fn find_rsdp(hint: Option<u64>) -> Option<u64> {
+    if let Some(p) = hint {
+        return Some(p);
+    }
+    let ebda = u64::from(u16_at(bytes(0x40e, 2), 0)?) << 4;
+    let areas = [(ebda, 1024u64), (0xe0000, 0x20000)];
+    for (start, len) in areas {
+        if start == 0 {
+            continue;
+        }
+        let area = bytes(start, len as usize);
+        for off in (0..area.len().saturating_sub(20)).step_by(16) {
+            if &area[off..off + 8] == b"RSD PTR " && checksum_ok(&area[off..off + 20]) {
+                return Some(start + off as u64);
+            }
+        }
+    }
+    None
+}
+
+/// A validated system description table: header plus body.
+fn table(phys: u64, name: &'static str) -> Result<&'static [u8], AcpiError> {
+    let header = bytes(phys, 36);
+    let len = u32_at(header, 4).ok_or(AcpiError::Truncated(name))? as usize;
+    if !(36..=1 << 20).contains(&len) {
+        return Err(AcpiError::Truncated(name));
+    }
+    let t = bytes(phys, len);
+    if !checksum_ok(t) {
+        return Err(AcpiError::BadChecksum(name));
+    }
+    Ok(t)
+}
+
+pub fn discover(rsdp_hint: Option<u64>) -> Result<Facts, AcpiError> {
+    let rsdp_phys = find_rsdp(rsdp_hint).ok_or(AcpiError::NoRsdp)?;
+    let rsdp = bytes(rsdp_phys, 36);
+    if &rsdp[..8] != b"RSD PTR " || !checksum_ok(&rsdp[..20]) {
+        return Err(AcpiError::BadChecksum("RSDP"));
+    }
+    let revision = rsdp[15];
+    let xsdt = if revision >= 2 {
+        u64_at(rsdp, 24).filter(|&x| x != 0)
+    } else {
+        None
+    };
+    let (root, entry_size, name) = match xsdt {
+        Some(x) => (x, 8, "XSDT"),
+        None => (
+            u64::from(u32_at(rsdp, 16).ok_or(AcpiError::Truncated("RSDP"))?),
+            4,
+            "RSDT",
+        ),
+    };
+    let root = table(root, name)?;
+    let mut facts = Facts::default();
+    for entry in root[36..].chunks_exact(entry_size) {
+        let phys = if entry_size == 8 {
+            u64::from_le_bytes(entry.try_into().unwrap_or_default())
+        } else {
+            u64::from(u32::from_le_bytes(entry.try_into().unwrap_or_default()))
+        };
+        let sig = bytes(phys, 4);
+        match sig {
+            b"APIC" => parse_madt(table(phys, "MADT")?, &mut facts),
+            b"HPET" => {
+                let t = table(phys, "HPET")?;
+                // Generic address structure at 40; address space 0 = memory.
+                if t.get(40) == Some(&0) {
+                    facts.hpet_phys = u64_at(t, 44).filter(|&a| a != 0);
+                }
+            }
+            b"FACP" => {
+                let t = table(phys, "FADT")?;
+                facts.pm_timer_port = u32_at(t, 76)
+                    .filter(|&p| p != 0 && p <= 0xffff)
+                    .map(|p| p as u16);
+            }
+            _ => {}
+        }
+    }
+    Ok(facts)
+}
+
+/// MADT (5.2.12): the local APIC address and one entry per processor.
+fn parse_madt(t: &[u8], facts: &mut Facts) {
+    facts.lapic_phys = u32_at(t, 36).map(u64::from);
+    let mut off = 44;
+    while let (Some(&kind), Some(&len)) = (t.get(off), t.get(off + 1)) {
+        let len = len as usize;
+        if len < 2 || off + len > t.len() {
+            break;
+        }
+        let e = &t[off..off + len];
+        let usable = |flags: Option<u32>| flags.is_some_and(|f| f & 0b11 != 0);
+        match kind {
+            0 if usable(u32_at(e, 4)) => facts.cpus += 1,
+            9 if usable(u32_at(e, 8)) => facts.cpus += 1,
+            5 => facts.lapic_phys = u64_at(e, 4),
+            _ => {}
+        }
+        off += len;
+    }
+}

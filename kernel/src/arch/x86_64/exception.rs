@@ -1,0 +1,120 @@
+//! CPU exceptions. In the kernel they are fatal: report everything a developer
+//! needs (vector, error code, RIP, CR2, every register, a symbolized
+//! backtrace) and power off with `KERNEL_FAILURE_STATUS`. (Faults in program
+//! code become signals in a later issue.)
+
+use super::cpu;
+use super::idt::{TrapFrame, vector};
+use super::serial::RawConsole;
+use core::fmt::Write;
+
+const NAMES: [(&str, &str); 32] = [
+    ("#DE", "divide error"),
+    ("#DB", "debug"),
+    ("NMI", "non-maskable interrupt"),
+    ("#BP", "breakpoint"),
+    ("#OF", "overflow"),
+    ("#BR", "bound range exceeded"),
+    ("#UD", "invalid opcode"),
+    ("#NM", "device not available"),
+    ("#DF", "double fault"),
+    ("--", "coprocessor segment overrun"),
+    ("#TS", "invalid TSS"),
+    ("#NP", "segment not present"),
+    ("#SS", "stack-segment fault"),
+    ("#GP", "general protection fault"),
+    ("#PF", "page fault"),
+    ("--", "reserved"),
+    ("#MF", "x87 floating-point error"),
+    ("#AC", "alignment check"),
+    ("#MC", "machine check"),
+    ("#XM", "SIMD floating-point exception"),
+    ("#VE", "virtualization exception"),
+    ("#CP", "control protection exception"),
+    ("--", "reserved"),
+    ("--", "reserved"),
+    ("--", "reserved"),
+    ("--", "reserved"),
+    ("--", "reserved"),
+    ("--", "reserved"),
+    ("#HV", "hypervisor injection exception"),
+    ("#VC", "VMM communication exception"),
+    ("#SX", "security exception"),
+    ("--", "reserved"),
+];
+
+pub fn handle(frame: &mut TrapFrame) {
+    let cr2 = cpu::read_cr2();
+    let mut out = RawConsole;
+    let (mnemonic, name) = NAMES[frame.vector as usize & 31];
+    let _ = write!(
+        out,
+        "\nKERNEL FAULT: {mnemonic} {name} (vector {}), error code {:#x}",
+        frame.vector, frame.error_code
+    );
+    if frame.vector == vector::PAGE_FAULT {
+        let e = frame.error_code;
+        let _ = write!(
+            out,
+            " [{} {}{}{}]",
+            if e & 2 != 0 { "write," } else { "read," },
+            if e & 1 != 0 {
+                "protection violation"
+            } else {
+                "page not present"
+            },
+            if e & 16 != 0 {
+                ", instruction fetch"
+            } else {
+                ""
+            },
+            if e & 8 != 0 { ", reserved bit set" } else { "" },
+        );
+    }
+    let _ = writeln!(out);
+    print_registers(&mut out, frame, cr2);
+    crate::backtrace::print(&mut out, frame.rip, frame.rbp);
+    super::power::exit(super::power::KERNEL_FAILURE_STATUS);
+}
+
+fn print_registers(out: &mut RawConsole, f: &TrapFrame, cr2: u64) {
+    let _ = writeln!(
+        out,
+        "RIP={:#018x} CR2={:#018x} RFLAGS={:#018x}",
+        f.rip, cr2, f.rflags
+    );
+    let rows: [[(&str, u64); 4]; 5] = [
+        [
+            ("RAX", f.rax),
+            ("RBX", f.rbx),
+            ("RCX", f.rcx),
+            ("RDX", f.rdx),
+        ],
+        [
+            ("RSI", f.rsi),
+            ("RDI", f.rdi),
+            ("RBP", f.rbp),
+            ("RSP", f.rsp),
+        ],
+        [("R8 ", f.r8), ("R9 ", f.r9), ("R10", f.r10), ("R11", f.r11)],
+        [
+            ("R12", f.r12),
+            ("R13", f.r13),
+            ("R14", f.r14),
+            ("R15", f.r15),
+        ],
+        [
+            ("CS ", f.cs),
+            ("SS ", f.ss),
+            ("CR0", cpu::read_cr0()),
+            ("CR3", cpu::read_cr3()),
+        ],
+    ];
+    for row in rows {
+        for (i, (name, v)) in row.iter().enumerate() {
+            let sep = if i == 3 { "\n" } else { " " };
+            let _ = write!(out, "{name}={v:#018x}{sep}");
+        }
+    }
+    let _ = writeln!(out, "CR4={:#018x}", cpu::read_cr4());
+}
