@@ -33,7 +33,7 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     klog::init(log::LevelFilter::Warn);
 
     let info = pvh::BootInfo::parse(u64::from(start_info)).unwrap_or_else(|e| {
-        log::error!("unusable PVH start info at {start_info:#x}: {e:?}");
+        log::error!("unusable PVH start info at {start_info:#x}: {e}");
         power::exit(power::KERNEL_FAILURE_STATUS)
     });
     let cmdline = info.cmdline().unwrap_or_else(|_| {
@@ -52,13 +52,13 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         *slot = (m.start, m.start + m.len);
     }
     let memory = mm::init::init(info.regions(), &reserved).unwrap_or_else(|e| {
-        log::error!("cannot set up memory: {e:?}");
+        log::error!("cannot set up memory: {e}");
         power::exit(power::KERNEL_FAILURE_STATUS)
     });
     arch::init_cpu_tables();
 
     let facts = acpi::discover(info.rsdp).unwrap_or_else(|e| {
-        log::warn!("ACPI unusable ({e:?}); assuming one CPU");
+        log::warn!("ACPI unusable ({e}); assuming one CPU");
         acpi::Facts::default()
     });
     apic::init(facts.lapic_phys);
@@ -78,9 +78,14 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         ready_ns / 1000
     );
     log::info!(
-        "TSC {} kHz ({}), APIC timer {}, {} free frames, wall clock {}",
+        "TSC {} kHz ({}{}), APIC timer {}, {} free frames, wall clock {}",
         tsc_hz / 1000,
         source.name(),
+        if cpu::feature::invariant_tsc() {
+            ", invariant"
+        } else {
+            ""
+        },
         apic::timer_mode(),
         mm::frame::free_frames(),
         if time::realtime_ns().is_some() {
@@ -109,6 +114,10 @@ fn panic(info: &PanicInfo) -> ! {
         let _ = write!(out, " at {}:{}", loc.file(), loc.line());
     }
     let _ = writeln!(out);
-    backtrace::print(&mut out, panic as usize as u64, arch::frames::current_rbp());
+    backtrace::print(
+        &mut out,
+        panic as *const () as usize as u64,
+        arch::frames::current_rbp(),
+    );
     power::exit(power::KERNEL_FAILURE_STATUS)
 }

@@ -13,6 +13,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 type Outcome = Result<(), String>;
+type Test = (&'static str, fn() -> Outcome);
 
 macro_rules! check {
     ($cond:expr, $($why:tt)*) => {
@@ -22,7 +23,7 @@ macro_rules! check {
     };
 }
 
-const TESTS: &[(&str, fn() -> Outcome)] = &[
+const TESTS: &[Test] = &[
     (
         "frame_alloc_distinct_and_freed",
         frame_alloc_distinct_and_freed,
@@ -107,10 +108,8 @@ fn frame_alloc_contiguous_aligned() -> Outcome {
         // SAFETY: the frames were just allocated to this test.
         unsafe { p.write_volatile(i) };
         // SAFETY: as above.
-        check!(
-            unsafe { p.read_volatile() } == i,
-            "frame {i} did not keep a value"
-        );
+        let back = unsafe { p.read_volatile() };
+        check!(back == i, "frame {i} did not keep a value");
     }
     frame::dealloc(f, 16);
     Ok(())
@@ -146,7 +145,7 @@ fn frame_allocator_finds_runs_around_holes() -> Outcome {
     check!(big >= 48, "run of 40 at frame {big} crosses the hole");
     let aligned = a.alloc(8, 32).ok_or("no aligned run")? / PAGE_SIZE;
     check!(
-        aligned % 32 == 0 && !(40..48).contains(&aligned),
+        aligned.is_multiple_of(32) && !(40..48).contains(&aligned),
         "bad aligned run at {aligned}"
     );
     check!(a.alloc(300, 1).is_none(), "allocated beyond the end");
@@ -256,7 +255,7 @@ fn paging_map_unmap_2m() -> Outcome {
 
 fn paging_kernel_text_not_writable() -> Outcome {
     let space = AddressSpace::current();
-    let text = run as usize as u64;
+    let text = run as *const () as usize as u64;
     let flags = space.flags(text).ok_or("kernel text not mapped")?;
     check!(flags & WRITABLE == 0, "kernel text is writable");
     check!(flags & NO_EXECUTE == 0, "kernel text is not executable");
@@ -295,7 +294,9 @@ fn heap_honours_alignment() -> Outcome {
     struct Page([u8; 4096]);
     let boxes: Vec<Box<Page>> = (0..4).map(|_| Box::new(Page([1; 4096]))).collect();
     check!(
-        boxes.iter().all(|b| (&raw const **b as usize) % 4096 == 0),
+        boxes
+            .iter()
+            .all(|b| (&raw const **b as usize).is_multiple_of(4096)),
         "page-aligned box misaligned"
     );
     check!(boxes.iter().all(|b| b.0[4095] == 1), "contents wrong");
@@ -363,7 +364,7 @@ fn tsc_frequency_plausible() -> Outcome {
 
 fn symbols_name_kernel_functions() -> Outcome {
     let table = crate::backtrace::symbols().ok_or("the image has no symbol table")?;
-    let addr = symbols_name_kernel_functions as usize as u64;
+    let addr = symbols_name_kernel_functions as *const () as usize as u64;
     let (name, off) = table
         .lookup(addr + 1)
         .ok_or("no symbol for a kernel function")?;

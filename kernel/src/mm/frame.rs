@@ -84,7 +84,7 @@ impl FrameAllocator {
         let mut f = from.div_ceil(align) * align;
         while f + count <= to {
             // Skip whole used words quickly.
-            if f % 64 == 0 && self.bitmap[(f / 64) as usize] == u64::MAX {
+            if f.is_multiple_of(64) && self.bitmap[(f / 64) as usize] == u64::MAX {
                 f = (f + 64).div_ceil(align) * align;
                 continue;
             }
@@ -101,7 +101,7 @@ impl FrameAllocator {
     pub fn dealloc(&mut self, phys: u64, count: u64) {
         let first = phys / PAGE_SIZE;
         assert!(
-            phys % PAGE_SIZE == 0 && first + count <= self.frames,
+            phys.is_multiple_of(PAGE_SIZE) && first + count <= self.frames,
             "bad frame free {phys:#x}"
         );
         for f in first..first + count {

@@ -21,6 +21,17 @@ pub enum MemoryError {
     PageTables(paging::MapError),
 }
 
+impl core::fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MemoryError::NoRoomForEarlyFrames => {
+                write!(f, "no free RAM below 1 GiB for the first page tables")
+            }
+            MemoryError::PageTables(e) => write!(f, "building the kernel page tables: {e:?}"),
+        }
+    }
+}
+
 /// `reserved` lists physical ranges that must not be handed out (loader
 /// structures, modules); the kernel image and the first MiB are added here.
 pub fn init(regions: &[Region], reserved: &[(u64, u64)]) -> Result<MemoryFacts, MemoryError> {

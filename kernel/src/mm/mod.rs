@@ -26,16 +26,6 @@ pub fn kernel_virt_to_phys(virt: u64) -> u64 {
     virt - KERNEL_VMA
 }
 
-/// A read-only view of physical memory through the direct map.
-///
-/// # Safety
-/// `[phys, phys + len)` must be mapped, must not be written for the lifetime
-/// of the view, and must not be handed out by the frame allocator.
-pub unsafe fn phys_bytes(phys: u64, len: usize) -> &'static [u8] {
-    // SAFETY: the caller guarantees the range is mapped and stable.
-    unsafe { core::slice::from_raw_parts(phys_to_virt(phys) as *const u8, len) }
-}
-
 /// Physical memory ranges the loader or firmware handed us (RAM and not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegionKind {

@@ -117,7 +117,7 @@ impl AddressSpace {
         flags: u64,
         frames: &mut impl FrameSource,
     ) -> Result<(), MapError> {
-        if virt % size.bytes() != 0 || phys % size.bytes() != 0 {
+        if !virt.is_multiple_of(size.bytes()) || !phys.is_multiple_of(size.bytes()) {
             return Err(MapError::Misaligned);
         }
         let mut table_phys = self.pml4;
@@ -213,7 +213,7 @@ impl AddressSpace {
     /// Intermediate tables are kept.
     pub fn unmap(&self, virt: u64) -> Result<(u64, PageSize), MapError> {
         let (t, i, size) = self.leaf(virt).ok_or(MapError::NotMapped)?;
-        if virt % size.bytes() != 0 {
+        if !virt.is_multiple_of(size.bytes()) {
             return Err(MapError::Misaligned);
         }
         let phys = read_entry(t, i) & ADDR_MASK;

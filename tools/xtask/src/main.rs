@@ -1,1 +1,112 @@
-fn main() {}
+//! Developer tasks, one runner for all (`cargo xtask TASK`):
+//!
+//! - `setup`: install what a fresh Debian machine lacks (QEMU, the kernel's
+//!   Rust target).
+//! - `demo`: setup, build everything, boot Sole.
+//! - `test`: setup, then the whole test suite (host tests, kernel selftests and
+//!   boot tests under QEMU, repository policy).
+//! - `lint`: `cargo fmt --check` and clippy for host crates and the kernel.
+//! - `ci`: setup, lint, test: what `.ci/run` runs.
+#![deny(unsafe_code)]
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const KERNEL_TARGET: &str = "x86_64-unknown-none";
+
+/// Debian packages the build and tests need, with a command that shows each
+/// is present.
+const PACKAGES: &[(&str, &str)] = &[("qemu-system-x86", "qemu-system-x86_64")];
+
+fn main() -> Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = workspace_root();
+    std::env::set_current_dir(&root).context("cannot enter the workspace")?;
+    match task.as_str() {
+        "setup" => setup(),
+        "demo" => {
+            setup()?;
+            cargo(&["build", "--release"])?;
+            run(Command::new(root.join("target/release/sole")).arg("run"))
+        }
+        "test" => {
+            setup()?;
+            test()
+        }
+        "lint" => lint(),
+        "ci" => {
+            setup()?;
+            lint()?;
+            test()
+        }
+        _ => bail!("usage: cargo xtask setup|demo|test|lint|ci"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("tools/xtask is two levels down").to_path_buf()
+}
+
+fn setup() -> Result<()> {
+    let missing: Vec<&str> = PACKAGES.iter().filter(|(_, cmd)| !on_path(cmd)).map(|(pkg, _)| *pkg).collect();
+    if !missing.is_empty() {
+        eprintln!("xtask: installing {}", missing.join(" "));
+        let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+        let apt = |args: &[&str]| -> Result<()> {
+            let mut cmd = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+            if !sudo.is_empty() {
+                cmd.arg("apt-get");
+            }
+            cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            run(&mut cmd)
+        };
+        apt(&["update", "-q"])?;
+        let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+        args.extend(&missing);
+        apt(&args)?;
+    }
+    // rust-toolchain.toml names the target, so rustup installs it on first
+    // use; asking explicitly gives a clear error if that cannot happen.
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l == KERNEL_TARGET) => Ok(()),
+        Ok(_) => run(Command::new("rustup").args(["target", "add", KERNEL_TARGET])),
+        Err(_) => {
+            eprintln!("xtask: rustup not found; make sure the {KERNEL_TARGET} target is installed");
+            Ok(())
+        }
+    }
+}
+
+fn test() -> Result<()> {
+    cargo(&["build", "--release"])?;
+    cargo(&["test", "--release", "--workspace", "--exclude", "kernel"])
+}
+
+fn lint() -> Result<()> {
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&["clippy", "--package", "kernel", "--target", KERNEL_TARGET, "--release", "--", "-D", "warnings"])
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args(args))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed: {status}");
+    }
+    Ok(())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}

@@ -20,6 +20,16 @@ pub enum AcpiError {
     Truncated(&'static str),
 }
 
+impl core::fmt::Display for AcpiError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AcpiError::NoRsdp => write!(f, "no RSDP"),
+            AcpiError::BadChecksum(t) => write!(f, "bad checksum in the {t}"),
+            AcpiError::Truncated(t) => write!(f, "the {t} is truncated"),
+        }
+    }
+}
+
 /// Copies physical memory into a fixed buffer through the direct map,
 /// mapping it first if needed.
 fn bytes(phys: u64, len: usize) -> &'static [u8] {

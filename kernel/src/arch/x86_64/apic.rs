@@ -12,7 +12,6 @@ const APIC_GLOBAL_ENABLE: u64 = 1 << 11;
 const APIC_X2APIC_ENABLE: u64 = 1 << 10;
 
 // Register offsets in xAPIC MMIO; x2APIC MSR = 0x800 + offset / 16.
-const REG_ID: u32 = 0x20;
 const REG_TPR: u32 = 0x80;
 const REG_EOI: u32 = 0xb0;
 const REG_SVR: u32 = 0xf0;
@@ -91,15 +90,6 @@ pub fn init(lapic_phys: Option<u64>) {
     write(REG_SVR, 0x100 | u32::from(vector::SPURIOUS)); // software enable
     idt::set_irq_handler(vector::TIMER, timer_interrupt);
     disarm();
-}
-
-pub fn id() -> u32 {
-    let id = read(REG_ID);
-    if X2APIC.load(Ordering::Relaxed) {
-        id
-    } else {
-        id >> 24
-    }
 }
 
 pub fn end_of_interrupt() {

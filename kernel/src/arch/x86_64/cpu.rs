@@ -137,9 +137,6 @@ pub mod feature {
     pub fn tsc_deadline() -> bool {
         cpuid(1, 0).ecx & (1 << 24) != 0
     }
-    pub fn hypervisor() -> bool {
-        cpuid(1, 0).ecx & (1 << 31) != 0
-    }
     pub fn gigabyte_pages() -> bool {
         super::max_extended_leaf() >= 0x8000_0001 && cpuid(0x8000_0001, 0).edx & (1 << 26) != 0
     }

@@ -13,7 +13,7 @@ pub fn walk(mut rbp: u64, mut visit: impl FnMut(u64)) {
     let space = AddressSpace::current();
     for _ in 0..MAX_FRAMES {
         let readable = |a: u64| space.translate(a).is_some();
-        if rbp == 0 || rbp % 8 != 0 || !readable(rbp) || !readable(rbp + 8) {
+        if rbp == 0 || !rbp.is_multiple_of(8) || !readable(rbp) || !readable(rbp + 8) {
             return;
         }
         // SAFETY: both words were checked to be mapped; the stack is only read.

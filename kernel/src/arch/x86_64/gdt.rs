@@ -71,9 +71,9 @@ struct DescriptorPointer {
 pub fn init_bsp() {
     // SAFETY: called once, on the boot CPU, before interrupts are enabled;
     // nothing else references these statics until they are loaded.
-    let tables = unsafe { &mut *(&raw mut BSP_TABLES) };
+    let tables = unsafe { &mut *core::ptr::addr_of_mut!(BSP_TABLES) };
     // SAFETY: as above; the stacks are only ever used by the CPU through the TSS.
-    let stacks = unsafe { &mut *(&raw mut BSP_IST_STACKS) };
+    let stacks = unsafe { &mut *core::ptr::addr_of_mut!(BSP_IST_STACKS) };
     for (i, stack) in stacks.0.iter_mut().enumerate() {
         tables.tss.ist[i] = stack.as_mut_ptr() as u64 + IST_STACK_SIZE as u64;
     }

@@ -85,12 +85,8 @@ struct Idt([Gate; 256]);
 static mut IDT: Idt = Idt([Gate::EMPTY; 256]);
 
 pub mod vector {
-    pub const DIVIDE_ERROR: u64 = 0;
     pub const NMI: u64 = 2;
-    pub const BREAKPOINT: u64 = 3;
-    pub const INVALID_OPCODE: u64 = 6;
     pub const DOUBLE_FAULT: u64 = 8;
-    pub const GENERAL_PROTECTION: u64 = 13;
     pub const PAGE_FAULT: u64 = 14;
     pub const MACHINE_CHECK: u64 = 18;
     /// The local APIC timer.
@@ -115,7 +111,7 @@ pub fn init() {
     let stubs = &raw const isr_stubs as u64;
     // SAFETY: called once on the boot CPU before interrupts are enabled; the
     // CPU reads the table only after `lidt` below.
-    let idt = unsafe { &mut *(&raw mut IDT) };
+    let idt = unsafe { &mut *core::ptr::addr_of_mut!(IDT) };
     for (v, gate) in idt.0.iter_mut().enumerate() {
         *gate = Gate::interrupt(stubs + v as u64 * STUB_SIZE, ist_for(v as u64));
     }

@@ -35,6 +35,20 @@ pub enum BootInfoError {
     NoMemoryMap,
 }
 
+impl core::fmt::Display for BootInfoError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BootInfoError::BadMagic(m) => {
+                write!(
+                    f,
+                    "magic {m:#x} is not PVH's (was the kernel booted by a PVH loader?)"
+                )
+            }
+            BootInfoError::NoMemoryMap => write!(f, "no memory map (PVH start info version 0)"),
+        }
+    }
+}
+
 /// Reads a little-endian integer from physical memory below 1 GiB (mapped by
 /// the boot page tables).
 fn read<T: Copy>(phys: u64) -> T {
