@@ -29,11 +29,22 @@ pub fn symbols() -> Option<SymbolTable<'static>> {
     SymbolTable::parse(bytes).ok()
 }
 
+/// The boot code runs at its physical address until it jumps to the kernel
+/// half; name such addresses by their link address.
+fn link_address(addr: u64) -> u64 {
+    let (start, end) = crate::mm::kernel_image_phys();
+    if (start..end).contains(&addr) {
+        addr + crate::mm::KERNEL_VMA
+    } else {
+        addr
+    }
+}
+
 /// Prints `rip` and the return addresses found from `rbp` up.
 pub fn print(out: &mut impl Write, rip: u64, rbp: u64) {
     let table = symbols();
     let line = |out: &mut dyn Write, n: usize, addr: u64| {
-        let _ = match table.as_ref().and_then(|t| t.lookup(addr)) {
+        let _ = match table.as_ref().and_then(|t| t.lookup(link_address(addr))) {
             Some((name, off)) => writeln!(out, "  #{n} {addr:#018x} {name}+{off:#x}"),
             None => writeln!(out, "  #{n} {addr:#018x} ?"),
         };
@@ -45,7 +56,7 @@ pub fn print(out: &mut impl Write, rip: u64, rbp: u64) {
     // attributed to the calling function even when the call was its last
     // instruction.
     frames::walk(rbp, |ret| {
-        let _ = match table.as_ref().and_then(|t| t.lookup(ret - 1)) {
+        let _ = match table.as_ref().and_then(|t| t.lookup(link_address(ret) - 1)) {
             Some((name, off)) => writeln!(out, "  #{n} {ret:#018x} {name}+{:#x}", off + 1),
             None => writeln!(out, "  #{n} {ret:#018x} ?"),
         };

@@ -7,6 +7,7 @@
 //! and large, and the host tool's profile says nothing about the guest's. After
 //! linking, the kernel's symbol table is written into its `.ksyms` segment
 //! (see `ksyms.rs`) so that fault reports name functions.
+#![deny(unsafe_code)]
 
 mod ksyms;
 
@@ -37,7 +38,18 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=build");
 
-    let elf = build_kernel(&workspace);
+    // SOLE_KERNEL_ELF names an already linked kernel to embed instead of
+    // building one (another kernel build, or a known-good one while the kernel
+    // is being changed).
+    println!("cargo:rerun-if-env-changed=SOLE_KERNEL_ELF");
+    let elf = match env::var_os("SOLE_KERNEL_ELF") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            println!("cargo:rerun-if-changed={}", path.display());
+            path
+        }
+        None => build_kernel(&workspace),
+    };
     let linked = std::fs::read(&elf)
         .unwrap_or_else(|e| panic!("cannot read the kernel {}: {e}", elf.display()));
     let with_symbols = ksyms::inject(&linked)

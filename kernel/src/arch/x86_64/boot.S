@@ -36,6 +36,7 @@
 .section .text.boot, "ax"
 .code32
 .global pvh_start32
+.type pvh_start32, @function
 pvh_start32:
     cli
     cld
@@ -83,8 +84,10 @@ pvh_start32:
     movl %eax, %cr0
 
     ljmp $0x08, $(pvh_start64 - KERNEL_VMA)
+.size pvh_start32, . - pvh_start32
 
 .code64
+.type pvh_start64, @function
 pvh_start64:
     movl $0x10, %eax
     movl %eax, %ds
@@ -101,6 +104,7 @@ pvh_start64:
     movabsq $kernel_main, %rax
     callq *%rax
     ud2
+.size pvh_start64, . - pvh_start64
 
 .section .rodata
     .p2align 3

@@ -24,6 +24,7 @@ isr_stubs:
     .set vector, vector + 1
 .endr
 
+.type isr_common, @function
 isr_common:
     pushq %rax
     pushq %rbx
@@ -60,3 +61,4 @@ isr_common:
     popq %rax
     addq $16, %rsp          /* vector and error code */
     iretq
+.size isr_common, . - isr_common

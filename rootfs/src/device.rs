@@ -1,0 +1,298 @@
+//! Block devices: fixed-size blocks addressed by number, the only way rootfs
+//! touches storage. The kernel implements [`BlockDevice`] over virtio-blk;
+//! [`MemDevice`] keeps an image in memory for tests and for `sole`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Why a block device refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceError {
+    /// Block `block` is not below the device's `count` blocks.
+    OutOfRange { block: u64, count: u64 },
+    /// The buffer is not exactly one block long.
+    BadBufferLength { expected: usize, actual: usize },
+    /// A device cannot have this shape (zero-sized blocks, or more bytes than
+    /// fit in memory).
+    BadGeometry,
+    /// The device reported an I/O failure.
+    Io,
+}
+
+impl fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::OutOfRange { block, count } => {
+                write!(f, "block {block} is past the end of a {count}-block device")
+            }
+            Self::BadBufferLength { expected, actual } => {
+                write!(f, "buffer of {actual} bytes for a {expected}-byte block")
+            }
+            Self::BadGeometry => write!(f, "impossible device geometry"),
+            Self::Io => write!(f, "device I/O error"),
+        }
+    }
+}
+
+impl core::error::Error for DeviceError {}
+
+/// Storage made of `block_count` blocks of `block_size` bytes each.
+///
+/// Reads and writes move whole blocks. A write may sit in a volatile cache
+/// until [`flush`](Self::flush) returns; only then is it durable (the
+/// transaction commit relies on this ordering).
+pub trait BlockDevice {
+    /// Bytes in one block.
+    fn block_size(&self) -> usize;
+    /// Number of blocks.
+    fn block_count(&self) -> u64;
+    /// Fills `buf` (exactly one block) with block `n`.
+    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError>;
+    /// Writes `buf` (exactly one block) to block `n`.
+    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError>;
+    /// Makes every write that has returned durable.
+    fn flush(&mut self) -> Result<(), DeviceError>;
+}
+
+/// A block device held in memory.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MemDevice {
+    block_size: usize,
+    bytes: Vec<u8>,
+    flushes: u64,
+}
+
+impl fmt::Debug for MemDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemDevice")
+            .field("block_size", &self.block_size)
+            .field("block_count", &self.block_count())
+            .field("flushes", &self.flushes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemDevice {
+    /// A zero-filled device of `block_count` blocks of `block_size` bytes.
+    pub fn new(block_size: usize, block_count: u64) -> Result<Self, DeviceError> {
+        let len = usize::try_from(block_count)
+            .ok()
+            .and_then(|count| count.checked_mul(block_size))
+            .ok_or(DeviceError::BadGeometry)?;
+        if block_size == 0 {
+            return Err(DeviceError::BadGeometry);
+        }
+        Ok(Self {
+            block_size,
+            bytes: vec![0; len],
+            flushes: 0,
+        })
+    }
+
+    /// A device over an existing image, whose length must be a whole number
+    /// of blocks.
+    pub fn from_bytes(block_size: usize, bytes: Vec<u8>) -> Result<Self, DeviceError> {
+        if block_size == 0 || !bytes.len().is_multiple_of(block_size) {
+            return Err(DeviceError::BadGeometry);
+        }
+        Ok(Self {
+            block_size,
+            bytes,
+            flushes: 0,
+        })
+    }
+
+    /// The whole image.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Gives the image back.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// How many times [`BlockDevice::flush`] has been called.
+    pub fn flushes(&self) -> u64 {
+        self.flushes
+    }
+
+    /// The byte range of block `n`, checking `n` and the buffer length.
+    fn range(&self, n: u64, buf_len: usize) -> Result<core::ops::Range<usize>, DeviceError> {
+        let count = self.block_count();
+        let out_of_range = DeviceError::OutOfRange { block: n, count };
+        if n >= count {
+            return Err(out_of_range);
+        }
+        if buf_len != self.block_size {
+            return Err(DeviceError::BadBufferLength {
+                expected: self.block_size,
+                actual: buf_len,
+            });
+        }
+        // n < count and count * block_size == bytes.len(), so neither overflows.
+        let start = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(self.block_size))
+            .ok_or(out_of_range)?;
+        let end = start.checked_add(self.block_size).ok_or(out_of_range)?;
+        Ok(start..end)
+    }
+}
+
+impl BlockDevice for MemDevice {
+    fn block_size(&self) -> usize {
+        self.block_size
+    }
+
+    fn block_count(&self) -> u64 {
+        // block_size is nonzero (checked at construction).
+        (self.bytes.len() / self.block_size) as u64
+    }
+
+    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        let range = self.range(n, buf.len())?;
+        let block = self.bytes.get(range).ok_or(DeviceError::Io)?;
+        buf.copy_from_slice(block);
+        Ok(())
+    }
+
+    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        let range = self.range(n, buf.len())?;
+        let block = self.bytes.get_mut(range).ok_or(DeviceError::Io)?;
+        block.copy_from_slice(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), DeviceError> {
+        self.flushes += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn new_device_is_zeroed_with_its_geometry() {
+        let mut dev = MemDevice::new(512, 8).unwrap();
+        assert_eq!(dev.block_size(), 512);
+        assert_eq!(dev.block_count(), 8);
+        assert_eq!(dev.as_bytes().len(), 4096);
+        let mut buf = [0xaa; 512];
+        dev.read_block(7, &mut buf).unwrap();
+        assert!(buf.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn writes_land_in_their_block_only() {
+        let mut dev = MemDevice::new(16, 4).unwrap();
+        dev.write_block(2, &[7; 16]).unwrap();
+        let mut buf = [0; 16];
+        dev.read_block(2, &mut buf).unwrap();
+        assert_eq!(buf, [7; 16]);
+        for other in [0, 1, 3] {
+            dev.read_block(other, &mut buf).unwrap();
+            assert_eq!(buf, [0; 16], "block {other}");
+        }
+        let image = dev.into_bytes();
+        assert_eq!(&image[32..48], &[7; 16]);
+        assert!(image[..32].iter().chain(&image[48..]).all(|&b| b == 0));
+    }
+
+    #[test]
+    fn from_bytes_exposes_the_image() {
+        let image: Vec<u8> = (0..32).collect();
+        let mut dev = MemDevice::from_bytes(8, image).unwrap();
+        assert_eq!(dev.block_count(), 4);
+        let mut buf = [0; 8];
+        dev.read_block(1, &mut buf).unwrap();
+        assert_eq!(buf, [8, 9, 10, 11, 12, 13, 14, 15]);
+        assert_eq!(
+            MemDevice::from_bytes(8, vec![0; 12]).unwrap_err(),
+            DeviceError::BadGeometry
+        );
+        assert_eq!(
+            MemDevice::from_bytes(0, Vec::new()).unwrap_err(),
+            DeviceError::BadGeometry
+        );
+    }
+
+    #[test]
+    fn out_of_range_blocks_are_refused() {
+        let mut dev = MemDevice::new(16, 4).unwrap();
+        let mut buf = [0; 16];
+        for n in [4, 5, u64::MAX] {
+            let expected = DeviceError::OutOfRange { block: n, count: 4 };
+            assert_eq!(dev.read_block(n, &mut buf).unwrap_err(), expected);
+            assert_eq!(dev.write_block(n, &buf).unwrap_err(), expected);
+        }
+        assert_eq!(dev.as_bytes(), &[0; 64][..], "nothing written");
+    }
+
+    #[test]
+    fn wrong_buffer_sizes_are_refused() {
+        let mut dev = MemDevice::new(16, 4).unwrap();
+        let mut short = [0; 15];
+        let long = [1; 17];
+        assert_eq!(
+            dev.read_block(0, &mut short).unwrap_err(),
+            DeviceError::BadBufferLength {
+                expected: 16,
+                actual: 15
+            }
+        );
+        assert_eq!(
+            dev.write_block(0, &long).unwrap_err(),
+            DeviceError::BadBufferLength {
+                expected: 16,
+                actual: 17
+            }
+        );
+        assert_eq!(dev.as_bytes(), &[0; 64][..], "nothing written");
+    }
+
+    #[test]
+    fn impossible_geometry_is_refused() {
+        assert_eq!(MemDevice::new(0, 4).unwrap_err(), DeviceError::BadGeometry);
+        assert_eq!(
+            MemDevice::new(4096, u64::MAX).unwrap_err(),
+            DeviceError::BadGeometry
+        );
+        // Zero blocks is a legal (if useless) device.
+        let mut empty = MemDevice::new(512, 0).unwrap();
+        assert_eq!(empty.block_count(), 0);
+        assert!(matches!(
+            empty.read_block(0, &mut [0; 512]),
+            Err(DeviceError::OutOfRange { block: 0, count: 0 })
+        ));
+    }
+
+    #[test]
+    fn flush_is_counted() {
+        let mut dev = MemDevice::new(8, 1).unwrap();
+        assert_eq!(dev.flushes(), 0);
+        dev.flush().unwrap();
+        dev.flush().unwrap();
+        assert_eq!(dev.flushes(), 2);
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert_eq!(
+            DeviceError::OutOfRange { block: 9, count: 4 }.to_string(),
+            "block 9 is past the end of a 4-block device"
+        );
+        assert_eq!(
+            DeviceError::BadBufferLength {
+                expected: 512,
+                actual: 100
+            }
+            .to_string(),
+            "buffer of 100 bytes for a 512-byte block"
+        );
+    }
+}
