@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `log=error\|warn\|info\|debug\|trace` | console log level (default `warn`) |
 //! | `selftest` | run the in-kernel tests and exit with their verdict |
-//! | `crash=page-fault\|divide-error\|invalid-opcode\|panic` | fault on purpose after boot (tests the fault report) |
+//! | `crash=page-fault\|divide-error\|invalid-opcode\|stack-overflow\|panic` | fault on purpose after boot (tests the fault report) |
 //!
 //! Unknown words are reported, not ignored silently.
 
@@ -15,6 +15,7 @@ pub enum Crash {
     PageFault,
     DivideError,
     InvalidOpcode,
+    StackOverflow,
     Panic,
 }
 
@@ -51,6 +52,7 @@ impl Options {
                         "page-fault" => Some(Crash::PageFault),
                         "divide-error" => Some(Crash::DivideError),
                         "invalid-opcode" => Some(Crash::InvalidOpcode),
+                        "stack-overflow" => Some(Crash::StackOverflow),
                         "panic" => Some(Crash::Panic),
                         _ => {
                             unknown(Unknown(word));

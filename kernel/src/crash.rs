@@ -20,7 +20,18 @@ pub fn trigger(kind: Crash) -> ! {
         },
         // SAFETY: UD2 raises #UD, whose handler does not return.
         Crash::InvalidOpcode => unsafe { core::arch::asm!("ud2") },
+        Crash::StackOverflow => {
+            recurse(0);
+        }
         Crash::Panic => panic!("crash=panic requested on the command line"),
     }
     unreachable!("the {kind:?} crash did not fault")
+}
+
+/// Recurses until the stack's guard page stops it.
+#[inline(never)]
+#[allow(unconditional_recursion, reason = "it is meant to overflow the stack")]
+fn recurse(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth; 64]);
+    recurse(depth + 1) + frame[depth as usize % 64]
 }

@@ -43,6 +43,7 @@ const TESTS: &[Test] = &[
         "paging_kernel_text_not_writable",
         paging_kernel_text_not_writable,
     ),
+    ("paging_stack_guards_unmapped", paging_stack_guards_unmapped),
     ("heap_alloc_free_and_grow", heap_alloc_free_and_grow),
     ("heap_honours_alignment", heap_honours_alignment),
     ("timer_interrupts_fire", timer_interrupts_fire),
@@ -263,6 +264,24 @@ fn paging_kernel_text_not_writable() -> Outcome {
     check!(
         space.flags(data).is_some_and(|f| f & NO_EXECUTE != 0),
         "read-only data is executable"
+    );
+    Ok(())
+}
+
+fn paging_stack_guards_unmapped() -> Outcome {
+    let space = AddressSpace::current();
+    let mut guards = 0;
+    for g in crate::arch::stack_guard_pages() {
+        check!(space.translate(g).is_none(), "guard page {g:#x} is mapped");
+        check!(
+            space.translate(g + PAGE_SIZE).is_some(),
+            "stack above guard {g:#x} is not mapped"
+        );
+        guards += 1;
+    }
+    check!(
+        guards == 7,
+        "{guards} guard pages, expected 7 (boot + 6 IST)"
     );
     Ok(())
 }

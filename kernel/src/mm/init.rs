@@ -80,9 +80,12 @@ pub fn init(regions: &[Region], reserved: &[(u64, u64)]) -> Result<MemoryFacts, 
         .ok_or(MemoryError::NoRoomForEarlyFrames)?;
 
     let space = build_kernel_space(regions, &mut bump).map_err(MemoryError::PageTables)?;
+    for guard in crate::arch::stack_guard_pages() {
+        space.unmap(guard).map_err(MemoryError::PageTables)?;
+    }
     // SAFETY: `space` maps the kernel image at its link address and RAM in
     // the direct map, which is all the kernel uses from here on (the boot
-    // stack is in .bss).
+    // stack is in .bss, below its now-unmapped guard page).
     unsafe { space.activate() };
 
     all_reserved[n] = (bump.start, bump.next);

@@ -136,6 +136,11 @@ boot_pdpt_high:
     .skip 4096
 boot_pd:
     .skip 4096
+/* Unmapped once the kernel's page tables are up (arch::stack_guard_pages):
+ * overflowing the boot stack then faults instead of corrupting boot_pd. */
+.global boot_stack_guard
+boot_stack_guard:
+    .skip 4096
 boot_stack:
     .skip 64 * 1024
 boot_stack_top:

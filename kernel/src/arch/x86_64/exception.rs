@@ -72,6 +72,14 @@ pub fn handle(frame: &mut TrapFrame) {
         );
     }
     let _ = writeln!(out);
+    if frame.vector == vector::PAGE_FAULT
+        && super::stack_guard_pages().any(|g| (g..g + crate::mm::PAGE_SIZE).contains(&cr2))
+    {
+        let _ = writeln!(
+            out,
+            "stack overflow: CR2 is in the guard page below a kernel stack"
+        );
+    }
     print_registers(&mut out, frame, cr2);
     crate::backtrace::print(&mut out, frame.rip, frame.rbp);
     super::power::exit(super::power::KERNEL_FAILURE_STATUS);

@@ -37,8 +37,12 @@ struct Tss {
     iomap_base: u16,
 }
 
-#[repr(C, align(16))]
-struct IstStacks([[u8; IST_STACK_SIZE]; ist::COUNT]);
+/// A stack with an unmapped page below it (see `guard_pages`).
+#[repr(C, align(4096))]
+struct GuardedStack {
+    guard: [u8; 4096],
+    stack: [u8; IST_STACK_SIZE],
+}
 
 /// The boot CPU's tables. (Application processors get their own in the SMP
 /// issue; nothing here assumes there is only one.)
@@ -59,7 +63,18 @@ static mut BSP_TABLES: CpuTables = CpuTables {
         iomap_base: size_of::<Tss>() as u16,
     },
 };
-static mut BSP_IST_STACKS: IstStacks = IstStacks([[0; IST_STACK_SIZE]; ist::COUNT]);
+static mut BSP_IST_STACKS: [GuardedStack; ist::COUNT] = [const {
+    GuardedStack {
+        guard: [0; 4096],
+        stack: [0; IST_STACK_SIZE],
+    }
+}; ist::COUNT];
+
+/// The guard page of each IST stack, for `mm` to unmap.
+pub fn guard_pages() -> [u64; ist::COUNT] {
+    let base = &raw const BSP_IST_STACKS as u64;
+    core::array::from_fn(|i| base + (i * size_of::<GuardedStack>()) as u64)
+}
 
 #[repr(C, packed(2))]
 struct DescriptorPointer {
@@ -74,8 +89,8 @@ pub fn init_bsp() {
     let tables = unsafe { &mut *core::ptr::addr_of_mut!(BSP_TABLES) };
     // SAFETY: as above; the stacks are only ever used by the CPU through the TSS.
     let stacks = unsafe { &mut *core::ptr::addr_of_mut!(BSP_IST_STACKS) };
-    for (i, stack) in stacks.0.iter_mut().enumerate() {
-        tables.tss.ist[i] = stack.as_mut_ptr() as u64 + IST_STACK_SIZE as u64;
+    for (i, s) in stacks.iter_mut().enumerate() {
+        tables.tss.ist[i] = s.stack.as_mut_ptr() as u64 + IST_STACK_SIZE as u64;
     }
     let tss_base = &raw const tables.tss as u64;
     let tss_limit = (size_of::<Tss>() - 1) as u64;

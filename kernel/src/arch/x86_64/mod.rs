@@ -19,6 +19,14 @@ pub mod rtc;
 pub mod serial;
 pub mod tsc;
 
+/// Pages that must stay unmapped: one below each kernel stack.
+pub fn stack_guard_pages() -> impl Iterator<Item = u64> {
+    unsafe extern "C" {
+        static boot_stack_guard: u8;
+    }
+    core::iter::once(&raw const boot_stack_guard as u64).chain(gdt::guard_pages())
+}
+
 /// Per-CPU tables for the boot CPU: GDT/TSS (with IST stacks) and the IDT.
 /// The legacy PICs are masked so only the local APIC interrupts us.
 pub fn init_cpu_tables() {
