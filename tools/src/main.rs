@@ -1,1 +1,47 @@
-fn main() {}
+//! `sole`: the command-line face of the `sole` library. Parses arguments,
+//! calls the library, and turns the outcome into an exit status: the
+//! guest's for `run`, 1 with `sole: <message>` on stderr when something went
+//! wrong, 2 for usage errors (clap's).
+
+#![deny(unsafe_code)]
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use sole::cli::{BenchArgs, Cli, Command, RunArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Run(args) => run(args),
+        Command::Bench(args) => bench(args).map(|()| 0),
+    };
+    match outcome {
+        Ok(status) => ExitCode::from(status),
+        Err(e) => {
+            eprintln!("sole: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &RunArgs) -> Result<u8> {
+    if let Some(program) = args.program() {
+        bail!("running programs is not supported yet (asked to run `{program}`)");
+    }
+    let boot = sole::run::boot(&args.boot_options(), Box::new(std::io::stdout()))?;
+    Ok(boot.status)
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    let report = sole::bench::bench(&args.bench_options())?;
+    print!("{}", report.render());
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

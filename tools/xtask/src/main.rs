@@ -45,11 +45,19 @@ fn main() -> Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("tools/xtask is two levels down").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tools/xtask is two levels down")
+        .to_path_buf()
 }
 
 fn setup() -> Result<()> {
-    let missing: Vec<&str> = PACKAGES.iter().filter(|(_, cmd)| !on_path(cmd)).map(|(pkg, _)| *pkg).collect();
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .filter(|(_, cmd)| !on_path(cmd))
+        .map(|(pkg, _)| *pkg)
+        .collect();
     if !missing.is_empty() {
         eprintln!("xtask: installing {}", missing.join(" "));
         let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
@@ -68,9 +76,17 @@ fn setup() -> Result<()> {
     }
     // rust-toolchain.toml names the target, so rustup installs it on first
     // use; asking explicitly gives a clear error if that cannot happen.
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match installed {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l == KERNEL_TARGET) => Ok(()),
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l == KERNEL_TARGET) =>
+        {
+            Ok(())
+        }
         Ok(_) => run(Command::new("rustup").args(["target", "add", KERNEL_TARGET])),
         Err(_) => {
             eprintln!("xtask: rustup not found; make sure the {KERNEL_TARGET} target is installed");
@@ -86,8 +102,25 @@ fn test() -> Result<()> {
 
 fn lint() -> Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
-    cargo(&["clippy", "--package", "kernel", "--target", KERNEL_TARGET, "--release", "--", "-D", "warnings"])
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&[
+        "clippy",
+        "--package",
+        "kernel",
+        "--target",
+        KERNEL_TARGET,
+        "--release",
+        "--",
+        "-D",
+        "warnings",
+    ])
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
@@ -95,7 +128,9 @@ fn cargo(args: &[&str]) -> Result<()> {
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("cannot run {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed: {status}");
     }
@@ -108,5 +143,8 @@ fn on_path(program: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }

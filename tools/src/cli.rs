@@ -1,0 +1,249 @@
+//! The `sole` command line (clap derive): what each subcommand accepts, and
+//! how that becomes the library's options. Options come before the image or
+//! program; everything after it belongs to the program (as with `docker run`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::accel::AccelChoice;
+use crate::bench::BenchOptions;
+use crate::mem_size::MemSize;
+use crate::qemu::Machine;
+use crate::run::{BootOptions, LogLevel};
+
+/// Build, run, inspect and benchmark Sole unikernel images.
+#[derive(Debug, Parser)]
+#[command(name = "sole", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Boot the Sole kernel under QEMU (a program to run comes later).
+    Run(RunArgs),
+    /// Boot the kernel repeatedly and summarize how long it takes.
+    Bench(BenchArgs),
+}
+
+/// Options shared by everything that starts a VM.
+#[derive(Debug, Args)]
+pub struct VmArgs {
+    /// Accelerator: KVM when it is usable and fast here (auto), or forced.
+    #[arg(long, value_enum, default_value_t = AccelChoice::Auto)]
+    pub accel: AccelChoice,
+    /// QEMU machine type.
+    #[arg(long, value_enum, default_value_t = Machine::Q35)]
+    pub machine: Machine,
+    /// Count instructions for guest time (TCG only; stable timings on a
+    /// busy host).
+    #[arg(long)]
+    pub icount: bool,
+}
+
+/// `sole run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Machine and accelerator.
+    #[command(flatten)]
+    pub vm: VmArgs,
+    /// Guest memory: a number of MiB, or with a unit (128M, 64MiB, 1G).
+    #[arg(long, value_name = "SIZE", default_value = "128M")]
+    pub mem: MemSize,
+    /// Number of virtual CPUs.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=255))]
+    pub cpus: u16,
+    /// Run the kernel's built-in tests, then exit (status 0 if all pass).
+    #[arg(long)]
+    pub selftest: bool,
+    /// Kernel console log level.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub log: Option<LogLevel>,
+    /// Add a word to the kernel command line (repeatable).
+    #[arg(long = "kernel-arg", value_name = "WORD")]
+    pub kernel_args: Vec<String>,
+    /// Stop the VM after this many seconds and fail.
+    #[arg(long, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+    /// The program to run (not supported yet), then its arguments: every
+    /// word after PROGRAM is the program's, even one starting with `-`.
+    #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1.., trailing_var_arg = true)]
+    pub command: Vec<String>,
+}
+
+impl RunArgs {
+    /// The program to run, if one was named.
+    pub fn program(&self) -> Option<&str> {
+        self.command.first().map(String::as_str)
+    }
+
+    /// The program's arguments.
+    pub fn program_args(&self) -> &[String] {
+        self.command.get(1..).unwrap_or_default()
+    }
+
+    /// The boot options these arguments ask for.
+    pub fn boot_options(&self) -> BootOptions {
+        BootOptions {
+            machine: self.vm.machine,
+            accel: self.vm.accel,
+            mem: self.mem,
+            cpus: self.cpus,
+            selftest: self.selftest,
+            log: self.log,
+            kernel_args: self.kernel_args.clone(),
+            icount: self.vm.icount,
+            timeout: self.timeout.map(Duration::from_secs),
+        }
+    }
+}
+
+/// `sole bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Machine and accelerator.
+    #[command(flatten)]
+    pub vm: VmArgs,
+    /// How many times to run each workload.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    /// Also write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// The benchmark options these arguments ask for.
+    pub fn bench_options(&self) -> BenchOptions {
+        BenchOptions {
+            machine: self.vm.machine,
+            accel: self.vm.accel,
+            icount: self.vm.icount,
+            runs: self.runs,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sole").chain(args.iter().copied()))
+    }
+
+    fn run_args(args: &[&str]) -> RunArgs {
+        match parse(args).unwrap().command {
+            Command::Run(run) => run,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults() {
+        let options = run_args(&["run"]).boot_options();
+        assert_eq!(options.machine, Machine::Q35);
+        assert_eq!(options.accel, AccelChoice::Auto);
+        assert_eq!(options.mem.mib(), 128);
+        assert_eq!(options.cpus, 1);
+        assert!(!options.selftest && !options.icount);
+        assert_eq!(options.log, None);
+        assert_eq!(options.timeout, None);
+    }
+
+    #[test]
+    fn run_options_reach_the_boot_options() {
+        let args = run_args(&[
+            "run",
+            "--accel",
+            "tcg",
+            "--mem",
+            "1G",
+            "--cpus",
+            "4",
+            "--machine",
+            "microvm",
+            "--selftest",
+            "--log",
+            "debug",
+            "--kernel-arg",
+            "crash=panic",
+            "--kernel-arg",
+            "x=1",
+            "--icount",
+            "--timeout",
+            "30",
+        ]);
+        let options = args.boot_options();
+        assert_eq!(options.accel, AccelChoice::Tcg);
+        assert_eq!(options.mem.mib(), 1024);
+        assert_eq!(options.cpus, 4);
+        assert_eq!(options.machine, Machine::Microvm);
+        assert!(options.selftest && options.icount);
+        assert_eq!(options.log, Some(LogLevel::Debug));
+        assert_eq!(options.kernel_args, ["crash=panic", "x=1"]);
+        assert_eq!(options.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(args.program(), None);
+        assert!(args.program_args().is_empty());
+    }
+
+    #[test]
+    fn everything_after_the_program_is_the_programs() {
+        let args = run_args(&["run", "--cpus", "2", "/bin/ls", "--mem", "x", "-l"]);
+        assert_eq!(args.cpus, 2);
+        assert_eq!(args.mem, MemSize::default());
+        assert_eq!(args.program(), Some("/bin/ls"));
+        assert_eq!(args.program_args(), ["--mem", "x", "-l"]);
+        let args = run_args(&["run", "--", "--odd-name", "--cpus"]);
+        assert_eq!(args.program(), Some("--odd-name"));
+        assert_eq!(args.program_args(), ["--cpus"]);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["run", "--mem", "lots"][..],
+            &["run", "--cpus", "0"],
+            &["run", "--cpus", "256"],
+            &["run", "--machine", "pc"],
+            &["run", "--accel", "hvf"],
+            &["run", "--timeout", "0"],
+            &["bench", "--runs", "0"],
+        ] {
+            let err = parse(args).expect_err(&args.join(" "));
+            assert_eq!(err.exit_code(), 2, "{}", args.join(" "));
+        }
+    }
+
+    #[test]
+    fn bench_arguments() {
+        let Command::Bench(args) = parse(&["bench", "--runs", "3", "--icount", "--json", "r.json"])
+            .unwrap()
+            .command
+        else {
+            panic!("not bench");
+        };
+        let options = args.bench_options();
+        assert_eq!(options.runs, 3);
+        assert!(options.icount);
+        assert_eq!(args.json, Some(PathBuf::from("r.json")));
+        let Command::Bench(args) = parse(&["bench"]).unwrap().command else {
+            panic!("not bench");
+        };
+        assert_eq!(args.runs, 10);
+    }
+}
