@@ -19,7 +19,7 @@ mod mm;
 mod selftest;
 mod time;
 
-use arch::{acpi, apic, cpu, power, pvh, rtc, serial, tsc};
+use arch::{acpi, apic, cpu, kvmclock, power, pvh, rtc, serial, tsc};
 use cmdline::Options;
 use core::fmt::Write;
 use core::panic::PanicInfo;
@@ -62,11 +62,17 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         acpi::Facts::default()
     });
     apic::init(facts.lapic_phys);
-    let (tsc_hz, source) = tsc::calibrate(facts.hpet_phys).unwrap_or_else(|| {
-        log::error!("cannot calibrate the TSC: no CPUID frequency, HPET or PIT");
-        power::exit(power::KERNEL_FAILURE_STATUS)
-    });
-    time::init(tsc_hz, rtc::read_unix_seconds());
+    let kvm = kvmclock::read();
+    let (tsc_hz, source) = tsc::calibrate(kvm.as_ref().map(|k| k.tsc_hz), facts.hpet_phys)
+        .unwrap_or_else(|| {
+            log::error!("cannot calibrate the TSC: no kvmclock, CPUID frequency, HPET or PIT");
+            power::exit(power::KERNEL_FAILURE_STATUS)
+        });
+    let (wall, wall_source) = match kvm {
+        Some(k) => (Some(k.unix_ns), "kvmclock"),
+        None => (rtc::read_unix_seconds().map(|s| s * 1_000_000_000), "RTC"),
+    };
+    time::init(tsc_hz, wall);
     apic::calibrate_timer(tsc_hz);
     let ready_ns = time::monotonic_ns();
 
@@ -78,7 +84,7 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         ready_ns / 1000
     );
     log::info!(
-        "TSC {} kHz ({}{}), APIC timer {}, {} free frames, wall clock {}",
+        "TSC {} kHz ({}{}), APIC timer {}, {} free frames, wall clock: {}",
         tsc_hz / 1000,
         source.name(),
         if cpu::feature::invariant_tsc() {
@@ -89,7 +95,7 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         apic::timer_mode(),
         mm::frame::free_frames(),
         if time::realtime_ns().is_some() {
-            "from RTC"
+            wall_source
         } else {
             "unavailable"
         },

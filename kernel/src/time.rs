@@ -20,18 +20,16 @@ pub fn set_entry_tsc(tsc: u64) {
     ENTRY_TSC.store(tsc, Ordering::Relaxed);
 }
 
-pub fn init(tsc_hz: u64, rtc_unix_seconds: Option<u64>) {
+/// Starts the clocks: `tsc_hz` from calibration, `unix_ns_now` the wall time
+/// read just before the call (kvmclock: exact; RTC: whole seconds).
+pub fn init(tsc_hz: u64, unix_ns_now: Option<u64>) {
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
     NS_PER_TICK_FP.store(
         ((1_000_000_000u128 << 32) / u128::from(tsc_hz)) as u64,
         Ordering::Relaxed,
     );
-    if let Some(secs) = rtc_unix_seconds {
-        // The RTC counts whole seconds: the reading is up to 1 s old.
-        EPOCH_AT_ENTRY_NS.store(
-            (secs * 1_000_000_000).saturating_sub(monotonic_ns()),
-            Ordering::Relaxed,
-        );
+    if let Some(now) = unix_ns_now {
+        EPOCH_AT_ENTRY_NS.store(now.saturating_sub(monotonic_ns()), Ordering::Relaxed);
     }
 }
 

@@ -10,6 +10,7 @@ pub mod frames;
 pub mod gdt;
 pub mod hpet;
 pub mod idt;
+pub mod kvmclock;
 pub mod pic;
 pub mod pit;
 pub mod port;

@@ -1,14 +1,14 @@
 //! The TSC's frequency, from the best source the machine offers:
-//! 1. CPUID leaf 0x15 (crystal ratio) or 0x16 (base frequency);
-//! 2. the HPET, over a short window;
-//! 3. the PIT, over a longer one.
-//!
-//! TODO(kvm): kvmclock gives the frequency for free under KVM.
+//! 1. kvmclock's scale, under KVM (exact, free);
+//! 2. CPUID leaf 0x15 (crystal ratio) or 0x16 (base frequency);
+//! 3. the HPET, over a short window;
+//! 4. the PIT, over a longer one.
 
 use super::{cpu, hpet, pit};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Source {
+    Kvmclock,
     Cpuid,
     Hpet,
     Pit,
@@ -17,6 +17,7 @@ pub enum Source {
 impl Source {
     pub fn name(self) -> &'static str {
         match self {
+            Source::Kvmclock => "kvmclock",
             Source::Cpuid => "CPUID",
             Source::Hpet => "HPET",
             Source::Pit => "PIT",
@@ -29,7 +30,10 @@ const HPET_WINDOW_NS: u64 = 100_000;
 /// PIT window: 597 ticks (500 us), about 0.2%.
 const PIT_TICKS: u16 = (pit::HZ / 2000) as u16;
 
-pub fn calibrate(hpet_phys: Option<u64>) -> Option<(u64, Source)> {
+pub fn calibrate(kvmclock_hz: Option<u64>, hpet_phys: Option<u64>) -> Option<(u64, Source)> {
+    if let Some(hz) = kvmclock_hz {
+        return Some((hz, Source::Kvmclock));
+    }
     if let Some(hz) = from_cpuid() {
         return Some((hz, Source::Cpuid));
     }
