@@ -43,33 +43,21 @@ pub unsafe fn write_msr(msr: u32, value: u64) {
     };
 }
 
-pub fn read_cr0() -> u64 {
-    let v;
-    // SAFETY: reading a control register has no side effects.
-    unsafe { asm!("mov {}, cr0", out(reg) v, options(nostack, nomem)) };
-    v
+macro_rules! read_control_register {
+    ($name:ident, $reg:literal) => {
+        pub fn $name() -> u64 {
+            let v;
+            // SAFETY: reading a control register has no side effects.
+            unsafe { asm!(concat!("mov {}, ", $reg), out(reg) v, options(nostack, nomem)) };
+            v
+        }
+    };
 }
 
-pub fn read_cr2() -> u64 {
-    let v;
-    // SAFETY: reading a control register has no side effects.
-    unsafe { asm!("mov {}, cr2", out(reg) v, options(nostack, nomem)) };
-    v
-}
-
-pub fn read_cr3() -> u64 {
-    let v;
-    // SAFETY: reading a control register has no side effects.
-    unsafe { asm!("mov {}, cr3", out(reg) v, options(nostack, nomem)) };
-    v
-}
-
-pub fn read_cr4() -> u64 {
-    let v;
-    // SAFETY: reading a control register has no side effects.
-    unsafe { asm!("mov {}, cr4", out(reg) v, options(nostack, nomem)) };
-    v
-}
+read_control_register!(read_cr0, "cr0");
+read_control_register!(read_cr2, "cr2");
+read_control_register!(read_cr3, "cr3");
+read_control_register!(read_cr4, "cr4");
 
 /// Loads a new top-level page table.
 ///

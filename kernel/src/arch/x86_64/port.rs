@@ -13,44 +13,33 @@ pub trait PortValue: Copy {
     unsafe fn write_to(port: u16, value: Self);
 }
 
-impl PortValue for u8 {
-    unsafe fn read_from(port: u16) -> u8 {
-        let v;
-        // SAFETY: the caller owns the port; IN has no memory effects.
-        unsafe { asm!("in al, dx", in("dx") port, out("al") v, options(nostack, nomem)) };
-        v
-    }
-    unsafe fn write_to(port: u16, value: u8) {
-        // SAFETY: the caller owns the port.
-        unsafe { asm!("out dx, al", in("dx") port, in("al") value, options(nostack, nomem)) };
-    }
+/// `in`/`out` with the accumulator register of the value's width.
+macro_rules! port_value {
+    ($t:ty, $reg:tt) => {
+        impl PortValue for $t {
+            unsafe fn read_from(port: u16) -> $t {
+                let v;
+                // SAFETY: the caller owns the port; IN has no memory effects.
+                unsafe {
+                    asm!(concat!("in ", $reg, ", dx"), in("dx") port, out($reg) v,
+                         options(nostack, nomem))
+                };
+                v
+            }
+            unsafe fn write_to(port: u16, value: $t) {
+                // SAFETY: the caller owns the port.
+                unsafe {
+                    asm!(concat!("out dx, ", $reg), in("dx") port, in($reg) value,
+                         options(nostack, nomem))
+                };
+            }
+        }
+    };
 }
 
-impl PortValue for u16 {
-    unsafe fn read_from(port: u16) -> u16 {
-        let v;
-        // SAFETY: the caller owns the port; IN has no memory effects.
-        unsafe { asm!("in ax, dx", in("dx") port, out("ax") v, options(nostack, nomem)) };
-        v
-    }
-    unsafe fn write_to(port: u16, value: u16) {
-        // SAFETY: the caller owns the port.
-        unsafe { asm!("out dx, ax", in("dx") port, in("ax") value, options(nostack, nomem)) };
-    }
-}
-
-impl PortValue for u32 {
-    unsafe fn read_from(port: u16) -> u32 {
-        let v;
-        // SAFETY: the caller owns the port; IN has no memory effects.
-        unsafe { asm!("in eax, dx", in("dx") port, out("eax") v, options(nostack, nomem)) };
-        v
-    }
-    unsafe fn write_to(port: u16, value: u32) {
-        // SAFETY: the caller owns the port.
-        unsafe { asm!("out dx, eax", in("dx") port, in("eax") value, options(nostack, nomem)) };
-    }
-}
+port_value!(u8, "al");
+port_value!(u16, "ax");
+port_value!(u32, "eax");
 
 /// One I/O port of a device. Creating it is the unsafe step: it asserts that
 /// the port belongs to the device the caller drives; reads and writes are then
