@@ -1,15 +1,32 @@
 //! The Linux personality: what a Linux x86-64 program sees when it makes a
 //! system call (DESIGN.md, `syscalls/`). It reaches the machine only through
-//! the kernel's Platform traits, so its semantics are tested on the host.
+//! the [`Platform`] trait, so its semantics are tested on the host.
 //!
-//! For now it holds the ABI's vocabulary: error numbers ([`errno`]) and
-//! system call numbers ([`nr`]). Dispatch comes in a later issue.
+//! [`dispatch`] is the entry point: the kernel's syscall stub calls it with
+//! the process, the platform, the number and the six argument registers.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
 extern crate alloc;
 
+pub mod abi;
+pub mod dispatch;
 pub mod errno;
+pub mod error;
+pub mod fs;
+pub mod mm;
 pub mod nr;
+pub mod platform;
+pub mod process;
+pub mod signal;
+pub mod stats;
+pub mod sys;
+pub mod table;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod user;
 
+pub use dispatch::{Outcome, dispatch};
 pub use errno::Errno;
+pub use error::{Error, SysResult};
+pub use platform::Platform;

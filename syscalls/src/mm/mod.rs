@@ -1,0 +1,237 @@
+//! The program's address space as Linux describes it: VMAs (ranges with a
+//! protection and a kind), the heap break, and where new mappings go. The
+//! kernel maps pages on demand by asking `Mm::fault`; the syscalls here
+//! change the VMAs and tell the Platform which pages to drop or re-protect.
+//!
+//! Layout (DESIGN.md "Memory"): the stack at the top of the lower half, an
+//! 8 MiB demand-paged VMA (RLIMIT_STACK); `mmap` top-down below a gap under
+//! it; the heap after the program image.
+
+mod ops;
+#[cfg(test)]
+mod tests;
+
+use crate::Errno;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use bitflags::bitflags;
+use spin::Mutex;
+
+pub use ops::{MapFlags, MremapFlags};
+
+pub const PAGE_SIZE: u64 = 4096;
+/// The top of the stack (one page below the end of the lower half, as Linux
+/// leaves a guard page there).
+pub const STACK_TOP: u64 = 0x0000_7fff_ffff_f000;
+pub const STACK_SIZE: u64 = 8 << 20;
+/// `mmap` allocates top-down from here (Linux leaves a gap of at least
+/// 128 MiB under the stack limit).
+pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
+/// Linux's default `vm.mmap_min_addr`.
+pub const MMAP_MIN_ADDR: u64 = 0x10000;
+
+bitflags! {
+    /// PROT_* (mman-common.h).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Prot: u32 {
+        const READ = 0x1;
+        const WRITE = 0x2;
+        const EXEC = 0x4;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VmaKind {
+    /// The program's own segments.
+    Image,
+    Heap,
+    Stack,
+    Anonymous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub kind: VmaKind,
+}
+
+/// How a page fault touched memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+    Execute,
+}
+
+/// si_code values for SIGSEGV (siginfo.h).
+pub const SEGV_MAPERR: i32 = 1;
+pub const SEGV_ACCERR: i32 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultResolution {
+    /// Map a zeroed page at `page` with `prot` and retry.
+    Map { page: u64, prot: Prot },
+    /// The access is not allowed: SIGSEGV with this si_code.
+    Segv { code: i32 },
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// VMAs by start address; never overlapping.
+    vmas: BTreeMap<u64, Vma>,
+    brk_start: u64,
+    brk: u64,
+}
+
+/// The address space. Its lock is its own (not the process's), so the page
+/// fault handler can consult it while a syscall copies program memory.
+#[derive(Debug, Default)]
+pub struct Mm {
+    state: Mutex<State>,
+}
+
+pub const fn page_floor(v: u64) -> u64 {
+    v & !(PAGE_SIZE - 1)
+}
+
+pub fn page_ceil(v: u64) -> Option<u64> {
+    v.checked_add(PAGE_SIZE - 1).map(page_floor)
+}
+
+impl Mm {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a VMA for the program image or the stack at exec time.
+    pub fn insert(&self, vma: Vma) -> Result<(), Errno> {
+        let mut s = self.state.lock();
+        if vma.start >= vma.end || s.overlaps(vma.start, vma.end) {
+            return Err(Errno::EINVAL);
+        }
+        s.vmas.insert(vma.start, vma);
+        Ok(())
+    }
+
+    /// Where the heap starts (page-aligned end of the image).
+    pub fn set_brk_start(&self, addr: u64) {
+        let mut s = self.state.lock();
+        s.brk_start = addr;
+        s.brk = addr;
+    }
+
+    pub fn find(&self, addr: u64) -> Option<Vma> {
+        self.state.lock().find(addr).copied()
+    }
+
+    pub fn vmas(&self) -> Vec<Vma> {
+        self.state.lock().vmas.values().copied().collect()
+    }
+
+    /// Decides what a page fault at `addr` means.
+    pub fn fault(&self, addr: u64, access: Access) -> FaultResolution {
+        let s = self.state.lock();
+        let Some(vma) = s.find(addr) else {
+            return FaultResolution::Segv { code: SEGV_MAPERR };
+        };
+        let allowed = match access {
+            Access::Read => vma.prot.intersects(Prot::READ | Prot::WRITE | Prot::EXEC),
+            Access::Write => vma.prot.contains(Prot::WRITE),
+            Access::Execute => vma.prot.contains(Prot::EXEC),
+        };
+        if allowed {
+            FaultResolution::Map {
+                page: page_floor(addr),
+                prot: vma.prot,
+            }
+        } else {
+            FaultResolution::Segv { code: SEGV_ACCERR }
+        }
+    }
+}
+
+impl State {
+    fn find(&self, addr: u64) -> Option<&Vma> {
+        self.vmas
+            .range(..=addr)
+            .next_back()
+            .map(|(_, v)| v)
+            .filter(|v| addr < v.end)
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.vmas
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, v)| v.end > start)
+    }
+
+    /// Whether every page of `[start, end)` is in some VMA.
+    fn fully_mapped(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        while at < end {
+            match self.find(at) {
+                Some(v) => at = v.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Removes `[start, end)` from the VMAs, splitting those that straddle it.
+    fn carve(&mut self, start: u64, end: u64) {
+        let hit: Vec<Vma> = self
+            .vmas
+            .range(..end)
+            .map(|(_, v)| *v)
+            .filter(|v| v.end > start)
+            .collect();
+        for v in hit {
+            self.vmas.remove(&v.start);
+            if v.start < start {
+                self.vmas.insert(v.start, Vma { end: start, ..v });
+            }
+            if v.end > end {
+                self.vmas.insert(end, Vma { start: end, ..v });
+            }
+        }
+    }
+
+    /// The highest free range of `len` bytes that ends at or below `below`.
+    fn gap_top_down(&self, len: u64, below: u64) -> Option<u64> {
+        let mut ceiling = below;
+        for v in self.vmas.values().rev() {
+            if v.start >= ceiling {
+                continue;
+            }
+            if v.end <= ceiling && ceiling - v.end >= len {
+                return Some(ceiling - len);
+            }
+            ceiling = ceiling.min(v.start);
+        }
+        (ceiling >= MMAP_MIN_ADDR + len).then(|| ceiling - len)
+    }
+
+    /// Merges `v` with neighbours of the same kind and protection that touch
+    /// it, so /proc/self/maps and later splits stay simple.
+    fn insert_merged(&mut self, mut v: Vma) {
+        if let Some((_, prev)) = self.vmas.range(..v.start).next_back()
+            && prev.end == v.start
+            && prev.prot == v.prot
+            && prev.kind == v.kind
+        {
+            v.start = prev.start;
+            self.vmas.remove(&prev.start.clone());
+        }
+        if let Some(next) = self.vmas.get(&v.end).copied()
+            && next.prot == v.prot
+            && next.kind == v.kind
+        {
+            v.end = next.end;
+            self.vmas.remove(&next.start);
+        }
+        self.vmas.insert(v.start, v);
+    }
+}

@@ -1,0 +1,310 @@
+//! The memory syscalls' semantics (mmap(2), munmap(2), mprotect(2),
+//! mremap(2), brk(2), madvise(2)) on the VMAs. Platform calls are made with
+//! the address-space lock held, so a page fault never sees VMAs and page
+//! tables disagree; the Platform's page-table calls never take this lock.
+
+use super::{MMAP_BASE, MMAP_MIN_ADDR, Mm, PAGE_SIZE, Prot, Vma, VmaKind, page_ceil};
+use crate::platform::Platform;
+use crate::user::USER_END;
+use crate::{Errno, Error};
+use bitflags::bitflags;
+
+bitflags! {
+    /// MAP_* (mman-common.h, mman.h for x86).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct MapFlags: u32 {
+        const SHARED = 0x01;
+        const PRIVATE = 0x02;
+        const FIXED = 0x10;
+        const ANONYMOUS = 0x20;
+        const GROWSDOWN = 0x100;
+        const DENYWRITE = 0x800;
+        const EXECUTABLE = 0x1000;
+        const LOCKED = 0x2000;
+        const NORESERVE = 0x4000;
+        const POPULATE = 0x8000;
+        const NONBLOCK = 0x10000;
+        const STACK = 0x20000;
+        const HUGETLB = 0x40000;
+        const SYNC = 0x80000;
+        const FIXED_NOREPLACE = 0x100000;
+        const UNINITIALIZED = 0x400_0000;
+    }
+}
+
+bitflags! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct MremapFlags: u32 {
+        const MAYMOVE = 1;
+        const FIXED = 2;
+        const DONTUNMAP = 4;
+    }
+}
+
+pub const MADV_DONTNEED: i32 = 4;
+pub const MADV_FREE: i32 = 8;
+
+fn aligned(v: u64) -> bool {
+    v.is_multiple_of(PAGE_SIZE)
+}
+
+/// `[addr, addr+len)` rounded out to pages, inside the program's half.
+fn range(addr: u64, len: u64) -> Result<(u64, u64), Errno> {
+    let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+    if end > USER_END {
+        return Err(Errno::ENOMEM);
+    }
+    Ok((addr, end))
+}
+
+impl Mm {
+    /// Anonymous mmap. (File mappings come with the dynamic-programs issue.)
+    pub fn mmap_anonymous(
+        &self,
+        p: &dyn Platform,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        flags: MapFlags,
+    ) -> Result<u64, Error> {
+        if len == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        if flags.contains(MapFlags::HUGETLB) {
+            return Err(Error::new(Errno::EINVAL, "no huge pages are reserved"));
+        }
+        if flags.contains(MapFlags::SYNC) {
+            return Err(Error::new(Errno::EOPNOTSUPP, "MAP_SYNC needs a DAX file"));
+        }
+        let kind = if flags.contains(MapFlags::GROWSDOWN) {
+            VmaKind::Stack
+        } else {
+            VmaKind::Anonymous
+        };
+        let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
+        let mut s = self.state.lock();
+        let fixed = flags.intersects(MapFlags::FIXED | MapFlags::FIXED_NOREPLACE);
+        let start = if fixed {
+            if !aligned(addr) {
+                return Err(Errno::EINVAL.into());
+            }
+            let (start, end) = range(addr, len)?;
+            if start < MMAP_MIN_ADDR {
+                return Err(Error::new(Errno::EPERM, "below vm.mmap_min_addr"));
+            }
+            if s.overlaps(start, end) {
+                if flags.contains(MapFlags::FIXED_NOREPLACE) {
+                    return Err(Errno::EEXIST.into());
+                }
+                s.carve(start, end);
+                p.unmap(start, end);
+            }
+            start
+        } else {
+            // A hint is used when the range there is free, as Linux does.
+            let hint = super::page_floor(addr);
+            match range(hint, len) {
+                Ok((h, e)) if h >= MMAP_MIN_ADDR && !s.overlaps(h, e) => h,
+                _ => s.gap_top_down(len, MMAP_BASE).ok_or(Errno::ENOMEM)?,
+            }
+        };
+        s.insert_merged(Vma {
+            start,
+            end: start + len,
+            prot,
+            kind,
+        });
+        Ok(start)
+    }
+
+    pub fn munmap(&self, p: &dyn Platform, addr: u64, len: u64) -> Result<(), Error> {
+        if !aligned(addr) || len == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        let (start, end) = range(addr, len).map_err(|_| Errno::EINVAL)?;
+        let mut s = self.state.lock();
+        s.carve(start, end);
+        p.unmap(start, end);
+        Ok(())
+    }
+
+    pub fn mprotect(&self, p: &dyn Platform, addr: u64, len: u64, prot: Prot) -> Result<(), Error> {
+        if !aligned(addr) {
+            return Err(Errno::EINVAL.into());
+        }
+        let (start, end) = range(addr, len)?;
+        if start == end {
+            return Ok(());
+        }
+        let mut s = self.state.lock();
+        if !s.fully_mapped(start, end) {
+            return Err(Errno::ENOMEM.into());
+        }
+        let pieces: alloc::vec::Vec<Vma> = s
+            .vmas
+            .range(..end)
+            .map(|(_, v)| *v)
+            .filter(|v| v.end > start)
+            .collect();
+        s.carve(start, end);
+        for v in pieces {
+            s.insert_merged(Vma {
+                start: v.start.max(start),
+                end: v.end.min(end),
+                prot,
+                ..v
+            });
+        }
+        p.protect(start, end, prot);
+        Ok(())
+    }
+
+    pub fn mremap(
+        &self,
+        p: &dyn Platform,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: MremapFlags,
+        new_addr: u64,
+    ) -> Result<u64, Error> {
+        if !aligned(old) || new_len == 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        if flags.contains(MremapFlags::FIXED) && !flags.contains(MremapFlags::MAYMOVE) {
+            return Err(Errno::EINVAL.into());
+        }
+        if flags.contains(MremapFlags::DONTUNMAP) {
+            return Err(Error::new(
+                Errno::EINVAL,
+                "MREMAP_DONTUNMAP is not supported",
+            ));
+        }
+        let old_len = page_ceil(old_len).ok_or(Errno::EINVAL)?;
+        let new_len = page_ceil(new_len).ok_or(Errno::ENOMEM)?;
+        if old_len == 0 {
+            return Err(Error::new(
+                Errno::EINVAL,
+                "old_size 0 duplicates shared mappings only",
+            ));
+        }
+        let (_, old_end) = range(old, old_len).map_err(|_| Errno::EFAULT)?;
+        let mut s = self.state.lock();
+        let vma = *s.find(old).ok_or(Errno::EFAULT)?;
+        if old_end > vma.end {
+            return Err(Errno::EFAULT.into());
+        }
+        if flags.contains(MremapFlags::FIXED) {
+            if !aligned(new_addr) {
+                return Err(Errno::EINVAL.into());
+            }
+            let (to, to_end) = range(new_addr, new_len)?;
+            if to < old_end && old < to_end {
+                return Err(Errno::EINVAL.into());
+            }
+            s.carve(to, to_end);
+            p.unmap(to, to_end);
+            return Ok(move_range(&mut s, p, vma, old, old_len, new_len, to));
+        }
+        if new_len <= old_len {
+            s.carve(old + new_len, old_end);
+            p.unmap(old + new_len, old_end);
+            return Ok(old);
+        }
+        let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
+        if old_end == vma.end && grow_end <= USER_END && !s.overlaps(old_end, grow_end) {
+            s.insert_merged(Vma {
+                start: old_end,
+                end: grow_end,
+                ..vma
+            });
+            return Ok(old);
+        }
+        if !flags.contains(MremapFlags::MAYMOVE) {
+            return Err(Errno::ENOMEM.into());
+        }
+        let to = s.gap_top_down(new_len, MMAP_BASE).ok_or(Errno::ENOMEM)?;
+        Ok(move_range(&mut s, p, vma, old, old_len, new_len, to))
+    }
+
+    /// brk(2): returns the new break, or the old one when the request cannot
+    /// be met (that is how the syscall reports failure).
+    pub fn brk(&self, p: &dyn Platform, addr: u64) -> u64 {
+        let mut s = self.state.lock();
+        let (base, cur) = (s.brk_start, s.brk);
+        if addr < base {
+            return cur;
+        }
+        let Some(new_end) = page_ceil(addr) else {
+            return cur;
+        };
+        let cur_end = page_ceil(cur).unwrap_or(cur);
+        if new_end > cur_end {
+            if new_end > MMAP_BASE || s.overlaps(cur_end, new_end) {
+                return cur;
+            }
+            s.insert_merged(Vma {
+                start: cur_end,
+                end: new_end,
+                prot: Prot::READ | Prot::WRITE,
+                kind: VmaKind::Heap,
+            });
+        } else if new_end < cur_end {
+            s.carve(new_end, cur_end);
+            p.unmap(new_end, cur_end);
+        }
+        s.brk = addr;
+        addr
+    }
+
+    pub fn madvise(&self, p: &dyn Platform, addr: u64, len: u64, advice: i32) -> Result<(), Error> {
+        if !aligned(addr) {
+            return Err(Errno::EINVAL.into());
+        }
+        let (start, end) = range(addr, len).map_err(|_| Errno::EINVAL)?;
+        match advice {
+            MADV_DONTNEED | MADV_FREE => {
+                let s = self.state.lock();
+                if !s.fully_mapped(start, end) {
+                    return Err(Errno::ENOMEM.into());
+                }
+                // Anonymous pages read back as zeroes afterwards: drop them.
+                p.unmap(start, end);
+                Ok(())
+            }
+            // Hints that change no result a program can observe here (no
+            // swap, no fork, no huge pages, no core dumps): honoured by doing
+            // nothing, as Linux itself may.
+            0..=3 | 10..=21 => {
+                if self.state.lock().fully_mapped(start, end) {
+                    Ok(())
+                } else {
+                    Err(Errno::ENOMEM.into())
+                }
+            }
+            _ => Err(Error::new(Errno::EINVAL, "unknown madvise advice")),
+        }
+    }
+}
+
+fn move_range(
+    s: &mut super::State,
+    p: &dyn Platform,
+    vma: Vma,
+    old: u64,
+    old_len: u64,
+    new_len: u64,
+    to: u64,
+) -> u64 {
+    let keep = old_len.min(new_len);
+    s.carve(old, old + old_len);
+    p.move_pages(old, to, keep);
+    p.unmap(old, old + old_len);
+    s.insert_merged(Vma {
+        start: to,
+        end: to + new_len,
+        ..vma
+    });
+    to
+}

@@ -1,0 +1,73 @@
+//! Per-syscall counts: the `--syscall-summary` table at exit (like
+//! `strace -c`), and the once-only log of what the program asked for and
+//! Sole refused.
+
+use crate::Errno;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use core::fmt::Write;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Count {
+    pub calls: u64,
+    pub errors: u64,
+    /// Of the errors, how many were ENOSYS or EINVAL: Sole refusing.
+    pub refused: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    by_nr: BTreeMap<usize, Count>,
+    /// Syscalls already logged as refused (once each).
+    logged: BTreeMap<(usize, Errno), ()>,
+}
+
+impl Stats {
+    pub fn record(&mut self, nr: usize, result: Result<u64, Errno>) {
+        let c = self.by_nr.entry(nr).or_default();
+        c.calls += 1;
+        if let Err(e) = result {
+            c.errors += 1;
+            if matches!(e, Errno::ENOSYS | Errno::EINVAL) {
+                c.refused += 1;
+            }
+        }
+    }
+
+    /// True the first time `(nr, errno)` is seen: the caller logs it.
+    pub fn first_refusal(&mut self, nr: usize, errno: Errno) -> bool {
+        self.logged.insert((nr, errno), ()).is_none()
+    }
+
+    pub fn get(&self, nr: usize) -> Count {
+        self.by_nr.get(&nr).copied().unwrap_or_default()
+    }
+
+    /// The table printed at exit.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:>9} {:>9} {:>9}  syscall",
+            "calls", "errors", "refused"
+        );
+        let _ = writeln!(out, "--------- --------- ---------  ----------------");
+        let mut rows: alloc::vec::Vec<_> = self.by_nr.iter().collect();
+        rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
+        let (mut calls, mut errors, mut refused) = (0, 0, 0);
+        for (&nr, c) in rows {
+            let name = crate::nr::name(nr).unwrap_or("?");
+            let _ = writeln!(
+                out,
+                "{:>9} {:>9} {:>9}  {name}",
+                c.calls, c.errors, c.refused
+            );
+            calls += c.calls;
+            errors += c.errors;
+            refused += c.refused;
+        }
+        let _ = writeln!(out, "--------- --------- ---------  ----------------");
+        let _ = writeln!(out, "{calls:>9} {errors:>9} {refused:>9}  total");
+        out
+    }
+}

@@ -1,0 +1,7 @@
+//! Files and directories.
+
+use crate::sys;
+
+super::syscall_table! {
+    WRITE => "write" [Fd, InBuf(2), Uint] |c, a| sys::write::sys_write(c, a.int(0), a.slice(1, 2));
+}

@@ -1,0 +1,64 @@
+//! Processes, memory, time, identity and signals.
+
+use crate::sys::*;
+
+super::syscall_table! {
+    EXIT => "exit" [Int] |c, a| exit::sys_exit(c, a.int(0));
+    EXIT_GROUP => "exit_group" [Int] |c, a| exit::sys_exit_group(c, a.int(0));
+    BRK => "brk" [Ptr] |c, a| brk::sys_brk(c, a.raw(0)), hex;
+    MMAP => "mmap" [Ptr, Uint, Hex, Hex, Fd, Hex]
+        |c, a| mmap::sys_mmap(c, a.raw(0), a.raw(1), a.uint(2), a.uint(3), a.int(4), a.raw(5)), hex;
+    MUNMAP => "munmap" [Ptr, Uint] |c, a| munmap::sys_munmap(c, a.raw(0), a.raw(1));
+    MPROTECT => "mprotect" [Ptr, Uint, Hex] |c, a| mprotect::sys_mprotect(c, a.raw(0), a.raw(1), a.uint(2));
+    MREMAP => "mremap" [Ptr, Uint, Uint, Hex, Ptr]
+        |c, a| mremap::sys_mremap(c, a.raw(0), a.raw(1), a.raw(2), a.uint(3), a.raw(4)), hex;
+    MADVISE => "madvise" [Ptr, Uint, Int] |c, a| madvise::sys_madvise(c, a.raw(0), a.raw(1), a.int(2));
+    ARCH_PRCTL => "arch_prctl" [Hex, Ptr] |c, a| arch_prctl::sys_arch_prctl(c, a.int(0), a.raw(1));
+    SET_TID_ADDRESS => "set_tid_address" [Ptr] |c, a| set_tid_address::sys_set_tid_address(c, a.raw(0));
+    SET_ROBUST_LIST => "set_robust_list" [Ptr, Uint]
+        |c, a| set_tid_address::sys_set_robust_list(c, a.raw(0), a.raw(1));
+    UNAME => "uname" [Ptr] |c, a| uname::sys_uname(c, a.ptr(0));
+    GETPID => "getpid" [] |c, _| getpid::sys_getpid(c);
+    GETTID => "gettid" [] |c, _| getpid::sys_gettid(c);
+    GETPPID => "getppid" [] |c, _| getpid::sys_getppid(c);
+    GETUID => "getuid" [] |c, _| getuid::sys_getuid(c);
+    GETEUID => "geteuid" [] |c, _| getuid::sys_geteuid(c);
+    GETGID => "getgid" [] |c, _| getuid::sys_getgid(c);
+    GETEGID => "getegid" [] |c, _| getuid::sys_getegid(c);
+    GETGROUPS => "getgroups" [Int, Ptr] |c, a| getuid::sys_getgroups(c, a.int(0), a.raw(1));
+    SETGROUPS => "setgroups" [Uint, Ptr] |c, a| getuid::sys_setgroups(c, a.usize(0), a.raw(1));
+    SETUID => "setuid" [Uint] |c, a| getuid::sys_setuid(c, a.uint(0));
+    SETGID => "setgid" [Uint] |c, a| getuid::sys_setgid(c, a.uint(0));
+    SETREUID => "setreuid" [Int, Int] |c, a| getuid::sys_setreuid(c, a.uint(0), a.uint(1));
+    SETREGID => "setregid" [Int, Int] |c, a| getuid::sys_setregid(c, a.uint(0), a.uint(1));
+    SETRESUID => "setresuid" [Int, Int, Int] |c, a| getuid::sys_setresuid(c, a.uint(0), a.uint(1), a.uint(2));
+    SETRESGID => "setresgid" [Int, Int, Int] |c, a| getuid::sys_setresgid(c, a.uint(0), a.uint(1), a.uint(2));
+    GETRESUID => "getresuid" [Ptr, Ptr, Ptr] |c, a| getuid::sys_getresuid(c, a.ptr(0), a.ptr(1), a.ptr(2));
+    GETRESGID => "getresgid" [Ptr, Ptr, Ptr] |c, a| getuid::sys_getresgid(c, a.ptr(0), a.ptr(1), a.ptr(2));
+    PRLIMIT64 => "prlimit64" [Int, Int, Ptr, Ptr]
+        |c, a| prlimit64::sys_prlimit64(c, a.int(0), a.uint(1), a.ptr(2), a.ptr(3));
+    GETRLIMIT => "getrlimit" [Int, Ptr] |c, a| prlimit64::sys_getrlimit(c, a.uint(0), a.ptr(1));
+    SETRLIMIT => "setrlimit" [Int, Ptr] |c, a| prlimit64::sys_setrlimit(c, a.uint(0), a.ptr(1));
+    GETRUSAGE => "getrusage" [Int, Ptr] |c, a| getrusage::sys_getrusage(c, a.int(0), a.ptr(1));
+    TIMES => "times" [Ptr] |c, a| getrusage::sys_times(c, a.ptr(0));
+    GETRANDOM => "getrandom" [Ptr, Uint, Hex] |c, a| getrandom::sys_getrandom(c, a.slice(0, 1), a.uint(2));
+    CLOCK_GETTIME => "clock_gettime" [Int, Ptr] |c, a| clock_gettime::sys_clock_gettime(c, a.int(0), a.ptr(1));
+    CLOCK_GETRES => "clock_getres" [Int, Ptr] |c, a| clock_gettime::sys_clock_getres(c, a.int(0), a.ptr(1));
+    GETTIMEOFDAY => "gettimeofday" [Ptr, Ptr] |c, a| clock_gettime::sys_gettimeofday(c, a.ptr(0), a.ptr(1));
+    TIME => "time" [Ptr] |c, a| clock_gettime::sys_time(c, a.ptr(0));
+    NANOSLEEP => "nanosleep" [Ptr, Ptr] |c, a| nanosleep::sys_nanosleep(c, a.ptr(0), a.ptr(1));
+    CLOCK_NANOSLEEP => "clock_nanosleep" [Int, Hex, Ptr, Ptr]
+        |c, a| nanosleep::sys_clock_nanosleep(c, a.int(0), a.int(1), a.ptr(2), a.ptr(3));
+    SCHED_YIELD => "sched_yield" [] |c, _| sched::sys_sched_yield(c);
+    SCHED_GETAFFINITY => "sched_getaffinity" [Int, Uint, Ptr]
+        |c, a| sched::sys_sched_getaffinity(c, a.int(0), crate::user::UserSlice::new(a.raw(2), a.usize(1)));
+    GETPRIORITY => "getpriority" [Int, Int] |c, a| sched::sys_getpriority(c, a.int(0), a.int(1));
+    SYSINFO => "sysinfo" [Ptr] |c, a| sysinfo::sys_sysinfo(c, a.ptr(0));
+    RT_SIGACTION => "rt_sigaction" [Int, Ptr, Ptr, Uint]
+        |c, a| rt_sigaction::sys_rt_sigaction(c, a.int(0), a.ptr(1), a.ptr(2), a.usize(3));
+    RT_SIGPROCMASK => "rt_sigprocmask" [Int, Ptr, Ptr, Uint]
+        |c, a| rt_sigprocmask::sys_rt_sigprocmask(c, a.int(0), a.ptr(1), a.ptr(2), a.usize(3));
+    SIGALTSTACK => "sigaltstack" [Ptr, Ptr] |c, a| sigaltstack::sys_sigaltstack(c, a.ptr(0), a.ptr(1));
+    FUTEX => "futex" [Ptr, Int, Uint, Ptr, Ptr, Uint]
+        |c, a| futex::sys_futex(c, a.ptr(0), a.int(1), a.uint(2), a.ptr(3), a.raw(4), a.uint(5));
+}
