@@ -16,6 +16,7 @@ mod cmdline;
 mod crash;
 mod klog;
 mod mm;
+mod program;
 mod selftest;
 mod time;
 
@@ -77,12 +78,17 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     let ready_ns = time::monotonic_ns();
 
     let cpus = facts.cpus.max(1);
-    println!(
-        "Sole {VERSION}: {} MiB RAM, {cpus} CPU{}, ready in {} us",
-        memory.ram_bytes >> 20,
-        if cpus == 1 { "" } else { "s" },
-        ready_ns / 1000
-    );
+    // With a program to run, the console is the program's: the banner is
+    // a log message then.
+    let program = !info.modules().is_empty();
+    if !program || log::max_level() >= log::LevelFilter::Info {
+        println!(
+            "Sole {VERSION}: {} MiB RAM, {cpus} CPU{}, ready in {} us",
+            memory.ram_bytes >> 20,
+            if cpus == 1 { "" } else { "s" },
+            ready_ns / 1000
+        );
+    }
     log::info!(
         "TSC {} kHz ({}{}), APIC timer {}, {} free frames, wall clock: {}",
         tsc_hz / 1000,
@@ -107,6 +113,12 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     }
     if let Some(kind) = options.crash {
         crash::trigger(kind);
+    }
+    if let Some(initrd) = info.modules().first() {
+        // SAFETY: the loader placed the module in RAM that the frame
+        // allocator excludes, and nothing writes it.
+        let bytes = unsafe { mm::phys_slice(initrd.start, initrd.len as usize) };
+        program::exec::run(bytes, cpus, memory.ram_bytes);
     }
     power::exit(0)
 }

@@ -42,7 +42,8 @@ fn tsc_to_ns(ticks: u64) -> u64 {
 }
 
 fn ns_to_tsc(ns: u64) -> u64 {
-    (u128::from(ns) * u128::from(tsc_hz()) / 1_000_000_000) as u64
+    let ticks = u128::from(ns) * u128::from(tsc_hz()) / 1_000_000_000;
+    u64::try_from(ticks).unwrap_or(u64::MAX)
 }
 
 /// Nanoseconds since kernel entry (0 until the TSC is calibrated).
@@ -71,7 +72,7 @@ pub fn on_timer_interrupt() {}
 
 /// Sleeps for at least `ns`, halting the CPU between timer interrupts.
 pub fn sleep_ns(ns: u64) {
-    let deadline = monotonic_ns() + ns;
+    let deadline = monotonic_ns().saturating_add(ns);
     let were_enabled = cpu::interrupts_enabled();
     loop {
         cpu::interrupts_disable();
@@ -83,5 +84,13 @@ pub fn sleep_ns(ns: u64) {
     }
     if were_enabled {
         cpu::interrupts_enable();
+    }
+}
+
+/// Sleeps until the monotonic clock reaches `deadline_ns`.
+pub fn sleep_until(deadline_ns: u64) {
+    let now = monotonic_ns();
+    if deadline_ns > now {
+        sleep_ns(deadline_ns - now);
     }
 }

@@ -11,4 +11,5 @@
 extern crate alloc;
 
 pub mod checksum;
+pub mod cpio;
 pub mod device;

@@ -151,11 +151,11 @@ fn quoted(out: &mut String, bytes: &[u8], truncated: bool) {
 
 fn describe_call(out: &mut String, ctx: &Ctx<'_>, nr: u64, entry: Option<&Entry>, args: &Args) {
     let Some(entry) = entry else {
-        let _ = write!(
-            out,
-            "syscall_{nr}({:#x}, {:#x}, {:#x})",
-            args.0[0], args.0[1], args.0[2]
-        );
+        let [a, b, c, ..] = args.0;
+        let _ = match crate::nr::name(nr as usize) {
+            Some(name) => write!(out, "{name}({a:#x}, {b:#x}, {c:#x})"),
+            None => write!(out, "syscall_{nr}({a:#x}, {b:#x}, {c:#x})"),
+        };
         return;
     };
     let _ = write!(out, "{}(", entry.name);

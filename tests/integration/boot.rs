@@ -1,6 +1,6 @@
 //! Boots the kernel under QEMU (TCG) through the `sole` library and checks
-//! the host protocol: the ready banner, exit statuses, the self-tests and
-//! the fault report.
+//! the host protocol: the ready banner, exit statuses, the self-tests, the
+//! fault report, and the initrd `sole run PROGRAM` packs.
 
 #![deny(unsafe_code)]
 

@@ -12,6 +12,8 @@ use regex::Regex;
 use sole::accel::AccelChoice;
 use sole::run::{Boot, BootOptions};
 
+pub mod programs;
+
 /// How long a test boot may take before it counts as hung. TCG boots take
 /// well under a second; this leaves room for a loaded machine.
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(60);

@@ -5,11 +5,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand};
+use loader::launch::LaunchFlags;
 
 use crate::accel::AccelChoice;
 use crate::bench::BenchOptions;
+use crate::initrd::AddSpec;
 use crate::mem_size::MemSize;
+use crate::program::{EnvVar, ProgramSpec};
 use crate::qemu::Machine;
 use crate::run::{BootOptions, LogLevel};
 
@@ -25,7 +29,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Boot the Sole kernel under QEMU (a program to run comes later).
+    /// Boot the Sole kernel under QEMU with a Linux program and its files.
     Run(RunArgs),
     /// Boot the kernel repeatedly and summarize how long it takes.
     Bench(BenchArgs),
@@ -53,8 +57,9 @@ pub struct RunArgs {
     #[command(flatten)]
     pub vm: VmArgs,
     /// Guest memory: a number of MiB, or with a unit (128M, 64MiB, 1G).
-    #[arg(long, value_name = "SIZE", default_value = "128M")]
-    pub mem: MemSize,
+    /// Default 128M, or more when the program's files need it.
+    #[arg(long, value_name = "SIZE")]
+    pub mem: Option<MemSize>,
     /// Number of virtual CPUs.
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=255))]
@@ -72,8 +77,30 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
-    /// The program to run (not supported yet), then its arguments: every
-    /// word after PROGRAM is the program's, even one starting with `-`.
+    /// Add a host file or directory tree to the guest, at DEST or else at
+    /// SRC's absolute path (repeatable; directories are copied whole,
+    /// symbolic links in them stay links).
+    #[arg(long = "add", value_name = "SRC[:DEST]")]
+    pub adds: Vec<AddSpec>,
+    /// Set an environment variable for the program (repeatable; the
+    /// defaults are PATH, HOME=/ and TERM=linux).
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<EnvVar>,
+    /// The program's working directory in the guest (default /; created if
+    /// missing).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<String>,
+    /// Print each system call the program makes, with its decoded
+    /// arguments and result.
+    #[arg(long)]
+    pub strace: bool,
+    /// At exit, summarize the system calls made and those refused
+    /// (ENOSYS/EINVAL).
+    #[arg(long)]
+    pub syscall_summary: bool,
+    /// The program to run (an x86-64 Linux executable on the host, placed
+    /// at its absolute path in the guest), then its arguments: every word
+    /// after PROGRAM is the program's, even one starting with `-`.
     #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1.., trailing_var_arg = true)]
     pub command: Vec<String>,
 }
@@ -89,18 +116,66 @@ impl RunArgs {
         self.command.get(1..).unwrap_or_default()
     }
 
-    /// The boot options these arguments ask for.
+    /// What to pack for the program, if one was named. Options that only
+    /// make sense with a program are refused without one, and a program is
+    /// refused with `--selftest`.
+    pub fn program_spec(&self) -> Result<Option<ProgramSpec>> {
+        let flags = LaunchFlags {
+            strace: self.strace,
+            syscall_summary: self.syscall_summary,
+        };
+        let Some(program) = self.program() else {
+            let mut given = Vec::new();
+            for (set, option) in [
+                (!self.adds.is_empty(), "--add"),
+                (!self.env.is_empty(), "--env"),
+                (self.cwd.is_some(), "--cwd"),
+                (self.strace, "--strace"),
+                (self.syscall_summary, "--syscall-summary"),
+            ] {
+                if set {
+                    given.push(option);
+                }
+            }
+            if !given.is_empty() {
+                bail!(
+                    "{} need{} a PROGRAM to run",
+                    given.join(", "),
+                    if given.len() == 1 { "s" } else { "" }
+                );
+            }
+            return Ok(None);
+        };
+        if self.selftest {
+            bail!(
+                "--selftest runs the kernel's own tests; it does not take a PROGRAM (`{program}`)"
+            );
+        }
+        Ok(Some(ProgramSpec {
+            program: program.into(),
+            args: self.program_args().to_vec(),
+            adds: self.adds.clone(),
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+            flags,
+        }))
+    }
+
+    /// The boot options these arguments ask for, without an initrd (the
+    /// memory is `--mem` or the default; a program's files may need more,
+    /// see [`crate::program::memory_for`]).
     pub fn boot_options(&self) -> BootOptions {
         BootOptions {
             machine: self.vm.machine,
             accel: self.vm.accel,
-            mem: self.mem,
+            mem: self.mem.unwrap_or_default(),
             cpus: self.cpus,
             selftest: self.selftest,
             log: self.log,
             kernel_args: self.kernel_args.clone(),
             icount: self.vm.icount,
             timeout: self.timeout.map(Duration::from_secs),
+            initrd: None,
         }
     }
 }
@@ -205,12 +280,74 @@ mod tests {
     fn everything_after_the_program_is_the_programs() {
         let args = run_args(&["run", "--cpus", "2", "/bin/ls", "--mem", "x", "-l"]);
         assert_eq!(args.cpus, 2);
-        assert_eq!(args.mem, MemSize::default());
+        assert_eq!(args.mem, None);
         assert_eq!(args.program(), Some("/bin/ls"));
         assert_eq!(args.program_args(), ["--mem", "x", "-l"]);
         let args = run_args(&["run", "--", "--odd-name", "--cpus"]);
         assert_eq!(args.program(), Some("--odd-name"));
         assert_eq!(args.program_args(), ["--cpus"]);
+    }
+
+    #[test]
+    fn program_options_make_the_program_spec() {
+        let args = run_args(&[
+            "run",
+            "--add",
+            "lib",
+            "--add",
+            "a:b:/opt/x",
+            "--env",
+            "A=1=2",
+            "--env",
+            "EMPTY=",
+            "--cwd",
+            "/tmp",
+            "--strace",
+            "--syscall-summary",
+            "./prog",
+            "--env",
+            "x",
+        ]);
+        let spec = args.program_spec().unwrap().expect("a program");
+        assert_eq!(spec.program, PathBuf::from("./prog"));
+        assert_eq!(spec.args, ["--env", "x"]);
+        assert_eq!(
+            spec.adds,
+            [
+                AddSpec {
+                    src: "lib".into(),
+                    dest: None
+                },
+                AddSpec {
+                    src: "a:b".into(),
+                    dest: Some("/opt/x".into())
+                },
+            ]
+        );
+        let env: Vec<String> = spec.env.iter().map(ToString::to_string).collect();
+        assert_eq!(env, ["A=1=2", "EMPTY="]);
+        assert_eq!(spec.cwd.as_deref(), Some("/tmp"));
+        assert!(spec.flags.strace && spec.flags.syscall_summary);
+
+        let spec = run_args(&["run", "/bin/true"]).program_spec().unwrap();
+        let spec = spec.expect("a program");
+        assert_eq!(spec.flags, LaunchFlags::default());
+        assert!(spec.adds.is_empty() && spec.env.is_empty() && spec.cwd.is_none());
+        assert!(run_args(&["run"]).program_spec().unwrap().is_none());
+    }
+
+    #[test]
+    fn program_options_need_a_program() {
+        let err = run_args(&["run", "--strace"]).program_spec().unwrap_err();
+        assert_eq!(err.to_string(), "--strace needs a PROGRAM to run");
+        let err = run_args(&["run", "--env", "A=1", "--cwd", "/", "--add", "x"])
+            .program_spec()
+            .unwrap_err();
+        assert_eq!(err.to_string(), "--add, --env, --cwd need a PROGRAM to run");
+        let err = run_args(&["run", "--selftest", "/bin/true"])
+            .program_spec()
+            .unwrap_err();
+        assert!(err.to_string().contains("does not take a PROGRAM"), "{err}");
     }
 
     #[test]
@@ -222,6 +359,10 @@ mod tests {
             &["run", "--machine", "pc"],
             &["run", "--accel", "hvf"],
             &["run", "--timeout", "0"],
+            &["run", "--env", "NOEQUALS", "p"],
+            &["run", "--env", "=x", "p"],
+            &["run", "--add", "src:relative", "p"],
+            &["run", "--add", ":/dest", "p"],
             &["bench", "--runs", "0"],
         ] {
             let err = parse(args).expect_err(&args.join(" "));

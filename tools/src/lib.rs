@@ -1,5 +1,6 @@
-//! The `sole` host tool as a library: boot the Sole kernel under QEMU, watch
-//! its console, and measure it.
+//! The `sole` host tool as a library: pack a program and its files into an
+//! initrd, boot the Sole kernel under QEMU, watch its console, and measure
+//! it.
 //!
 //! The binary (`main.rs`) is a thin shell over these modules; the integration
 //! tests (`tests/`) call them directly.
@@ -11,7 +12,9 @@ pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod console;
+pub mod initrd;
 pub mod mem_size;
+pub mod program;
 pub mod qemu;
 pub mod run;
 

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 
 use sole::cli::{BenchArgs, Cli, Command, RunArgs};
@@ -28,10 +28,20 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &RunArgs) -> Result<u8> {
-    if let Some(program) = args.program() {
-        bail!("running programs is not supported yet (asked to run `{program}`)");
+    let mut options = args.boot_options();
+    // Kept until QEMU has exited: dropping it removes the file.
+    let initrd = match args.program_spec()? {
+        Some(spec) => Some(spec.pack()?),
+        None => None,
+    };
+    if let Some(initrd) = &initrd {
+        for note in initrd.notes() {
+            eprintln!("sole: {note}");
+        }
+        options.mem = sole::program::memory_for(initrd.size(), args.mem)?;
+        options.initrd = Some(initrd.path().to_path_buf());
     }
-    let boot = sole::run::boot(&args.boot_options(), Box::new(std::io::stdout()))?;
+    let boot = sole::run::boot(&options, Box::new(std::io::stdout()))?;
     Ok(boot.status)
 }
 

@@ -127,6 +127,9 @@ pub struct VmConfig {
     pub kernel: PathBuf,
     /// The kernel command line (space-separated words); empty for none.
     pub append: String,
+    /// The initrd (`-initrd`), which QEMU loads into guest memory and names
+    /// in the PVH start info as the first module.
+    pub initrd: Option<PathBuf>,
 }
 
 impl VmConfig {
@@ -164,6 +167,10 @@ impl VmConfig {
         if !self.append.is_empty() {
             args.extend(["-append".into(), self.append.clone().into()]);
         }
+        if let Some(initrd) = &self.initrd {
+            args.push("-initrd".into());
+            args.push(initrd.clone().into_os_string());
+        }
         Ok(args)
     }
 
@@ -188,6 +195,7 @@ mod tests {
             icount: false,
             kernel: PathBuf::from("/cache/kernel.elf"),
             append: "log=info selftest".into(),
+            initrd: None,
         }
     }
 
@@ -226,6 +234,20 @@ mod tests {
         assert!(err.contains("needs TCG"), "{err}");
         c.accel = Accel::Tcg;
         assert!(joined(&c).contains(" -icount shift=0,sleep=off "));
+    }
+
+    #[test]
+    fn the_initrd_comes_last() {
+        let mut c = config();
+        c.initrd = Some(PathBuf::from("/tmp/sole-initrd-x.cpio"));
+        assert!(
+            joined(&c).ends_with(
+                " -kernel /cache/kernel.elf -append log=info selftest \
+                 -initrd /tmp/sole-initrd-x.cpio"
+            ),
+            "{}",
+            joined(&c)
+        );
     }
 
     #[test]

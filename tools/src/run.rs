@@ -58,7 +58,9 @@ pub struct BootOptions {
     pub cpus: u16,
     /// Run the kernel's own unit tests, then exit.
     pub selftest: bool,
-    /// The console log level; the kernel's default if `None`.
+    /// The console log level. `None`: the kernel's default (warn) when it
+    /// boots alone, errors only when it runs a program, so the console
+    /// carries the program's output (`--log warn` shows what Sole refused).
     pub log: Option<LogLevel>,
     /// More kernel command-line words (`crash=page-fault`, ...).
     pub kernel_args: Vec<String>,
@@ -66,10 +68,13 @@ pub struct BootOptions {
     pub icount: bool,
     /// Stop QEMU after this long.
     pub timeout: Option<Duration>,
+    /// The initrd to pass as the PVH module (the packed program).
+    pub initrd: Option<PathBuf>,
 }
 
 impl Default for BootOptions {
-    /// One CPU, 128 MiB, q35, `auto` accelerator, no time limit.
+    /// One CPU, 128 MiB, q35, `auto` accelerator, no time limit, no
+    /// initrd.
     fn default() -> Self {
         Self {
             machine: Machine::default(),
@@ -81,6 +86,7 @@ impl Default for BootOptions {
             kernel_args: Vec::new(),
             icount: false,
             timeout: None,
+            initrd: None,
         }
     }
 }
@@ -89,7 +95,12 @@ impl BootOptions {
     /// The kernel command line these options ask for.
     pub fn kernel_command_line(&self) -> Result<String> {
         let mut words = Vec::new();
-        if let Some(level) = self.log {
+        let level = match (self.log, &self.initrd) {
+            (Some(level), _) => Some(level),
+            (None, Some(_)) => Some(LogLevel::Error),
+            (None, None) => None,
+        };
+        if let Some(level) = level {
             words.push(format!("log={level}"));
         }
         if self.selftest {
@@ -155,6 +166,7 @@ pub fn prepare(options: &BootOptions) -> Result<PreparedVm> {
         icount: options.icount,
         kernel,
         append: options.kernel_command_line()?,
+        initrd: options.initrd.clone(),
     };
     Ok(PreparedVm { qemu, config })
 }

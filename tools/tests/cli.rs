@@ -3,7 +3,7 @@
 
 #![deny(unsafe_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// `sole` with `args`, its cache in `cache` (so tests neither share nor
@@ -81,25 +81,286 @@ fn help_describes_the_commands_and_run_options() {
         "--kernel-arg",
         "--icount",
         "--timeout",
+        "--add <SRC[:DEST]>",
+        "--env <KEY=VALUE>",
+        "--cwd <DIR>",
+        "--strace",
+        "--syscall-summary",
         "[PROGRAM] [ARGS]...",
     ] {
         assert!(help.contains(option), "no `{option}` in:\n{help}");
     }
 }
 
+/// A file `name` in `dir` holding `contents`, with permissions `mode`.
+fn write_file(dir: &Path, name: &str, contents: &[u8], mode: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+/// An executable holding just the ELF header of an x86-64 program: enough
+/// for `sole run` to pack it (the kernel is not asked to run it here).
+fn fake_program(dir: &Path) -> PathBuf {
+    let mut header = vec![0u8; 64];
+    header[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    header[16] = 2; // ET_EXEC
+    header[18] = 62; // EM_X86_64
+    write_file(dir, "prog", &header, 0o755)
+}
+
+/// Runs `sole` with `args` and checks that it fails with exit status 1 and
+/// exactly `message` on stderr (after `sole: `).
+fn assert_fails(cache: &Path, args: &[&str], message: &str) {
+    let out = run(&mut sole(cache, args));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out), format!("sole: {message}\n"));
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
-fn programs_are_refused_for_now() {
+fn a_missing_program_is_named() {
     let cache = tempfile::tempdir().unwrap();
-    let out = run(&mut sole(
+    let missing = cache.path().join("no-such-program");
+    let missing = missing.to_str().unwrap();
+    assert_fails(
         cache.path(),
-        &["run", "/bin/echo", "--mem", "hi"],
-    ));
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.starts_with("sole: running programs is not supported yet"),
-        "{err}"
+        &["run", missing, "--mem", "hi"],
+        &format!("cannot run {missing}: no such file"),
     );
+}
+
+#[test]
+fn a_bare_name_found_on_path_is_suggested() {
+    let cache = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let tool = write_file(bin.path(), "sole-test-tool", b"", 0o755);
+    let out = run(sole(cache.path(), &["run", "sole-test-tool"])
+        .env("PATH", bin.path())
+        .current_dir(cache.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "sole: cannot run sole-test-tool: no such file (did you mean {}?)\n",
+            tool.display()
+        )
+    );
+}
+
+#[test]
+fn a_program_that_is_not_elf_is_refused() {
+    let cache = tempfile::tempdir().unwrap();
+    let text = write_file(cache.path(), "notes.txt", b"just text\n", 0o755);
+    let text = text.to_str().unwrap();
+    assert_fails(
+        cache.path(),
+        &["run", text],
+        &format!("cannot run {text}: not an ELF executable"),
+    );
+    let dir = cache.path().to_str().unwrap();
+    assert_fails(
+        cache.path(),
+        &["run", dir],
+        &format!("cannot run {dir}: it is a directory"),
+    );
+}
+
+#[test]
+fn a_missing_add_source_is_named() {
+    let cache = tempfile::tempdir().unwrap();
+    let program = fake_program(cache.path());
+    let missing = cache.path().join("missing-dir");
+    let missing = missing.to_str().unwrap();
+    assert_fails(
+        cache.path(),
+        &[
+            "run",
+            "--add",
+            &format!("{missing}:/data"),
+            program.to_str().unwrap(),
+        ],
+        &format!("--add {missing}: cannot add {missing}: No such file or directory (os error 2)"),
+    );
+}
+
+#[test]
+fn bad_add_and_env_values_are_usage_errors() {
+    let cache = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["run", "--env", "NOVALUE", "/bin/true"][..],
+            "`NOVALUE`: expected KEY=VALUE",
+        ),
+        (
+            &["run", "--env", "=1", "/bin/true"],
+            "the variable's name is empty",
+        ),
+        (
+            &["run", "--add", "a:b", "/bin/true"],
+            "DEST `b` must be an absolute path",
+        ),
+    ] {
+        let out = run(&mut sole(cache.path(), args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn program_options_without_a_program_are_refused() {
+    let cache = tempfile::tempdir().unwrap();
+    assert_fails(
+        cache.path(),
+        &["run", "--strace", "--syscall-summary"],
+        "--strace, --syscall-summary need a PROGRAM to run",
+    );
+}
+
+#[test]
+fn too_little_memory_for_the_files_is_refused() {
+    let cache = tempfile::tempdir().unwrap();
+    let program = fake_program(cache.path());
+    let big = cache.path().join("big");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    assert_fails(
+        cache.path(),
+        &[
+            "run",
+            "--mem",
+            "128M",
+            "--add",
+            big.to_str().unwrap(),
+            program.to_str().unwrap(),
+        ],
+        "--mem 128 MiB is too small: the program and its files take 101 MiB, \
+         so the guest needs at least 133 MiB (without --mem, sole picks enough)",
+    );
+}
+
+#[test]
+fn the_packed_program_reaches_qemu_as_its_initrd() {
+    use loader::launch;
+    use rootfs::cpio;
+
+    let cache = tempfile::tempdir().unwrap();
+    let seen = tempfile::tempdir().unwrap();
+    // The fake QEMU keeps its arguments and a copy of the initrd, then
+    // exits as a guest with status 7 would.
+    let (_qemu, path) = fake_qemu(&format!(
+        "printf '%s\\n' \"$@\" > {0}/args\n\
+         while [ $# -gt 0 ]; do [ \"$1\" = -initrd ] && cp \"$2\" {0}/initrd; shift; done\n\
+         printf 'running\\n[sole-exit 7]\\n'",
+        seen.path().display()
+    ));
+    let program = fake_program(cache.path());
+    let data = cache.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    write_file(&data, "a.txt", b"alpha", 0o640);
+    std::os::unix::fs::symlink("a.txt", data.join("link")).unwrap();
+
+    let out = run(sole(
+        cache.path(),
+        &[
+            "run",
+            "--accel",
+            "tcg",
+            "--add",
+            &format!("{}:/srv/data", data.display()),
+            "--env",
+            "GREETING=hello world",
+            "--cwd",
+            "/srv/data",
+            "--strace",
+            program.to_str().unwrap(),
+            "--flag",
+            "arg two",
+        ],
+    )
+    .env("PATH", path));
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "running\n");
+
+    let args = std::fs::read_to_string(seen.path().join("args")).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    let initrd_arg = args.iter().position(|a| *a == "-initrd").expect("-initrd");
+    assert!(
+        !Path::new(args[initrd_arg + 1]).exists(),
+        "the temporary initrd is removed after the run"
+    );
+    let mem = args.iter().position(|a| *a == "-m").expect("-m");
+    assert_eq!(args[mem + 1], "128M", "a small initrd keeps the default");
+
+    let archive = std::fs::read(seen.path().join("initrd")).unwrap();
+    let entries: Vec<cpio::Entry<'_>> = cpio::entries(&archive)
+        .map(|e| e.expect("a valid archive"))
+        .collect();
+    let get = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("no {name} in the initrd"))
+    };
+    let program_name = program.to_str().unwrap().trim_start_matches('/');
+    assert_eq!(get(program_name).data, std::fs::read(&program).unwrap());
+    assert_eq!(get("srv/data/a.txt").data, b"alpha");
+    assert_eq!(get("srv/data/a.txt").mode, cpio::S_IFREG | 0o640);
+    assert_eq!(get("srv/data/link").mode, cpio::S_IFLNK | 0o777);
+    assert_eq!(get("srv/data/link").data, b"a.txt");
+
+    let manifest = launch::decode(get(launch::LAUNCH_PATH).data).unwrap();
+    let argv: Vec<String> = manifest
+        .argv
+        .iter()
+        .map(|a| String::from_utf8(a.clone()).unwrap())
+        .collect();
+    assert_eq!(argv, [program.to_str().unwrap(), "--flag", "arg two"]);
+    let env: Vec<String> = manifest
+        .env
+        .iter()
+        .map(|a| String::from_utf8(a.clone()).unwrap())
+        .collect();
+    assert_eq!(env.last().map(String::as_str), Some("GREETING=hello world"));
+    assert!(env.contains(&"TERM=linux".to_owned()), "{env:?}");
+    assert_eq!(manifest.cwd, "/srv/data");
+    assert!(manifest.flags.strace && !manifest.flags.syscall_summary);
+}
+
+#[test]
+fn a_large_initrd_raises_the_default_memory() {
+    let cache = tempfile::tempdir().unwrap();
+    let seen = tempfile::tempdir().unwrap();
+    let (_qemu, path) = fake_qemu(&format!(
+        "printf '%s\\n' \"$@\" > {}/args; printf '[sole-exit 0]\\n'",
+        seen.path().display()
+    ));
+    let program = fake_program(cache.path());
+    let big = cache.path().join("big");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    let out = run(sole(
+        cache.path(),
+        &[
+            "run",
+            "--accel",
+            "tcg",
+            "--add",
+            big.to_str().unwrap(),
+            program.to_str().unwrap(),
+        ],
+    )
+    .env("PATH", path));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let args = std::fs::read_to_string(seen.path().join("args")).unwrap();
+    // Twice the 101 MiB initrd plus 64 MiB, rounded up to 64 MiB.
+    assert!(args.contains("\n-m\n320M\n"), "{args}");
 }
 
 #[test]

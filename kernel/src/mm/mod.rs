@@ -49,6 +49,17 @@ impl Region {
     }
 }
 
+/// A view of physical memory through the direct map.
+///
+/// # Safety
+/// `[phys, phys + len)` must be mapped, not handed out by the frame
+/// allocator, and not written while the view lives.
+pub unsafe fn phys_slice(phys: u64, len: usize) -> &'static [u8] {
+    ensure_mapped(phys, len as u64);
+    // SAFETY: the caller's contract; ensure_mapped made the range readable.
+    unsafe { core::slice::from_raw_parts(phys_to_virt(phys) as *const u8, len) }
+}
+
 pub const fn align_up(v: u64, align: u64) -> u64 {
     (v + align - 1) & !(align - 1)
 }

@@ -262,3 +262,83 @@ impl FrameSource for BumpFrames {
         Some(p)
     }
 }
+
+/// Software bit (ignored by the MMU) on a non-present leaf that still owns
+/// its frame: a PROT_NONE page keeps its contents for a later mprotect.
+pub const PARKED: u64 = 1 << 9;
+
+/// A 4 KiB leaf entry's frame, when it owns one (present or parked).
+pub fn leaf_frame(entry: u64) -> Option<u64> {
+    (entry & (PRESENT | PARKED) != 0).then_some(entry & ADDR_MASK)
+}
+
+impl AddressSpace {
+    /// Calls `f(virt, entry)` for every 4 KiB leaf in `[start, end)` that is
+    /// present or parked, and stores what `f` returns as the new entry.
+    /// Empty tables are skipped, so sparse ranges cost little. Huge pages
+    /// are not expected in program memory and are left alone.
+    pub fn update_4k_leaves(&self, start: u64, end: u64, mut f: impl FnMut(u64, u64) -> u64) {
+        self.walk(self.pml4, 4, 0, start, end, &mut f);
+    }
+
+    fn walk(
+        &self,
+        table_phys: u64,
+        level: usize,
+        base: u64,
+        start: u64,
+        end: u64,
+        f: &mut impl FnMut(u64, u64) -> u64,
+    ) {
+        let span = 1u64 << (12 + 9 * (level - 1));
+        for i in 0..512u64 {
+            let lo = base + i * span;
+            let hi = lo + span;
+            if hi <= start || lo >= end {
+                continue;
+            }
+            let e = read_entry(table_phys, i as usize);
+            if level == 1 {
+                if e & (PRESENT | PARKED) != 0 {
+                    let new = f(lo, e);
+                    if new != e {
+                        write_entry(table_phys, i as usize, new);
+                        cpu::invlpg(lo);
+                    }
+                }
+            } else if e & PRESENT != 0 && e & HUGE == 0 {
+                self.walk(e & ADDR_MASK, level - 1, lo, start, end, f);
+            }
+        }
+    }
+
+    /// Installs a raw 4 KiB leaf entry at `virt` (which must hold none).
+    pub fn set_4k_entry(
+        &self,
+        virt: u64,
+        entry: u64,
+        frames: &mut impl FrameSource,
+    ) -> Result<(), MapError> {
+        let mut table_phys = self.pml4;
+        for level in (2..=4).rev() {
+            let i = entry_index(virt, level);
+            let e = read_entry(table_phys, i);
+            table_phys = if e & PRESENT == 0 {
+                let new = frames.zeroed_frame().ok_or(MapError::OutOfFrames)?;
+                write_entry(table_phys, i, new | PRESENT | WRITABLE);
+                new
+            } else if e & HUGE != 0 {
+                return Err(MapError::HugePageInTheWay);
+            } else {
+                e & ADDR_MASK
+            };
+        }
+        let i = entry_index(virt, 1);
+        if read_entry(table_phys, i) & (PRESENT | PARKED) != 0 {
+            return Err(MapError::AlreadyMapped);
+        }
+        write_entry(table_phys, i, entry);
+        cpu::invlpg(virt);
+        Ok(())
+    }
+}

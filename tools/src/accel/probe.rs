@@ -80,6 +80,7 @@ pub fn measure(qemu: &Path, accel: Accel, guest: &Path) -> Outcome {
         icount: false,
         kernel: guest.to_path_buf(),
         append: String::new(),
+        initrd: None,
     };
     let mut command = match config.command(qemu) {
         Ok(command) => command,

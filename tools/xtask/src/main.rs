@@ -1,10 +1,11 @@
 //! Developer tasks, one runner for all (`cargo xtask TASK`):
 //!
-//! - `setup`: install what a fresh Debian machine lacks (QEMU, the kernel's
+//! - `setup`: install what a fresh Debian machine lacks (QEMU, the C
+//!   compilers and libraries the conformance suite builds with, the kernel's
 //!   Rust target).
 //! - `demo`: setup, build everything, boot Sole.
 //! - `test`: setup, then the whole test suite (host tests, kernel selftests and
-//!   boot tests under QEMU, repository policy).
+//!   boot tests under QEMU, the syscall conformance suite, repository policy).
 //! - `lint`: `cargo fmt --check` and clippy for host crates and the kernel.
 //! - `ci`: setup, lint, test: what `.ci/run` runs.
 #![deny(unsafe_code)]
@@ -15,9 +16,34 @@ use std::process::Command;
 
 const KERNEL_TARGET: &str = "x86_64-unknown-none";
 
-/// Debian packages the build and tests need, with a command that shows each
-/// is present.
-const PACKAGES: &[(&str, &str)] = &[("qemu-system-x86", "qemu-system-x86_64")];
+/// Debian packages the build and tests need, with what shows each is
+/// present. The conformance suite (`tests/integration/conformance.rs`)
+/// builds its C programs with musl (`musl-gcc -static`) and glibc
+/// (`gcc -static-pie`, which needs the static `libc.a`).
+const PACKAGES: &[(&str, Probe)] = &[
+    ("qemu-system-x86", Probe::Command("qemu-system-x86_64")),
+    ("musl-tools", Probe::Command("musl-gcc")),
+    ("gcc", Probe::Command("gcc")),
+    ("libc6-dev", Probe::File("/usr/lib/x86_64-linux-gnu/libc.a")),
+];
+
+/// How to tell that a package is installed.
+#[derive(Debug, Clone, Copy)]
+enum Probe {
+    /// A command it provides is on `PATH`.
+    Command(&'static str),
+    /// A file it provides exists.
+    File(&'static str),
+}
+
+impl Probe {
+    fn present(self) -> bool {
+        match self {
+            Probe::Command(program) => on_path(program),
+            Probe::File(path) => Path::new(path).is_file(),
+        }
+    }
+}
 
 fn main() -> Result<()> {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -55,7 +81,7 @@ fn workspace_root() -> PathBuf {
 fn setup() -> Result<()> {
     let missing: Vec<&str> = PACKAGES
         .iter()
-        .filter(|(_, cmd)| !on_path(cmd))
+        .filter(|(_, probe)| !probe.present())
         .map(|(pkg, _)| *pkg)
         .collect();
     if !missing.is_empty() {
@@ -102,9 +128,13 @@ fn test() -> Result<()> {
 
 fn lint() -> Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
+    // Host crates for the host; the kernel for its own target (a host check
+    // of the kernel would link std through dev-dependencies' features).
     cargo(&[
         "clippy",
         "--workspace",
+        "--exclude",
+        "kernel",
         "--all-targets",
         "--",
         "-D",

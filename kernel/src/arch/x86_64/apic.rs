@@ -124,7 +124,7 @@ pub fn arm(now_tsc: u64, delta_tsc: u64, tsc_hz: u64) {
         write(REG_LVT_TIMER, LVT_TSC_DEADLINE | u32::from(vector::TIMER));
         // SAFETY: IA32_TSC_DEADLINE exists (CPUID said so); writing it only
         // schedules this CPU's timer interrupt.
-        unsafe { cpu::write_msr(IA32_TSC_DEADLINE, now_tsc + delta_tsc.max(1)) };
+        unsafe { cpu::write_msr(IA32_TSC_DEADLINE, now_tsc.saturating_add(delta_tsc.max(1))) };
     } else {
         let hz = u128::from(TIMER_HZ.load(Ordering::Relaxed));
         let ticks =

@@ -7,6 +7,7 @@ use super::cpu;
 use super::idt::{TrapFrame, vector};
 use super::serial::RawConsole;
 use core::fmt::Write;
+use syscalls::mm::Access;
 
 const NAMES: [(&str, &str); 32] = [
     ("#DE", "divide error"),
@@ -45,6 +46,28 @@ const NAMES: [(&str, &str); 32] = [
 
 pub fn handle(frame: &mut TrapFrame) {
     let cr2 = cpu::read_cr2();
+    let in_program = |addr: u64| addr < syscalls::user::USER_END;
+    if frame.vector == vector::PAGE_FAULT {
+        let access = if frame.error_code & 16 != 0 {
+            Access::Execute
+        } else if frame.error_code & 2 != 0 {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        // Demand paging of program memory, whoever touched it.
+        if in_program(cr2) && crate::program::resolve_fault(cr2, access) {
+            return;
+        }
+        // A copy to or from program memory that hit a hole: fail the copy.
+        if let Some(fixup) = super::syscall::copy_fixup(frame.rip) {
+            frame.rip = fixup;
+            return;
+        }
+    }
+    if in_program(frame.rip) {
+        crate::program::fault::kill(frame, cr2);
+    }
     let mut out = RawConsole;
     let (mnemonic, name) = NAMES[frame.vector as usize & 31];
     let _ = write!(

@@ -16,8 +16,10 @@ pub mod pit;
 pub mod port;
 pub mod power;
 pub mod pvh;
+pub mod random;
 pub mod rtc;
 pub mod serial;
+pub mod syscall;
 pub mod tsc;
 
 /// Pages that must stay unmapped: one below each kernel stack.
@@ -25,7 +27,9 @@ pub fn stack_guard_pages() -> impl Iterator<Item = u64> {
     unsafe extern "C" {
         static boot_stack_guard: u8;
     }
-    core::iter::once(&raw const boot_stack_guard as u64).chain(gdt::guard_pages())
+    core::iter::once(&raw const boot_stack_guard as u64)
+        .chain(gdt::guard_pages())
+        .chain(core::iter::once(syscall::guard_page()))
 }
 
 /// Per-CPU tables for the boot CPU: GDT/TSS (with IST stacks) and the IDT.

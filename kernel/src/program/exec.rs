@@ -1,0 +1,205 @@
+//! Starting the program from the initrd: the launch manifest says what to
+//! run; the ELF loader plans the image; the image is copied into fresh pages,
+//! the stack is built, and the kernel jumps to the entry point.
+
+use super::fault::{IDENTITY, Identity};
+use super::memory;
+use super::platform::KernelPlatform;
+use super::{MM, PLATFORM, PROCESS, SYSCALL_SUMMARY};
+use crate::arch::{cpu, power, random, syscall};
+use crate::mm::PAGE_SIZE;
+use crate::time;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use loader::elf::{self, LoadPlan};
+use loader::launch::{self, LAUNCH_PATH};
+use loader::stack::{self, AuxParams};
+use syscalls::abi::CLK_TCK;
+use syscalls::fs::FsContext;
+use syscalls::mm::{Mm, Prot, STACK_SIZE, STACK_TOP, Vma, VmaKind};
+use syscalls::platform::Platform;
+use syscalls::process::Process;
+
+/// Exit statuses a shell uses when a command cannot run.
+const CANNOT_EXECUTE: u8 = 126;
+const NOT_FOUND: u8 = 127;
+
+fn fail(status: u8, args: core::fmt::Arguments<'_>) -> ! {
+    crate::println!("sole: {args}");
+    power::exit(status)
+}
+
+/// The regular files of the initrd, by path (without the leading `/`).
+fn index(initrd: &[u8]) -> BTreeMap<String, &[u8]> {
+    let mut files = BTreeMap::new();
+    for entry in rootfs::cpio::entries(initrd) {
+        match entry {
+            Ok(e) if e.mode & rootfs::cpio::S_IFMT == rootfs::cpio::S_IFREG => {
+                files.insert(String::from(e.name.trim_start_matches('/')), e.data);
+            }
+            Ok(_) => {}
+            Err(e) => fail(CANNOT_EXECUTE, format_args!("the initrd is corrupt: {e}")),
+        }
+    }
+    files
+}
+
+fn prot(p: elf::Prot) -> Prot {
+    let mut out = Prot::empty();
+    out.set(Prot::READ, p.read);
+    out.set(Prot::WRITE, p.write);
+    out.set(Prot::EXEC, p.exec);
+    out
+}
+
+/// Copies the planned image into fresh pages and records its VMAs.
+fn load_image(mm: &Mm, plan: &LoadPlan, file: &[u8]) {
+    for m in &plan.mappings {
+        let p = prot(m.prot);
+        if let Err(e) = mm.insert(Vma {
+            start: m.start,
+            end: m.end,
+            prot: p,
+            kind: VmaKind::Image,
+        }) {
+            fail(
+                CANNOT_EXECUTE,
+                format_args!("bad image layout at {:#x}: {e}", m.start),
+            );
+        }
+        let mut page = m.start;
+        while page < m.end {
+            let filled = memory::map_filled(page, p, |bytes| {
+                for c in &plan.copies {
+                    let lo = c.vaddr.max(page);
+                    let hi = (c.vaddr + c.len).min(page + PAGE_SIZE);
+                    if lo < hi {
+                        let from = (c.file_offset + (lo - c.vaddr)) as usize;
+                        let to = (lo - page) as usize;
+                        let n = (hi - lo) as usize;
+                        bytes[to..to + n].copy_from_slice(&file[from..from + n]);
+                    }
+                }
+            });
+            if filled.is_err() {
+                fail(
+                    CANNOT_EXECUTE,
+                    format_args!("out of memory loading the program"),
+                );
+            }
+            page += PAGE_SIZE;
+        }
+    }
+}
+
+fn basename(path: &[u8]) -> String {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    String::from_utf8_lossy(&name[..name.len().min(15)]).into_owned()
+}
+
+pub fn run(initrd: &[u8], cpus: u32, total_ram: u64) -> ! {
+    let files = index(initrd);
+    let Some(manifest) = files.get(LAUNCH_PATH) else {
+        fail(
+            NOT_FOUND,
+            format_args!("the initrd names no program ({LAUNCH_PATH} is missing)"),
+        )
+    };
+    let launch = launch::decode(manifest)
+        .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("bad launch manifest: {e}")));
+    let Some(path) = launch.argv.first() else {
+        fail(NOT_FOUND, format_args!("the launch manifest has no argv"))
+    };
+    let shown = String::from_utf8_lossy(path).into_owned();
+    let key = shown.trim_start_matches('/');
+    let Some(file) = files.get(key).copied() else {
+        fail(
+            NOT_FOUND,
+            format_args!("{shown}: no such file in the image"),
+        )
+    };
+    let plan = elf::plan(file, elf::PIE_BASE)
+        .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot run {shown}: {e}")));
+    if let Some(interp) = &plan.interp {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!(
+                "cannot run {shown}: it is dynamically linked (interpreter {interp}); dynamic programs are not supported yet"
+            ),
+        );
+    }
+
+    let mm = Arc::new(Mm::new());
+    load_image(&mm, &plan, file);
+    let stack_vma = Vma {
+        start: STACK_TOP - STACK_SIZE,
+        end: STACK_TOP,
+        prot: Prot::READ | Prot::WRITE,
+        kind: VmaKind::Stack,
+    };
+    mm.insert(stack_vma).unwrap_or_else(|e| {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("the stack collides with the image: {e}"),
+        )
+    });
+    mm.set_brk_start(plan.brk);
+    MM.call_once(|| mm.clone());
+    let platform = PLATFORM.call_once(|| KernelPlatform { cpus, total_ram });
+
+    let argv: Vec<&[u8]> = launch.argv.iter().map(Vec::as_slice).collect();
+    let envp: Vec<&[u8]> = launch.env.iter().map(Vec::as_slice).collect();
+    let mut random_bytes = [0u8; 16];
+    random::fill(&mut random_bytes);
+    let params = AuxParams {
+        argv: &argv,
+        envp: &envp,
+        execfn: path,
+        random: random_bytes,
+        // Linux's AT_HWCAP on x86 is CPUID.1:EDX.
+        hwcap: u64::from(cpu::cpuid(1, 0).edx),
+        hwcap2: 0,
+        uid: 0,
+        euid: 0,
+        gid: 0,
+        egid: 0,
+        secure: false,
+        clktck: CLK_TCK,
+        minsigstksz: syscalls::sys::sigaltstack::MINSIGSTKSZ,
+        interp_base: None,
+        sysinfo_ehdr: None,
+    };
+    let initial = stack::build(STACK_TOP, &plan, &params)
+        .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot run {shown}: {e}")));
+    if platform.write_user(initial.sp, &initial.bytes).is_err() {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot write the initial stack"),
+        );
+    }
+
+    let image_start = plan.mappings.first().map_or(0, |m| m.start);
+    let image_end = plan.mappings.last().map_or(0, |m| m.end);
+    IDENTITY.call_once(|| Identity {
+        name: basename(path),
+        image_start,
+        image_end,
+    });
+    let mut process = Process::new(mm, FsContext::with_console(), time::monotonic_ns());
+    process.strace = launch.flags.strace;
+    SYSCALL_SUMMARY.store(launch.flags.syscall_summary, Ordering::Relaxed);
+    *PROCESS.lock() = Some(process);
+
+    log::info!(
+        "starting {shown} at {:#x}, stack {:#x}",
+        plan.entry,
+        initial.sp
+    );
+    syscall::init();
+    // SAFETY: the image is mapped with the entry point executable, and the
+    // initial stack was written at `initial.sp` in the stack VMA.
+    unsafe { syscall::start_program(plan.entry, initial.sp) }
+}

@@ -1,0 +1,5 @@
+/* Executes an invalid instruction. */
+int main(void) {
+    __asm__ volatile("ud2");
+    return 0;
+}

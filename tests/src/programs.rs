@@ -1,0 +1,114 @@
+//! Building the small C programs in `tests/programs/` and running them in
+//! Sole: static with musl (`musl-gcc -static`) and static-PIE with glibc
+//! (`gcc -static-pie`), the two kinds of static program Linux runs.
+
+use sole::program::ProgramSpec;
+use sole::run::{Boot, BootOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How a test program is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    MuslStatic,
+    GlibcStaticPie,
+}
+
+impl Variant {
+    pub const ALL: [Variant; 2] = [Variant::MuslStatic, Variant::GlibcStaticPie];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::MuslStatic => "musl-static",
+            Variant::GlibcStaticPie => "glibc-static-pie",
+        }
+    }
+
+    fn compiler(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Variant::MuslStatic => ("musl-gcc", "-static", "musl-tools"),
+            Variant::GlibcStaticPie => ("gcc", "-static-pie", "gcc and libc6-dev"),
+        }
+    }
+}
+
+/// A scratch directory, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("sole-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `tests/programs/NAME.c`.
+pub fn source(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("programs")
+        .join(format!("{name}.c"))
+}
+
+/// Compiles `src` into `dir`; panics naming the package to install when
+/// the compiler is missing (`cargo xtask setup` installs it).
+pub fn compile(src: &Path, variant: Variant, dir: &Path) -> PathBuf {
+    let (cc, link, package) = variant.compiler();
+    let stem = src
+        .file_stem()
+        .expect("a source file name")
+        .to_string_lossy();
+    let out = dir.join(format!("{stem}-{}", variant.name()));
+    let result = Command::new(cc)
+        .args([link, "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&out)
+        .arg(src)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {cc} ({e}); install {package} (`cargo xtask setup`)")
+        });
+    assert!(
+        result.status.success(),
+        "{cc} {link} {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&result.stderr)
+    );
+    out
+}
+
+/// Runs `program` in Sole with TCG and returns what happened.
+pub fn run(spec: ProgramSpec) -> Boot {
+    run_with(spec, BootOptions::default())
+}
+
+/// Like `run`, with boot options (machine, log level...).
+pub fn run_with(spec: ProgramSpec, options: BootOptions) -> Boot {
+    let initrd = spec.pack().expect("the program packs");
+    let options = BootOptions {
+        initrd: Some(initrd.path().to_path_buf()),
+        mem: sole::program::memory_for(initrd.size(), None).expect("memory for the initrd"),
+        ..options
+    };
+    crate::boot_tcg(options)
+}
+
+/// An executable holding only the ELF header of an x86-64 program: it
+/// passes `sole run`'s checks, and the kernel's loader must refuse it.
+pub fn fake_program(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let mut header = vec![0u8; 64];
+    header[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    header[16] = 2; // ET_EXEC
+    header[18] = 62; // EM_X86_64
+    let path = dir.join("prog");
+    std::fs::write(&path, header).expect("write the program");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
