@@ -23,7 +23,9 @@ pub fn sys_mmap(
         return Err(Errno::EINVAL.into());
     }
     if !flags.contains(MapFlags::ANONYMOUS) {
-        let _ = fd;
+        if fd < 0 {
+            return Err(Errno::EBADF.into());
+        }
         return Err(Error::new(
             Errno::ENODEV,
             "file-backed mmap is not supported yet",
