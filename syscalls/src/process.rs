@@ -55,8 +55,19 @@ fn default_limits() -> [Rlimit; RLIMIT_COUNT] {
     l
 }
 
+/// What prctl(2) records.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrctlState {
+    /// The thread's name (comm), NUL-padded.
+    pub name: [u8; crate::sys::prctl::COMM_LEN],
+    pub pdeathsig: i32,
+    pub dumpable: bool,
+    pub no_new_privs: bool,
+}
+
 pub struct Process {
     pub pid: u32,
+    pub prctl: PrctlState,
     pub mm: Arc<Mm>,
     pub fs: FsContext,
     pub creds: Credentials,
@@ -77,6 +88,10 @@ impl Process {
     pub fn new(mm: Arc<Mm>, fs: FsContext, start_ns: u64) -> Self {
         Process {
             pid: 1,
+            prctl: PrctlState {
+                dumpable: true,
+                ..PrctlState::default()
+            },
             mm,
             fs,
             creds: Credentials::default(),

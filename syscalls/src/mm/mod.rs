@@ -211,7 +211,8 @@ impl State {
             }
             ceiling = ceiling.min(v.start);
         }
-        (ceiling >= MMAP_MIN_ADDR + len).then(|| ceiling - len)
+        let lowest = MMAP_MIN_ADDR.checked_add(len)?;
+        (ceiling >= lowest).then(|| ceiling - len)
     }
 
     /// Merges `v` with neighbours of the same kind and protection that touch

@@ -77,6 +77,9 @@ impl Mm {
         if flags.contains(MapFlags::SYNC) {
             return Err(Error::new(Errno::EOPNOTSUPP, "MAP_SYNC needs a DAX file"));
         }
+        if len > USER_END {
+            return Err(Errno::ENOMEM.into());
+        }
         let kind = if flags.contains(MapFlags::GROWSDOWN) {
             VmaKind::Stack
         } else {

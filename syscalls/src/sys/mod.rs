@@ -16,6 +16,7 @@ pub mod mprotect;
 pub mod mremap;
 pub mod munmap;
 pub mod nanosleep;
+pub mod prctl;
 pub mod prlimit64;
 pub mod rt_sigaction;
 pub mod rt_sigprocmask;

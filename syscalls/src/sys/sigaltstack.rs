@@ -31,6 +31,10 @@ pub fn sys_sigaltstack(ctx: &mut Ctx<'_>, ss: UserPtr<StackT>, old: UserPtr<Stac
                 flags: SS_DISABLE,
                 ..StackT::default()
             };
+        } else {
+            // SS_ONSTACK when setting means "enable" (old kernels' ABI);
+            // reading back reports SS_ONSTACK only while running on it.
+            n.flags &= SS_AUTODISARM;
         }
         ctx.process.signals.altstack = n;
     }

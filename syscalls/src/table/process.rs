@@ -13,6 +13,8 @@ super::syscall_table! {
     MREMAP => "mremap" [Ptr, Uint, Uint, Hex, Ptr]
         |c, a| mremap::sys_mremap(c, a.raw(0), a.raw(1), a.raw(2), a.uint(3), a.raw(4)), hex;
     MADVISE => "madvise" [Ptr, Uint, Int] |c, a| madvise::sys_madvise(c, a.raw(0), a.raw(1), a.int(2));
+    PRCTL => "prctl" [Int, Hex, Hex, Hex, Hex]
+        |c, a| prctl::sys_prctl(c, a.int(0), a.raw(1), a.raw(2), a.raw(3), a.raw(4));
     ARCH_PRCTL => "arch_prctl" [Hex, Ptr] |c, a| arch_prctl::sys_arch_prctl(c, a.int(0), a.raw(1));
     SET_TID_ADDRESS => "set_tid_address" [Ptr] |c, a| set_tid_address::sys_set_tid_address(c, a.raw(0));
     SET_ROBUST_LIST => "set_robust_list" [Ptr, Uint]
