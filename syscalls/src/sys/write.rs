@@ -1,10 +1,23 @@
-//! write(2).
+//! write(2) and pwrite64(2).
 
-use crate::SysResult;
 use crate::dispatch::Ctx;
+use crate::fs::io;
+use crate::fs::iov::UserIov;
 use crate::user::UserSlice;
+use crate::{Errno, SysResult};
 
 pub fn sys_write(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice) -> SysResult {
-    let data = buf.read_to_vec(ctx.platform)?;
-    Ok(ctx.process.fs.write(ctx.platform, fd, &data)? as u64)
+    let file = ctx.process.fs.file(fd)?;
+    Ok(io::write(ctx, &file, &UserIov::one(buf), None)? as u64)
+}
+
+/// pwrite64(2): at `offset`, leaving the file offset alone (but see
+/// O_APPEND in io::write); ESPIPE on pipes and terminals, EINVAL for a
+/// negative offset.
+pub fn sys_pwrite64(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice, offset: i64) -> SysResult {
+    if offset < 0 {
+        return Err(Errno::EINVAL.into());
+    }
+    let file = ctx.process.fs.file(fd)?;
+    Ok(io::write(ctx, &file, &UserIov::one(buf), Some(offset as u64))? as u64)
 }

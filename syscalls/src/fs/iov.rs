@@ -1,0 +1,75 @@
+//! A list of program buffers read or written as one (Linux's iov_iter):
+//! read(2) uses one, readv(2) many. Transfers on streams (pipes, the
+//! console) then happen once for the whole list, so a readv never blocks
+//! between its buffers.
+
+use crate::Errno;
+use crate::platform::Platform;
+use crate::user::UserSlice;
+use alloc::vec::Vec;
+
+pub struct UserIov {
+    segs: Vec<UserSlice>,
+    len: usize,
+}
+
+impl UserIov {
+    pub fn one(buf: UserSlice) -> Self {
+        UserIov {
+            len: buf.len,
+            segs: alloc::vec![buf],
+        }
+    }
+
+    /// Buffers whose lengths the caller has checked sum to at most
+    /// isize::MAX.
+    pub fn many(segs: Vec<UserSlice>) -> Self {
+        let len = segs.iter().map(|s| s.len).sum();
+        UserIov { segs, len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Calls `f` with each piece of program memory covering
+    /// `[at, at + len)` of the list, and the matching range of that span.
+    fn pieces(
+        &self,
+        at: usize,
+        len: usize,
+        mut f: impl FnMut(UserSlice, core::ops::Range<usize>) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        let mut seg_start = 0;
+        let end = at + len;
+        for s in &self.segs {
+            let seg_end = seg_start + s.len;
+            let lo = at.max(seg_start);
+            let hi = end.min(seg_end);
+            if lo < hi {
+                let piece = UserSlice::new(s.addr + (lo - seg_start) as u64, hi - lo);
+                f(piece, lo - at..hi - at)?;
+            }
+            if seg_end >= end {
+                break;
+            }
+            seg_start = seg_end;
+        }
+        Ok(())
+    }
+
+    /// Copies `data` into the list starting `at` bytes in.
+    pub fn scatter(&self, p: &dyn Platform, at: usize, data: &[u8]) -> Result<(), Errno> {
+        self.pieces(at, data.len(), |piece, r| piece.write(p, &data[r]))
+    }
+
+    /// Copies from the list, starting `at` bytes in, into `out`.
+    pub fn gather(&self, p: &dyn Platform, at: usize, out: &mut [u8]) -> Result<(), Errno> {
+        let len = out.len();
+        self.pieces(at, len, |piece, r| piece.read_into(p, &mut out[r]))
+    }
+}
