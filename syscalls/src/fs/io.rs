@@ -52,7 +52,7 @@ fn fill(
             break;
         }
         if let Err(e) = iov.scatter(ctx.platform, done, &bounce[..n]) {
-            return partial(done, e);
+            return partial(done + e.done, e.errno);
         }
         done += n;
         if n < want {
@@ -104,16 +104,18 @@ pub fn read(
         Node::Device(Device::Tty(tty)) => {
             let mut bounce = vec![0u8; iov.len().min(CHUNK)];
             let n = tty.read(ctx.platform, &mut bounce);
-            iov.scatter(ctx.platform, 0, &bounce[..n])?;
-            Ok(n)
+            match iov.scatter(ctx.platform, 0, &bounce[..n]) {
+                Ok(()) => Ok(n),
+                Err(e) => partial(e.done, e.errno),
+            }
         }
         Node::Pipe(p) => {
             let mut bounce = vec![0u8; iov.len().min(p.capacity())];
             match p.read(&mut bounce) {
-                Ok(n) => {
-                    iov.scatter(ctx.platform, 0, &bounce[..n])?;
-                    Ok(n)
-                }
+                Ok(n) => match iov.scatter(ctx.platform, 0, &bounce[..n]) {
+                    Ok(()) => Ok(n),
+                    Err(e) => partial(e.done, e.errno),
+                },
                 Err(Errno::EAGAIN) if !file.nonblocking() => Err(wait_forever(ctx.platform)),
                 Err(e) => Err(e.into()),
             }
@@ -126,8 +128,13 @@ pub fn read(
             }
             let text = cursor.snapshot.as_deref().unwrap_or_default();
             let from = start.min(text.len() as u64) as usize;
-            let n = (text.len() - from).min(iov.len());
-            iov.scatter(ctx.platform, 0, &text[from..from + n])?;
+            let mut n = (text.len() - from).min(iov.len());
+            if let Err(e) = iov.scatter(ctx.platform, 0, &text[from..from + n]) {
+                if e.done == 0 {
+                    return Err(e.into());
+                }
+                n = e.done;
+            }
             if at.is_none() {
                 cursor.pos = start + n as u64;
             }
@@ -164,7 +171,8 @@ pub fn write(
             while done < iov.len() {
                 let n = (iov.len() - done).min(CHUNK);
                 if let Err(e) = iov.gather(ctx.platform, done, &mut bounce[..n]) {
-                    return partial(done, e);
+                    tty.write(ctx.platform, &bounce[..e.done]);
+                    return partial(done + e.done, e.errno);
                 }
                 tty.write(ctx.platform, &bounce[..n]);
                 done += n;
@@ -173,7 +181,12 @@ pub fn write(
         }
         Node::Pipe(p) => {
             let mut bounce = vec![0u8; iov.len().min(p.capacity())];
-            iov.gather(ctx.platform, 0, &mut bounce)?;
+            if let Err(e) = iov.gather(ctx.platform, 0, &mut bounce) {
+                if e.done == 0 {
+                    return Err(e.into());
+                }
+                bounce.truncate(e.done);
+            }
             match p.write(&bounce) {
                 Ok(n) => Ok(n),
                 Err(Errno::EAGAIN) if !file.nonblocking() => Err(wait_forever(ctx.platform)),
@@ -212,12 +225,14 @@ fn write_file(
     let mut bounce = vec![0u8; iov.len().min(CHUNK)];
     let mut done = 0;
     while done < iov.len() {
-        let n = (iov.len() - done).min(CHUNK);
+        let mut n = (iov.len() - done).min(CHUNK);
+        let mut fault = None;
         if let Err(e) = iov.gather(ctx.platform, done, &mut bounce[..n]) {
-            if done == 0 {
-                return Err(e.into());
-            }
-            break;
+            n = e.done;
+            fault = Some(e.errno);
+        }
+        if n == 0 {
+            return partial(done, fault.unwrap_or(Errno::EFAULT));
         }
         let mut d = data.lock();
         if append {
@@ -231,7 +246,7 @@ fn write_file(
         };
         pos += written as u64;
         done += written;
-        if written < n {
+        if written < n || fault.is_some() {
             break;
         }
     }

@@ -62,14 +62,67 @@ impl UserIov {
         Ok(())
     }
 
-    /// Copies `data` into the list starting `at` bytes in.
-    pub fn scatter(&self, p: &dyn Platform, at: usize, data: &[u8]) -> Result<(), Errno> {
-        self.pieces(at, data.len(), |piece, r| piece.write(p, &data[r]))
+    /// Copies `data` into the list starting `at` bytes in. On a fault,
+    /// how many bytes went in before it (found a page at a time, so a
+    /// buffer running into unmapped memory takes what fits, as
+    /// copy_to_user does).
+    pub fn scatter(&self, p: &dyn Platform, at: usize, data: &[u8]) -> Result<(), Partial> {
+        let mut done = 0;
+        self.pieces(at, data.len(), |piece, r| {
+            copy_pages(piece, &mut done, |s, off, len| {
+                s.write(p, &data[r.start + off..r.start + off + len])
+            })
+        })
+        .map_err(|errno| Partial { done, errno })
     }
 
-    /// Copies from the list, starting `at` bytes in, into `out`.
-    pub fn gather(&self, p: &dyn Platform, at: usize, out: &mut [u8]) -> Result<(), Errno> {
+    /// Copies from the list, starting `at` bytes in, into `out`; on a
+    /// fault, how many bytes came before it.
+    pub fn gather(&self, p: &dyn Platform, at: usize, out: &mut [u8]) -> Result<(), Partial> {
         let len = out.len();
-        self.pieces(at, len, |piece, r| piece.read_into(p, &mut out[r]))
+        let mut done = 0;
+        self.pieces(at, len, |piece, r| {
+            copy_pages(piece, &mut done, |s, off, n| {
+                s.read_into(p, &mut out[r.start + off..r.start + off + n])
+            })
+        })
+        .map_err(|errno| Partial { done, errno })
     }
 }
+
+/// A copy that stopped at a fault after `done` bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Partial {
+    pub done: usize,
+    pub errno: Errno,
+}
+
+impl From<Partial> for crate::Error {
+    fn from(p: Partial) -> Self {
+        p.errno.into()
+    }
+}
+
+/// Copies one piece whole, or page by page once that faults, adding what
+/// was copied to `done`.
+fn copy_pages(
+    piece: UserSlice,
+    done: &mut usize,
+    mut copy: impl FnMut(UserSlice, usize, usize) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    if copy(piece, 0, piece.len).is_ok() {
+        *done += piece.len;
+        return Ok(());
+    }
+    let mut off = 0;
+    while off < piece.len {
+        let addr = piece.addr + off as u64;
+        let n = ((PAGE - addr % PAGE) as usize).min(piece.len - off);
+        copy(UserSlice::new(addr, n), off, n)?;
+        *done += n;
+        off += n;
+    }
+    Ok(())
+}
+
+const PAGE: u64 = 4096;

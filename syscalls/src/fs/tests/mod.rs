@@ -4,6 +4,9 @@
 #![allow(dead_code, unused_imports)]
 
 mod initrd;
+mod open;
+mod path;
+mod rw;
 
 use crate::dispatch::dispatch;
 use crate::fs::stat::Stat;
@@ -11,6 +14,7 @@ use crate::nr;
 use crate::process::Process;
 use crate::testing::{self, TestPlatform};
 use crate::{Errno, Outcome, Platform};
+use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
