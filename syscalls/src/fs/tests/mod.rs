@@ -3,10 +3,14 @@
 //! results, errnos and memory are checked against the man pages.
 #![allow(dead_code, unused_imports)]
 
+mod dirs;
 mod initrd;
+mod links;
 mod open;
 mod path;
+mod rename;
 mod rw;
+mod stat;
 
 use crate::dispatch::dispatch;
 use crate::fs::stat::Stat;
