@@ -175,13 +175,10 @@ impl FileData {
         Ok(())
     }
 
-    /// fallocate(FALLOC_FL_PUNCH_HOLE): zeroes the range and frees its pages;
-    /// the size does not change.
+    /// fallocate(FALLOC_FL_PUNCH_HOLE): zeroes the range and frees its whole
+    /// pages (also those reserved past the end); the size does not change.
     pub fn punch_hole(&mut self, off: u64, len: u64) {
-        let end = off.saturating_add(len).min(self.size.max(off));
-        if end > off {
-            self.zero_range(off, end - off);
-        }
+        self.zero_range(off, len);
     }
 
     /// lseek(SEEK_DATA): the first offset at or after `off` in a page that

@@ -1,13 +1,16 @@
 //! Host tests of the files syscalls, through `dispatch` on the TestPlatform:
 //! arguments go into scratch program memory, calls go by number, and the
 //! results, errnos and memory are checked against the man pages.
-#![allow(dead_code, unused_imports)]
 
+mod attrs;
 mod dirs;
+mod fds;
 mod initrd;
 mod links;
 mod open;
 mod path;
+mod pipes;
+mod procdev;
 mod rename;
 mod rw;
 mod stat;
