@@ -7,7 +7,7 @@
 use super::file::OpenFile;
 use super::filedata::PAGE;
 use super::inode::{Device, MAX_FILE_SIZE, Node};
-use super::iov::UserIov;
+use super::iov::{Source, UserIov};
 use super::procfs::ProcNode;
 use super::{now, wait_forever};
 use crate::dispatch::Ctx;
@@ -148,7 +148,7 @@ pub fn read(
 pub fn write(
     ctx: &Ctx<'_>,
     file: &OpenFile,
-    iov: &UserIov,
+    src: &Source<'_>,
     at: Option<u64>,
 ) -> Result<usize, Error> {
     if !file.writable() {
@@ -158,19 +158,19 @@ pub fn write(
         return Err(Errno::ESPIPE.into());
     }
     match &file.inode.node {
-        Node::File(_) => write_file(ctx, file, iov, at),
+        Node::File(_) => write_file(ctx, file, src, at),
         // Random data written is mixed into the pool on Linux; the
         // Platform's source needs none.
         Node::Device(Device::Null | Device::Zero | Device::Random | Device::Urandom) => {
-            Ok(iov.len())
+            Ok(src.len())
         }
         Node::Device(Device::Full) => Err(Errno::ENOSPC.into()),
         Node::Device(Device::Tty(tty)) => {
-            let mut bounce = vec![0u8; iov.len().min(CHUNK)];
+            let mut bounce = vec![0u8; src.len().min(CHUNK)];
             let mut done = 0;
-            while done < iov.len() {
-                let n = (iov.len() - done).min(CHUNK);
-                if let Err(e) = iov.gather(ctx.platform, done, &mut bounce[..n]) {
+            while done < src.len() {
+                let n = (src.len() - done).min(CHUNK);
+                if let Err(e) = src.gather(ctx.platform, done, &mut bounce[..n]) {
                     tty.write(ctx.platform, &bounce[..e.done]);
                     return partial(done + e.done, e.errno);
                 }
@@ -180,8 +180,8 @@ pub fn write(
             Ok(done)
         }
         Node::Pipe(p) => {
-            let mut bounce = vec![0u8; iov.len().min(p.capacity())];
-            if let Err(e) = iov.gather(ctx.platform, 0, &mut bounce) {
+            let mut bounce = vec![0u8; src.len().min(p.capacity())];
+            if let Err(e) = src.gather(ctx.platform, 0, &mut bounce) {
                 if e.done == 0 {
                     return Err(e.into());
                 }
@@ -205,7 +205,7 @@ pub fn write(
 fn write_file(
     ctx: &Ctx<'_>,
     file: &OpenFile,
-    iov: &UserIov,
+    src: &Source<'_>,
     at: Option<u64>,
 ) -> Result<usize, Error> {
     let Some(data) = file.inode.file() else {
@@ -219,15 +219,15 @@ fn write_file(
         Some(off) => off,
         None => cursor.pos,
     };
-    if !iov.is_empty() && pos >= MAX_FILE_SIZE {
+    if !src.is_empty() && pos >= MAX_FILE_SIZE {
         return Err(Errno::EFBIG.into());
     }
-    let mut bounce = vec![0u8; iov.len().min(CHUNK)];
+    let mut bounce = vec![0u8; src.len().min(CHUNK)];
     let mut done = 0;
-    while done < iov.len() {
-        let mut n = (iov.len() - done).min(CHUNK);
+    while done < src.len() {
+        let mut n = (src.len() - done).min(CHUNK);
         let mut fault = None;
-        if let Err(e) = iov.gather(ctx.platform, done, &mut bounce[..n]) {
+        if let Err(e) = src.gather(ctx.platform, done, &mut bounce[..n]) {
             n = e.done;
             fault = Some(e.errno);
         }

@@ -126,3 +126,34 @@ fn copy_pages(
 }
 
 const PAGE: u64 = 4096;
+
+/// Where the bytes of a write come from: program memory, or the kernel
+/// (sendfile's bounce buffer).
+pub enum Source<'a> {
+    User(&'a UserIov),
+    Kernel(&'a [u8]),
+}
+
+impl Source<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Source::User(iov) => iov.len(),
+            Source::Kernel(data) => data.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Copies `out.len()` bytes from `at` bytes in.
+    pub fn gather(&self, p: &dyn Platform, at: usize, out: &mut [u8]) -> Result<(), Partial> {
+        match self {
+            Source::User(iov) => iov.gather(p, at, out),
+            Source::Kernel(data) => {
+                out.copy_from_slice(&data[at..at + out.len()]);
+                Ok(())
+            }
+        }
+    }
+}

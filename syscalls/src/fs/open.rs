@@ -48,6 +48,11 @@ impl FsContext {
         if flags & O_TMPFILE == O_TMPFILE && flags & O_PATH == 0 {
             return self.open_tmpfile(&base, path, flags, mode, now);
         }
+        if flags & (O_CREAT | O_DIRECTORY | O_PATH) == O_CREAT | O_DIRECTORY {
+            // What Linux says since 6.4 (before, it made a regular file and
+            // then failed with ENOTDIR).
+            return Err(Errno::EINVAL.into());
+        }
         let follow = flags & O_NOFOLLOW == 0;
         let found = if flags & O_CREAT != 0 && flags & O_PATH == 0 {
             self.open_creating(&base, path, flags, mode, now)?

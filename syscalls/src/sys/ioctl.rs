@@ -59,7 +59,11 @@ pub fn sys_ioctl(ctx: &mut Ctx<'_>, fd: i32, request: u32, arg: u64) -> SysResul
 /// size past the offset (file_ioctl); the console cannot tell (see `tty`).
 fn bytes_readable(file: &OpenFile) -> Result<u64, Error> {
     match &file.inode.node {
-        Node::File(d) => Ok(d.lock().size().saturating_sub(file.cursor.lock().pos)),
+        Node::File(d) => {
+            // The offset first: reads and writes lock the cursor, then the data.
+            let pos = file.cursor.lock().pos;
+            Ok(d.lock().size().saturating_sub(pos))
+        }
         Node::Pipe(p) => Ok(p.available() as u64),
         Node::Device(Device::Tty(_)) => Ok(0),
         _ => Err(Errno::ENOTTY.into()),

@@ -44,6 +44,7 @@ pub mod rt_sigaction;
 pub mod rt_sigprocmask;
 pub mod sched;
 pub mod select;
+pub mod sendfile;
 pub mod set_tid_address;
 pub mod sigaltstack;
 pub mod stat;

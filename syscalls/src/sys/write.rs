@@ -2,13 +2,13 @@
 
 use crate::dispatch::Ctx;
 use crate::fs::io;
-use crate::fs::iov::UserIov;
+use crate::fs::iov::{Source, UserIov};
 use crate::user::UserSlice;
 use crate::{Errno, SysResult};
 
 pub fn sys_write(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice) -> SysResult {
     let file = ctx.process.fs.file(fd)?;
-    Ok(io::write(ctx, &file, &UserIov::one(buf), None)? as u64)
+    Ok(io::write(ctx, &file, &Source::User(&UserIov::one(buf)), None)? as u64)
 }
 
 /// pwrite64(2): at `offset`, leaving the file offset alone (but see
@@ -19,5 +19,10 @@ pub fn sys_pwrite64(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice, offset: i64) -> 
         return Err(Errno::EINVAL.into());
     }
     let file = ctx.process.fs.file(fd)?;
-    Ok(io::write(ctx, &file, &UserIov::one(buf), Some(offset as u64))? as u64)
+    Ok(io::write(
+        ctx,
+        &file,
+        &Source::User(&UserIov::one(buf)),
+        Some(offset as u64),
+    )? as u64)
 }

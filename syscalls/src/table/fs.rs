@@ -97,6 +97,8 @@ super::syscall_table! {
     FCNTL => "fcntl" [Fd, Int, Hex] |c, a| fcntl::sys_fcntl(c, a.int(0), a.int(1), a.raw(2));
     FLOCK => "flock" [Fd, Int] |c, a| fcntl::sys_flock(c, a.int(0), a.int(1));
     IOCTL => "ioctl" [Fd, Hex, Hex] |c, a| ioctl::sys_ioctl(c, a.int(0), a.uint(1), a.raw(2));
+    SENDFILE => "sendfile" [Fd, Fd, Ptr, Uint]
+        |c, a| sendfile::sys_sendfile(c, a.int(0), a.int(1), a.ptr(2), a.usize(3));
     PIPE => "pipe" [Ptr] |c, a| pipe::sys_pipe(c, a.ptr(0));
     PIPE2 => "pipe2" [Ptr, Hex] |c, a| pipe::sys_pipe2(c, a.ptr(0), a.uint(1));
     POLL => "poll" [Ptr, Uint, Int] |c, a| poll::sys_poll(c, a.raw(0), a.raw(1), a.int(2));

@@ -174,3 +174,13 @@ fn close_and_close_range() {
     t.fails(nr::CLOSE_RANGE, &[5, 4, 0], Errno::EINVAL);
     t.fails(nr::CLOSE_RANGE, &[0, 1, 1], Errno::EINVAL);
 }
+
+#[test]
+fn o_creat_with_o_directory_is_einval() {
+    let mut t = T::new();
+    assert_eq!(
+        t.open("/tmp/x", O_CREAT | O_DIRECTORY | O_RDONLY, 0o755),
+        Err(Errno::EINVAL)
+    );
+    assert!(!t.exists("/tmp/x"), "nothing is created");
+}

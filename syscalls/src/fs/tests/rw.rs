@@ -219,3 +219,34 @@ fn seek_data_and_seek_hole_see_sparse_files() {
     assert_eq!(t.sys(nr::PREAD64, &[fd, buf, 4, 100]), Ok(4));
     assert_eq!(t.mem(buf, 4), [0, 0, 0, 0], "holes read as zeroes");
 }
+
+#[test]
+fn sendfile_copies_between_descriptors() {
+    let mut t = T::new();
+    let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    t.mkfile("/tmp/src", &data);
+    let input = t.open("/tmp/src", O_RDONLY, 0).unwrap();
+    let output = t.open("/tmp/dst", O_CREAT | O_WRONLY, 0o600).unwrap();
+    assert_eq!(t.sys(nr::SENDFILE, &[output, input, 0, 70_000]), Ok(70_000));
+    assert_eq!(lseek(&mut t, input, 0, SEEK_CUR), Ok(70_000));
+    assert_eq!(t.sys(nr::SENDFILE, &[output, input, 0, 70_000]), Ok(30_000));
+    assert_eq!(
+        t.sys(nr::SENDFILE, &[output, input, 0, 10]),
+        Ok(0),
+        "at the end"
+    );
+    assert_eq!(t.cat("/tmp/dst").unwrap(), data);
+    // With an offset pointer: it moves, the file offset does not.
+    let off = t.bytes(&5i64.to_ne_bytes());
+    assert_eq!(t.sys(nr::SENDFILE, &[1, input, off, 3]), Ok(3));
+    assert_eq!(t.obj::<i64>(off), 8);
+    assert_eq!(lseek(&mut t, input, 0, SEEK_CUR), Ok(100_000));
+    assert!(t.plat.console_text().ends_with("\x05\x06\x07"));
+    // Errors: the input must be a readable regular file; no O_APPEND out.
+    t.fails(nr::SENDFILE, &[output, 0, 0, 1], Errno::EINVAL);
+    t.fails(nr::SENDFILE, &[input, input, 0, 1], Errno::EBADF);
+    let app = t.open("/tmp/dst", O_WRONLY | O_APPEND, 0).unwrap();
+    t.fails(nr::SENDFILE, &[app, input, 0, 1], Errno::EINVAL);
+    t.put(off, &(-1i64).to_ne_bytes());
+    t.fails(nr::SENDFILE, &[output, input, off, 1], Errno::EINVAL);
+}
