@@ -74,8 +74,7 @@ impl OpenFile {
             // O_DIRECTORY and O_NOFOLLOW are ignored.
             O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW))
         } else {
-            // 64-bit Linux forces O_LARGEFILE (force_o_largefile).
-            (flags & KEPT) | O_LARGEFILE
+            flags & KEPT
         };
         let file = OpenFile {
             inode,

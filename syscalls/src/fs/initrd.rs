@@ -138,7 +138,15 @@ pub(super) fn add(fs: &mut FsContext, e: &InitrdEntry<'_>) -> Result<(), Error> 
     if kind != S_IFLNK {
         inode.meta.lock().mode = kind | perm;
     }
+    // The directory keeps the time its own entry gave it, as initramfs
+    // unpacking restores directory times once their contents are in.
+    let dir_times = {
+        let m = dir.meta.lock();
+        (m.mtime, m.ctime)
+    };
     tmpfs::add_entry(&dir, last, &inode, now)?;
+    let mut m = dir.meta.lock();
+    (m.mtime, m.ctime) = dir_times;
     Ok(())
 }
 

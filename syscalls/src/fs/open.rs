@@ -44,6 +44,8 @@ impl FsContext {
         if path.is_empty() {
             return Err(Errno::ENOENT.into());
         }
+        // 64-bit Linux forces O_LARGEFILE on open (force_o_largefile).
+        let flags = flags | O_LARGEFILE;
         let base = self.base(dirfd, path)?;
         if flags & O_TMPFILE == O_TMPFILE && flags & O_PATH == 0 {
             return self.open_tmpfile(&base, path, flags, mode, now);

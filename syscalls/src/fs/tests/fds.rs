@@ -133,6 +133,10 @@ fn record_locks_are_granted_and_getlk_reports_unlocked() {
 #[test]
 fn the_console_is_a_terminal() {
     let mut t = T::new();
+    assert_eq!(
+        t.sys(nr::FCNTL, &[2, F_GETFL as u64, 0]),
+        Ok(u64::from(O_RDWR))
+    );
     let buf = t.alloc(size_of::<Termios>());
     t.ok(nr::IOCTL, &[0, u64::from(TCGETS), buf]);
     let tio: Termios = t.obj(buf);

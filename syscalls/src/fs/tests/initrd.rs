@@ -68,11 +68,27 @@ fn initrd_files_keep_mode_and_mtime_and_parents_are_made() {
     assert_eq!(st.size, 7);
     let st = t.stat("/usr/bin").unwrap();
     assert_eq!(st.mode, S_IFDIR | 0o755, "made as a parent");
+    t.p.fs
+        .add_initrd_entry(&InitrdEntry {
+            path: "usr/bin/later",
+            mode: S_IFREG | 0o644,
+            data: b"",
+            mtime: 1_800_000_000,
+        })
+        .unwrap();
+    assert_eq!(t.stat("/usr/bin").unwrap().mtime, 1_700_000_000, "kept");
     assert_eq!(t.readlink("/lib").unwrap(), "usr/lib");
     assert_eq!(t.lstat("/lib").unwrap().mode, S_IFLNK | 0o777);
     // The image's /dev entries are hidden by devtmpfs: still a char device.
     assert_eq!(t.stat("/dev/null").unwrap().mode & 0o170000, S_IFCHR);
     assert_eq!(t.stat("/dev/null").unwrap().rdev, (1 << 8) | 3);
+}
+
+#[test]
+fn the_context_can_move_between_threads() {
+    fn send_sync<X: Send + Sync>() {}
+    send_sync::<FsContext>();
+    send_sync::<crate::process::Process>();
 }
 
 #[test]

@@ -64,6 +64,9 @@ fn no_reader_is_epipe_and_a_full_pipe_is_eagain() {
     let mut t = T::new();
     let (r, w) = pipe2(&mut t, O_NONBLOCK | O_CLOEXEC);
     assert_eq!(t.sys(nr::FCNTL, &[r, 1, 0]), Ok(1), "O_CLOEXEC");
+    let getfl = |t: &mut T, fd| t.sys(nr::FCNTL, &[fd, 3, 0]);
+    assert_eq!(getfl(&mut t, r), Ok(u64::from(O_RDONLY | O_NONBLOCK)));
+    assert_eq!(getfl(&mut t, w), Ok(u64::from(O_WRONLY | O_NONBLOCK)));
     assert_eq!(t.read(r, 1), Err(Errno::EAGAIN), "empty, O_NONBLOCK");
     assert_eq!(t.sys(nr::FCNTL, &[w, F_GETPIPE_SZ as u64, 0]), Ok(65536));
     let big = vec![7u8; 70_000];
