@@ -215,3 +215,33 @@ fn getcwd_chdir_and_fchdir() {
     assert_eq!(getcwd(&mut t).unwrap_err(), Errno::ENOENT);
     assert_eq!(t.open("new", O_CREAT | O_WRONLY, 0o600), Err(Errno::ENOENT));
 }
+
+#[test]
+fn the_old_getdents_puts_d_type_last() {
+    let mut t = T::new();
+    t.mkdir("/d");
+    t.mkfile("/d/file", b"");
+    let fd = t.open("/d", O_RDONLY, 0).unwrap();
+    let buf = t.alloc(256);
+    let n = t.ok(nr::GETDENTS, &[fd, buf, 256]) as usize;
+    let data = t.mem(buf, n);
+    let mut names = Vec::new();
+    let mut at = 0;
+    while at < n {
+        let reclen = u16::from_ne_bytes([data[at + 16], data[at + 17]]) as usize;
+        assert_eq!(reclen % 8, 0);
+        let name = &data[at + 18..at + reclen - 1];
+        let len = name.iter().position(|&b| b == 0).unwrap();
+        names.push((
+            String::from_utf8_lossy(&name[..len]).into_owned(),
+            data[at + reclen - 1],
+        ));
+        at += reclen;
+    }
+    assert_eq!(
+        names,
+        [(".".into(), 4), ("..".into(), 4), ("file".into(), 8)]
+    );
+    assert_eq!(t.sys(nr::GETDENTS, &[fd, buf, 256]), Ok(0));
+    t.fails(nr::GETDENTS, &[0, buf, 256], Errno::ENOTDIR);
+}

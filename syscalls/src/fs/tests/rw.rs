@@ -250,3 +250,33 @@ fn sendfile_copies_between_descriptors() {
     t.put(off, &(-1i64).to_ne_bytes());
     t.fails(nr::SENDFILE, &[output, input, off, 1], Errno::EINVAL);
 }
+
+#[test]
+fn pwritev2_offsets_and_flags() {
+    let mut t = T::new();
+    let fd = t.open("/tmp/f", O_CREAT | O_RDWR, 0o600).unwrap();
+    let (v, bufs) = iov(&mut t, &[2, 2]);
+    t.put(bufs[0], b"ab");
+    t.put(bufs[1], b"cd");
+    // RWF_DSYNC is honoured (memory is as durable as it gets).
+    assert_eq!(t.sys(nr::PWRITEV2, &[fd, v, 2, 3, 0, 0x2]), Ok(4));
+    assert_eq!(lseek(&mut t, fd, 0, SEEK_CUR), Ok(0));
+    assert_eq!(t.sys(nr::PWRITEV2, &[fd, v, 1, -1i64 as u64, 0, 0]), Ok(2));
+    assert_eq!(lseek(&mut t, fd, 0, SEEK_CUR), Ok(2), "-1: the file offset");
+    assert_eq!(t.cat("/tmp/f").unwrap(), b"ab\0abcd");
+    t.fails(nr::PWRITEV2, &[fd, v, 2, 0, 0, 0x10], Errno::EOPNOTSUPP);
+    t.fails(nr::PWRITEV2, &[fd, v, 2, -2i64 as u64, 0, 0], Errno::EINVAL);
+    let fds = t.alloc(8);
+    t.ok(nr::PIPE, &[fds]);
+    let [_, w]: [i32; 2] = t.obj(fds);
+    t.fails(
+        nr::PWRITEV2,
+        &[w as u64, v, 2, -1i64 as u64, 0, 0x8],
+        Errno::EOPNOTSUPP,
+    );
+    assert_eq!(
+        t.sys(nr::PWRITEV2, &[w as u64, v, 2, -1i64 as u64, 0, 0]),
+        Ok(4)
+    );
+    t.fails(nr::PWRITEV2, &[w as u64, v, 2, 0, 0, 0], Errno::ESPIPE);
+}
