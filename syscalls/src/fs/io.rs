@@ -232,7 +232,10 @@ fn write_file(
             fault = Some(e.errno);
         }
         if n == 0 {
-            return partial(done, fault.unwrap_or(Errno::EFAULT));
+            if done == 0 {
+                return Err(fault.unwrap_or(Errno::EFAULT).into());
+            }
+            break;
         }
         let mut d = data.lock();
         if append {
@@ -250,7 +253,7 @@ fn write_file(
             break;
         }
     }
-    if at.is_none() || append {
+    if at.is_none() {
         cursor.pos = pos;
     }
     if done > 0 {

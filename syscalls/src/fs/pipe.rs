@@ -3,6 +3,11 @@
 //! reader is EPIPE (SIGPIPE is not delivered yet); reading with no writer
 //! is end of file. "Would block" is EAGAIN here; the open file decides
 //! whether that means EAGAIN (O_NONBLOCK) or waiting.
+//!
+//! A blocking write of more than PIPE_BUF bytes writes what fits and
+//! returns the count, where Linux would wait for a reader to make room:
+//! with one thread the reader is the writer, so the wait could never end
+//! (the caller's retry then waits, as it would on Linux).
 
 use crate::Errno;
 use alloc::collections::VecDeque;

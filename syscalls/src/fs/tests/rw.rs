@@ -64,6 +64,13 @@ fn access_mode_and_bad_descriptors() {
     t.fails(nr::READ, &[ro, 0x10, 3], Errno::EFAULT);
     assert_eq!(t.read(ro, 3).unwrap(), b"abc");
     t.fails(nr::WRITE, &[wo, 0x10, 3], Errno::EFAULT);
+    // A writev whose second buffer is bad writes the first and moves the
+    // offset past it.
+    let good = t.bytes(b"xy");
+    let v = t.bytes([Iovec { base: good, len: 2 }, Iovec { base: 0x10, len: 1 }].as_bytes());
+    assert_eq!(t.sys(nr::WRITEV, &[wo, v, 2]), Ok(2));
+    assert_eq!(lseek(&mut t, wo, 0, SEEK_CUR), Ok(2));
+    assert_eq!(t.cat("/tmp/f").unwrap(), b"xyc");
 }
 
 #[test]
@@ -118,9 +125,15 @@ fn o_append_writes_at_the_end_even_with_pwrite() {
     assert_eq!(t.write(fd, b"two\n"), Ok(4));
     assert_eq!(lseek(&mut t, fd, 0, SEEK_CUR), Ok(8));
     // pwrite(2) BUGS: Linux appends regardless of the offset.
+    lseek(&mut t, fd, 1, SEEK_SET).unwrap();
     let b = t.bytes(b"3\n");
     t.ok(nr::PWRITE64, &[fd, b, 2, 0]);
     assert_eq!(t.cat("/tmp/log").unwrap(), b"one\ntwo\n3\n");
+    assert_eq!(
+        lseek(&mut t, fd, 0, SEEK_CUR),
+        Ok(1),
+        "pwrite leaves the offset"
+    );
 }
 
 #[test]
