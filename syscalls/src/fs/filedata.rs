@@ -160,14 +160,29 @@ impl FileData {
     }
 
     /// fallocate(2) mode 0 or FALLOC_FL_KEEP_SIZE: reserves the pages of
-    /// `[off, off+len)` so later writes there cannot fail for want of memory.
+    /// `[off, off+len)` so later writes there cannot fail for want of
+    /// memory. On ENOSPC the pages it added are given back, as
+    /// shmem_fallocate does.
     pub fn allocate(&mut self, off: u64, len: u64, keep_size: bool) -> Result<(), Errno> {
         let end = off
             .checked_add(len)
             .filter(|&e| e <= MAX_FILE_SIZE)
             .ok_or(Errno::EFBIG)?;
+        let mut added = Vec::new();
         for index in off / PAGE64..end.div_ceil(PAGE64) {
-            self.page_mut(index)?;
+            if self.pages.contains_key(&index) {
+                continue;
+            }
+            if let Err(e) = self.page_mut(index) {
+                for i in &added {
+                    self.pages.remove(i);
+                }
+                self.sb
+                    .used_pages
+                    .fetch_sub(added.len() as u64, Ordering::Relaxed);
+                return Err(e);
+            }
+            added.push(index);
         }
         if !keep_size {
             self.size = self.size.max(end);

@@ -271,7 +271,7 @@ impl Inode {
     /// older than mtime or ctime, or more than a day old.
     pub fn touch_accessed(&self, now: Timespec) {
         let mut m = self.meta.lock();
-        let stale = m.atime.sec + 24 * 3600 <= now.sec;
+        let stale = m.atime.sec.saturating_add(24 * 3600) <= now.sec;
         if ts_le(m.atime, m.mtime) || ts_le(m.atime, m.ctime) || stale {
             m.atime = now;
         }
@@ -284,8 +284,8 @@ impl Inode {
             Node::Symlink(t) => t.len() as u64,
             // tmpfs counts BOGO_DIRENT_SIZE (20) per entry, `.` and `..` too.
             Node::Dir(d) => (d.lock().entries.len() as u64 + 2) * 20,
-            Node::Pipe(p) => p.available() as u64,
-            Node::Device(_) | Node::Proc(_) => 0,
+            // A pipe's size is 0 on Linux (FIONREAD tells what is queued).
+            Node::Pipe(_) | Node::Device(_) | Node::Proc(_) => 0,
         }
     }
 

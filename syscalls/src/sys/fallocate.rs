@@ -38,6 +38,11 @@ pub fn sys_fallocate(ctx: &mut Ctx<'_>, fd: i32, mode: i32, offset: i64, len: i6
     if (offset as u64).saturating_add(len as u64) > MAX_FILE_SIZE {
         return Err(Errno::EFBIG.into());
     }
+    // tmpfs refuses up front what cannot fit in free memory, rather than
+    // taking it all first.
+    if !punch && len as u64 > ctx.platform.machine().free_ram {
+        return Err(Errno::ENOSPC.into());
+    }
     {
         let mut d = data.lock();
         if punch {

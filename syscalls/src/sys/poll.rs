@@ -2,6 +2,7 @@
 
 use crate::abi::Timespec;
 use crate::dispatch::Ctx;
+use crate::fs::fdtable::NR_OPEN;
 use crate::fs::pipe::{POLLERR, POLLHUP, POLLNVAL};
 use crate::fs::poll::{readiness, wait};
 use crate::process::RLIMIT_NOFILE;
@@ -28,7 +29,7 @@ fn do_poll(
     nfds: u64,
     timeout_ns: Option<u64>,
 ) -> Result<(u64, u64), crate::Error> {
-    if nfds > ctx.process.limits[RLIMIT_NOFILE].cur {
+    if nfds > ctx.process.limits[RLIMIT_NOFILE].cur.min(NR_OPEN) {
         return Err(Errno::EINVAL.into());
     }
     let at = UserPtr::<PollFd>::new(fds);

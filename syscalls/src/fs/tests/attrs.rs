@@ -116,6 +116,8 @@ fn fallocate_modes() {
     t.fails(nr::FALLOCATE, &[fd, 2, 0, 10], Errno::EOPNOTSUPP);
     t.fails(nr::FALLOCATE, &[fd, 0x10, 0, 10], Errno::EOPNOTSUPP);
     t.fails(nr::FALLOCATE, &[fd, 0, 0, 0], Errno::EINVAL);
+    t.fails(nr::FALLOCATE, &[fd, 0, 0, 1 << 40], Errno::ENOSPC);
+    assert_eq!(t.fstat(fd).unwrap().blocks, 3 * 8, "nothing was kept");
     t.fails(nr::FALLOCATE, &[fd, 0, -1i64 as u64, 1], Errno::EINVAL);
     let ro = t.open("/tmp/f", O_RDONLY, 0).unwrap();
     t.fails(nr::FALLOCATE, &[ro, 0, 0, 1], Errno::EBADF);
