@@ -55,4 +55,16 @@ pub struct Machine {
     pub total_ram: u64,
     pub free_ram: u64,
     pub tsc_hz: u64,
+    /// CPUID vendor string ("GenuineIntel"), for /proc/cpuinfo.
+    pub cpu_vendor: &'static str,
+    /// CPUID brand string ("Intel(R) Xeon(R) ..."), for /proc/cpuinfo.
+    pub cpu_model_name: &'static str,
+    /// CPUID family, model and stepping (leaf 1, extended fields folded in
+    /// as Linux does).
+    pub cpu_family: u32,
+    pub cpu_model: u32,
+    pub cpu_stepping: u32,
+    /// Feature flags with Linux's names, space-separated ("fpu vme de
+    /// pse tsc ..."), for /proc/cpuinfo's `flags`.
+    pub cpu_flags: &'static str,
 }

@@ -201,6 +201,12 @@ impl Platform for TestPlatform {
             total_ram: 128 << 20,
             free_ram: 100 << 20,
             tsc_hz: 1_000_000_000,
+            cpu_vendor: "GenuineIntel",
+            cpu_model_name: "Test CPU @ 1.00GHz",
+            cpu_family: 6,
+            cpu_model: 85,
+            cpu_stepping: 7,
+            cpu_flags: "fpu tsc msr pae sse sse2 ssse3 sse4_1 sse4_2 avx avx2",
         }
     }
 }

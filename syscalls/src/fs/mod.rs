@@ -1,27 +1,223 @@
-//! Files: the fd table, the VFS and its filesystems. (A stub with the
-//! console on fds 0-2 until the VFS lands.)
+//! Files: the VFS (inodes and path resolution), its filesystems (tmpfs at
+//! the root, devtmpfs at /dev, procfs at /proc, pipes), the fd table and
+//! open file descriptions, umask and cwd. `FsContext` is the process's view
+//! of all of it, and what the kernel uses to load the initrd.
+//!
+//! Single user: the program is root, so permission bits are recorded and
+//! reported but only execute permission is ever checked (as root on Linux:
+//! access(X_OK) needs some x bit on a non-directory).
 
+pub mod devfs;
+pub mod dirent;
+pub mod fdtable;
+pub mod file;
+pub mod filedata;
+mod initrd;
+pub mod inode;
+pub mod io;
+pub mod iov;
+pub mod namei;
+pub mod open;
+pub mod path;
+pub mod pipe;
+pub mod poll;
+pub mod procfs;
+pub mod rename;
+pub mod stat;
+pub mod tmpfs;
+pub mod tty;
+
+#[cfg(test)]
+mod tests;
+
+use crate::abi::Timespec;
 use crate::platform::Platform;
 use crate::{Errno, Error};
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use fdtable::FdTable;
+use file::{Name, O_RDWR, OpenFile};
+use inode::{DirKind, FsKind, Inode, Superblock};
+
+/// st_dev minors: the root tmpfs, pipefs (devtmpfs and procfs have theirs).
+const ROOT_MINOR: u64 = 1;
+const PIPEFS_MINOR: u64 = 12;
+
+/// One archive entry of the initrd (a cpio "newc" member).
+#[derive(Debug, Clone, Copy)]
+pub struct InitrdEntry<'a> {
+    /// Relative, as cpio stores it ("bin/sh", "./etc", ".").
+    pub path: &'a str,
+    /// st_mode, including the file type (S_IFMT).
+    pub mode: u32,
+    /// The contents, or the symlink target.
+    pub data: &'a [u8],
+    /// Seconds since the epoch.
+    pub mtime: u64,
+}
 
 pub struct FsContext {
-    _private: (),
+    pub(crate) root: Arc<Inode>,
+    pub(crate) cwd: Arc<Inode>,
+    pub(crate) umask: u32,
+    pub(crate) fds: FdTable,
+    /// The program's path, for /proc/self/exe.
+    pub(crate) exe: Vec<u8>,
+    /// /proc/self/cmdline and /proc/self/environ: NUL-terminated strings.
+    pub(crate) cmdline: Vec<u8>,
+    pub(crate) environ: Vec<u8>,
+    pub(crate) pipefs: Arc<Superblock>,
+    /// The newest mtime in the initrd: the time of files made after it.
+    initrd_mtime: i64,
+}
+
+/// The time file timestamps take: the wall clock, or time since boot on a
+/// machine without one.
+pub fn now(p: &dyn Platform) -> Timespec {
+    Timespec::from_ns(p.realtime_ns().unwrap_or_else(|| p.monotonic_ns()))
+}
+
+/// Waiting for what cannot happen: with one thread, nothing else can fill
+/// an empty pipe or drain a full one, so this sleeps as Linux would, until
+/// a signal; if the sleep ends, the call is interrupted.
+pub(crate) fn wait_forever(p: &dyn Platform) -> Error {
+    p.sleep_until(u64::MAX);
+    Error::new(Errno::EINTR, "woke from a wait nothing could end")
 }
 
 impl FsContext {
-    /// A context whose fds 0, 1 and 2 are the console.
+    /// A root with /dev, /proc, /tmp and the console on fds 0-2 (tests use
+    /// this too). As for Linux's init, the three descriptors share one open
+    /// file description of /dev/console.
     pub fn with_console() -> Self {
-        FsContext { _private: () }
+        let now = Timespec::default();
+        let sb = Superblock::new(FsKind::Tmpfs, ROOT_MINOR);
+        let root = Inode::new_dir(&sb, 0o755, DirKind::Plain, Weak::new(), now);
+        let tty = Arc::new(tty::Tty::default());
+        let console = devfs::build(&root, &tty, now);
+        procfs::build(&root, now);
+        let tmp = Inode::new_dir(&sb, 0o1777, DirKind::Plain, Weak::new(), now);
+        tmpfs::attach(&root, b"tmp", &tmp, now);
+        let mut fs = FsContext {
+            cwd: root.clone(),
+            root,
+            umask: 0o022,
+            fds: FdTable::default(),
+            exe: Vec::new(),
+            cmdline: Vec::new(),
+            environ: Vec::new(),
+            pipefs: Superblock::new(FsKind::Pipefs, PIPEFS_MINOR),
+            initrd_mtime: 0,
+        };
+        let dev = fs.child(&fs.root, b"dev").ok();
+        let name = match dev {
+            Some(parent) => Name::Entry {
+                parent,
+                name: b"console".to_vec(),
+            },
+            None => Name::Fixed(b"/dev/console".to_vec()),
+        };
+        let file = OpenFile::new(console, O_RDWR, name);
+        for fd in 0..3 {
+            fs.fds.install(fd, file.clone(), false);
+        }
+        fs
     }
 
-    pub fn write(&mut self, p: &dyn Platform, fd: i32, data: &[u8]) -> Result<usize, Error> {
-        match fd {
-            1 | 2 => {
-                p.console_write(data);
-                Ok(data.len())
-            }
-            0 => Err(Errno::EBADF.into()),
-            _ => Err(Errno::EBADF.into()),
+    /// Adds one archive entry (parents are created as needed; later entries
+    /// replace earlier ones).
+    pub fn add_initrd_entry(&mut self, e: &InitrdEntry<'_>) -> Result<(), Error> {
+        initrd::add(self, e)
+    }
+
+    /// Generates /etc files the image lacks; call after the last entry.
+    pub fn finish_initrd(&mut self) -> Result<(), Error> {
+        initrd::finish(self)
+    }
+
+    /// The contents of a regular file (symlinks followed).
+    pub fn read_file(&self, path: &[u8]) -> Result<Vec<u8>, Error> {
+        let inode = self.walk(&self.cwd, path, true)?;
+        if inode.is_dir() {
+            return Err(Errno::EISDIR.into());
         }
+        let data = inode
+            .file()
+            .ok_or(Error::new(Errno::EINVAL, "not a regular file"))?
+            .lock();
+        let mut out = Vec::new();
+        out.try_reserve_exact(data.size() as usize)
+            .map_err(|_| Errno::ENOMEM)?;
+        out.resize(data.size() as usize, 0);
+        data.read_at(0, &mut out);
+        Ok(out)
+    }
+
+    /// Removes a file or a directory and everything under it (the kernel
+    /// removes /.sole after reading its manifest). A final symlink is
+    /// removed, not followed.
+    pub fn remove_tree(&mut self, path: &[u8]) -> Result<(), Error> {
+        let p = self.walk_parent(&self.cwd, path)?;
+        let name = p.name(Errno::EBUSY)?;
+        let child = self.child(&p.dir, name)?;
+        if child.sb.is_proc() || tmpfs::is_mount_point(&p.dir, &child) {
+            return Err(Errno::EBUSY.into());
+        }
+        let now = p.dir.meta.lock().mtime;
+        empty_tree(&child, now);
+        tmpfs::remove_entry(&p.dir, name, now)?;
+        Ok(())
+    }
+
+    /// Sets the working directory the program starts in.
+    pub fn set_cwd(&mut self, path: &[u8]) -> Result<(), Error> {
+        let dir = self.walk(&self.cwd, path, true)?;
+        if !dir.is_dir() {
+            return Err(Errno::ENOTDIR.into());
+        }
+        self.cwd = dir;
+        Ok(())
+    }
+
+    /// The program's path, for /proc/self/exe.
+    pub fn set_exe(&mut self, path: &[u8]) {
+        self.exe = path.to_vec();
+    }
+
+    /// The program's arguments, for /proc/self/cmdline.
+    pub fn set_cmdline(&mut self, argv: &[&[u8]]) {
+        self.cmdline = nul_joined(argv);
+    }
+
+    /// The program's environment, for /proc/self/environ.
+    pub fn set_environ(&mut self, envp: &[&[u8]]) {
+        self.environ = nul_joined(envp);
+    }
+
+    /// The open file `fd` names, or EBADF.
+    pub(crate) fn file(&self, fd: i32) -> Result<Arc<OpenFile>, Errno> {
+        self.fds.get(fd)
+    }
+}
+
+fn nul_joined(items: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for item in items {
+        out.extend_from_slice(item);
+        out.push(0);
+    }
+    out
+}
+
+/// Removes everything under a directory (children first).
+fn empty_tree(dir: &Arc<Inode>, now: Timespec) {
+    let Some(d) = dir.dir() else { return };
+    let names: Vec<Vec<u8>> = d.lock().entries.keys().cloned().collect();
+    for name in names {
+        let child = d.lock().entries.get(&name).cloned();
+        if let Some(child) = child {
+            empty_tree(&child, now);
+        }
+        let _ = tmpfs::remove_entry(dir, &name, now);
     }
 }

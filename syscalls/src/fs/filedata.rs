@@ -1,0 +1,288 @@
+//! A tmpfs regular file's contents: page-sized chunks in a map from page
+//! index, so a large file never needs one large allocation and a sparse
+//! file holds only the pages written (holes read as zeroes, SEEK_HOLE finds
+//! them, fallocate(PUNCH_HOLE) frees them).
+
+use super::inode::{MAX_FILE_SIZE, Superblock};
+use crate::Errno;
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::collections::btree_map::Entry;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+pub const PAGE: usize = 4096;
+const PAGE64: u64 = PAGE as u64;
+
+pub struct FileData {
+    size: u64,
+    pages: BTreeMap<u64, Box<[u8]>>,
+    sb: Arc<Superblock>,
+}
+
+/// A zeroed page, or ENOSPC when the heap has none (tmpfs is full when
+/// memory is).
+fn alloc_page() -> Result<Box<[u8]>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(PAGE).map_err(|_| Errno::ENOSPC)?;
+    v.resize(PAGE, 0);
+    Ok(v.into_boxed_slice())
+}
+
+impl FileData {
+    pub fn new(sb: Arc<Superblock>) -> Self {
+        FileData {
+            size: 0,
+            pages: BTreeMap::new(),
+            sb,
+        }
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Pages held (st_blocks is this times 8).
+    pub fn pages(&self) -> u64 {
+        self.pages.len() as u64
+    }
+
+    /// Copies from `off` into `buf`; returns how many bytes there were.
+    pub fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
+        if off >= self.size {
+            return 0;
+        }
+        let n = (buf.len() as u64).min(self.size - off) as usize;
+        let mut done = 0;
+        while done < n {
+            let at = off + done as u64;
+            let in_page = (at % PAGE64) as usize;
+            let len = (PAGE - in_page).min(n - done);
+            let dst = &mut buf[done..done + len];
+            match self.pages.get(&(at / PAGE64)) {
+                Some(page) => dst.copy_from_slice(&page[in_page..in_page + len]),
+                None => dst.fill(0),
+            }
+            done += len;
+        }
+        n
+    }
+
+    fn page_mut(&mut self, index: u64) -> Result<&mut Box<[u8]>, Errno> {
+        match self.pages.entry(index) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                let page = alloc_page()?;
+                self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
+                Ok(e.insert(page))
+            }
+        }
+    }
+
+    /// Writes `data` at `off`, growing the file. Returns the bytes written:
+    /// fewer than asked when memory ran out part-way, ENOSPC if none.
+    pub fn write_at(&mut self, off: u64, data: &[u8]) -> Result<usize, Errno> {
+        let end = off
+            .checked_add(data.len() as u64)
+            .filter(|&e| e <= MAX_FILE_SIZE)
+            .ok_or(Errno::EFBIG)?;
+        let mut done = 0;
+        while done < data.len() {
+            let at = off + done as u64;
+            let in_page = (at % PAGE64) as usize;
+            let len = (PAGE - in_page).min(data.len() - done);
+            match self.page_mut(at / PAGE64) {
+                Ok(page) => page[in_page..in_page + len].copy_from_slice(&data[done..done + len]),
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+            done += len;
+        }
+        self.size = self.size.max(if done == data.len() {
+            end
+        } else {
+            off + done as u64
+        });
+        Ok(done)
+    }
+
+    /// truncate(2): drops what lies past `len`; growing reads as zeroes.
+    pub fn set_size(&mut self, len: u64) {
+        if len < self.size {
+            let doomed: Vec<u64> = self
+                .pages
+                .range(len.div_ceil(PAGE64)..)
+                .map(|(k, _)| *k)
+                .collect();
+            for k in &doomed {
+                self.pages.remove(k);
+            }
+            self.sb
+                .used_pages
+                .fetch_sub(doomed.len() as u64, Ordering::Relaxed);
+            if let Some(page) = self.pages.get_mut(&(len / PAGE64)) {
+                page[(len % PAGE64) as usize..].fill(0);
+            }
+        }
+        self.size = len;
+    }
+
+    /// Zeroes `[off, off+len)` within the file, freeing whole pages.
+    fn zero_range(&mut self, off: u64, len: u64) {
+        let end = off.saturating_add(len);
+        let first_whole = off.div_ceil(PAGE64);
+        let last_whole = end / PAGE64; // exclusive
+        let doomed: Vec<u64> = if first_whole < last_whole {
+            self.pages
+                .range(first_whole..last_whole)
+                .map(|(k, _)| *k)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for k in &doomed {
+            self.pages.remove(k);
+        }
+        self.sb
+            .used_pages
+            .fetch_sub(doomed.len() as u64, Ordering::Relaxed);
+        // The partial pages at either end.
+        for index in [off / PAGE64, end.saturating_sub(1) / PAGE64] {
+            if let Some(page) = self.pages.get_mut(&index) {
+                let start = off.max(index * PAGE64) - index * PAGE64;
+                let stop = end.min((index + 1) * PAGE64) - index * PAGE64;
+                if start < stop {
+                    page[start as usize..stop as usize].fill(0);
+                }
+            }
+        }
+    }
+
+    /// fallocate(2) mode 0 or FALLOC_FL_KEEP_SIZE: reserves the pages of
+    /// `[off, off+len)` so later writes there cannot fail for want of
+    /// memory. On ENOSPC the pages it added are given back, as
+    /// shmem_fallocate does.
+    pub fn allocate(&mut self, off: u64, len: u64, keep_size: bool) -> Result<(), Errno> {
+        let end = off
+            .checked_add(len)
+            .filter(|&e| e <= MAX_FILE_SIZE)
+            .ok_or(Errno::EFBIG)?;
+        let mut added = Vec::new();
+        for index in off / PAGE64..end.div_ceil(PAGE64) {
+            if self.pages.contains_key(&index) {
+                continue;
+            }
+            if let Err(e) = self.page_mut(index) {
+                for i in &added {
+                    self.pages.remove(i);
+                }
+                self.sb
+                    .used_pages
+                    .fetch_sub(added.len() as u64, Ordering::Relaxed);
+                return Err(e);
+            }
+            added.push(index);
+        }
+        if !keep_size {
+            self.size = self.size.max(end);
+        }
+        Ok(())
+    }
+
+    /// fallocate(FALLOC_FL_PUNCH_HOLE): zeroes the range and frees its whole
+    /// pages (also those reserved past the end); the size does not change.
+    pub fn punch_hole(&mut self, off: u64, len: u64) {
+        self.zero_range(off, len);
+    }
+
+    /// lseek(SEEK_DATA): the first offset at or after `off` in a page that
+    /// holds data.
+    pub fn seek_data(&self, off: u64) -> Result<u64, Errno> {
+        if off >= self.size {
+            return Err(Errno::ENXIO);
+        }
+        match self.pages.range(off / PAGE64..).next() {
+            Some((&index, _)) if index * PAGE64 < self.size => Ok(off.max(index * PAGE64)),
+            _ => Err(Errno::ENXIO),
+        }
+    }
+
+    /// lseek(SEEK_HOLE): the first offset at or after `off` in a hole; the
+    /// end of the file counts as one.
+    pub fn seek_hole(&self, off: u64) -> Result<u64, Errno> {
+        if off >= self.size {
+            return Err(Errno::ENXIO);
+        }
+        let mut index = off / PAGE64;
+        while self.pages.contains_key(&index) {
+            index += 1;
+        }
+        Ok(off.max(index * PAGE64).min(self.size))
+    }
+}
+
+impl Drop for FileData {
+    fn drop(&mut self) {
+        self.sb
+            .used_pages
+            .fetch_sub(self.pages.len() as u64, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::inode::FsKind;
+
+    fn data() -> FileData {
+        FileData::new(Superblock::new(FsKind::Tmpfs, 1))
+    }
+
+    #[test]
+    fn writes_across_pages_and_reads_holes_as_zeroes() {
+        let mut f = data();
+        assert_eq!(f.write_at(4090, b"0123456789").unwrap(), 10);
+        assert_eq!(f.size(), 4100);
+        assert_eq!(f.pages(), 2);
+        let mut buf = [9u8; 20];
+        assert_eq!(f.read_at(4085, &mut buf), 15);
+        assert_eq!(&buf[..15], b"\0\0\0\0\x000123456789");
+        f.write_at(5 * 4096, b"x").unwrap();
+        assert_eq!(f.pages(), 3, "the gap is a hole");
+        assert_eq!(f.seek_hole(0).unwrap(), 2 * 4096);
+        assert_eq!(f.seek_data(2 * 4096).unwrap(), 5 * 4096);
+        assert_eq!(f.seek_data(5 * 4096 + 1), Err(Errno::ENXIO));
+    }
+
+    #[test]
+    fn shrinking_then_growing_reads_zeroes() {
+        let mut f = data();
+        f.write_at(0, &[7u8; 9000]).unwrap();
+        f.set_size(10);
+        assert_eq!(f.pages(), 1);
+        f.set_size(9000);
+        let mut buf = [1u8; 9000];
+        assert_eq!(f.read_at(0, &mut buf), 9000);
+        assert!(buf[..10].iter().all(|&b| b == 7));
+        assert!(buf[10..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn punching_frees_whole_pages_and_zeroes_the_ends() {
+        let mut f = data();
+        f.write_at(0, &[1u8; 3 * 4096]).unwrap();
+        let sb = f.sb.clone();
+        assert_eq!(sb.used_pages.load(Ordering::Relaxed), 3);
+        f.punch_hole(100, 2 * 4096);
+        assert_eq!(f.pages(), 2);
+        assert_eq!(f.size(), 3 * 4096);
+        let mut buf = [0u8; 3 * 4096];
+        f.read_at(0, &mut buf);
+        assert!(buf[..100].iter().all(|&b| b == 1));
+        assert!(buf[100..100 + 2 * 4096].iter().all(|&b| b == 0));
+        assert!(buf[100 + 2 * 4096..].iter().all(|&b| b == 1));
+        drop(f);
+        assert_eq!(sb.used_pages.load(Ordering::Relaxed), 0);
+    }
+}

@@ -1,0 +1,10 @@
+//! umask(2).
+
+use crate::SysResult;
+use crate::dispatch::Ctx;
+
+pub fn sys_umask(ctx: &mut Ctx<'_>, mask: u32) -> SysResult {
+    let old = ctx.process.fs.umask;
+    ctx.process.fs.umask = mask & 0o777;
+    Ok(u64::from(old))
+}
