@@ -115,10 +115,7 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         crash::trigger(kind);
     }
     if let Some(initrd) = info.modules().first() {
-        // SAFETY: the loader placed the module in RAM that the frame
-        // allocator excludes, and nothing writes it.
-        let bytes = unsafe { mm::phys_slice(initrd.start, initrd.len as usize) };
-        program::exec::run(bytes, cpus, memory.ram_bytes);
+        program::exec::run((initrd.start, initrd.len), cpus, memory.ram_bytes);
     }
     power::exit(0)
 }

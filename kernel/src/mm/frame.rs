@@ -174,6 +174,14 @@ pub fn dealloc(phys: u64, count: u64) {
     with(|a| a.dealloc(phys, count))
 }
 
+/// Gives the allocator a range that was reserved at boot (the initrd, once
+/// unpacked). The range is widened to pages, as the reservation was.
+pub fn release_reserved(start: u64, end: u64) {
+    let first = align_down(start, PAGE_SIZE);
+    let count = (align_up(end, PAGE_SIZE) - first) / PAGE_SIZE;
+    with(|a| a.dealloc(first, count))
+}
+
 pub fn free_frames() -> u64 {
     with(|a| a.free_frames())
 }

@@ -9,7 +9,6 @@ use super::{MM, PLATFORM, PROCESS, SYSCALL_SUMMARY};
 use crate::arch::{cpu, power, random, syscall};
 use crate::mm::PAGE_SIZE;
 use crate::time;
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -18,7 +17,7 @@ use loader::elf::{self, LoadPlan};
 use loader::launch::{self, LAUNCH_PATH};
 use loader::stack::{self, AuxParams};
 use syscalls::abi::CLK_TCK;
-use syscalls::fs::FsContext;
+use syscalls::fs::{FsContext, InitrdEntry};
 use syscalls::mm::{Mm, Prot, STACK_SIZE, STACK_TOP, Vma, VmaKind};
 use syscalls::platform::Platform;
 use syscalls::process::Process;
@@ -32,19 +31,28 @@ fn fail(status: u8, args: core::fmt::Arguments<'_>) -> ! {
     power::exit(status)
 }
 
-/// The regular files of the initrd, by path (without the leading `/`).
-fn index(initrd: &[u8]) -> BTreeMap<String, &[u8]> {
-    let mut files = BTreeMap::new();
+/// Unpacks the initrd into the tmpfs root.
+fn build_root(initrd: &[u8]) -> FsContext {
+    let mut fs = FsContext::with_console();
     for entry in rootfs::cpio::entries(initrd) {
-        match entry {
-            Ok(e) if e.mode & rootfs::cpio::S_IFMT == rootfs::cpio::S_IFREG => {
-                files.insert(String::from(e.name.trim_start_matches('/')), e.data);
-            }
-            Ok(_) => {}
-            Err(e) => fail(CANNOT_EXECUTE, format_args!("the initrd is corrupt: {e}")),
+        let e = entry
+            .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("the initrd is corrupt: {e}")));
+        let node = InitrdEntry {
+            path: e.path(),
+            mode: e.mode,
+            data: e.data,
+            mtime: u64::from(e.mtime),
+        };
+        if let Err(err) = fs.add_initrd_entry(&node) {
+            fail(
+                CANNOT_EXECUTE,
+                format_args!("cannot unpack /{} from the initrd: {err}", e.path()),
+            );
         }
     }
-    files
+    fs.finish_initrd()
+        .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot finish the root: {e}")));
+    fs
 }
 
 fn prot(p: elf::Prot) -> Prot {
@@ -100,27 +108,35 @@ fn basename(path: &[u8]) -> String {
     String::from_utf8_lossy(&name[..name.len().min(15)]).into_owned()
 }
 
-pub fn run(initrd: &[u8], cpus: u32, total_ram: u64) -> ! {
-    let files = index(initrd);
-    let Some(manifest) = files.get(LAUNCH_PATH) else {
+/// Runs the program the initrd at `[start, start+len)` names.
+pub fn run((start, len): (u64, u64), cpus: u32, total_ram: u64) -> ! {
+    let mut fs = {
+        // SAFETY: the loader placed the module in RAM that the frame
+        // allocator excludes, and nothing writes it; the view ends before
+        // the frames are released below.
+        let initrd = unsafe { crate::mm::phys_slice(start, len as usize) };
+        build_root(initrd)
+    };
+    // Everything is in the tmpfs now: give the archive's memory back.
+    crate::mm::frame::release_reserved(start, start + len);
+    let manifest_path = alloc::format!("/{LAUNCH_PATH}");
+    let Ok(manifest) = fs.read_file(manifest_path.as_bytes()) else {
         fail(
             NOT_FOUND,
-            format_args!("the initrd names no program ({LAUNCH_PATH} is missing)"),
+            format_args!("the initrd names no program ({manifest_path} is missing)"),
         )
     };
-    let launch = launch::decode(manifest)
+    let launch = launch::decode(&manifest)
         .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("bad launch manifest: {e}")));
+    let _ = fs.remove_tree(b"/.sole");
     let Some(path) = launch.argv.first() else {
         fail(NOT_FOUND, format_args!("the launch manifest has no argv"))
     };
     let shown = String::from_utf8_lossy(path).into_owned();
-    let key = shown.trim_start_matches('/');
-    let Some(file) = files.get(key).copied() else {
-        fail(
-            NOT_FOUND,
-            format_args!("{shown}: no such file in the image"),
-        )
-    };
+    let file = fs
+        .read_file(path)
+        .unwrap_or_else(|e| fail(NOT_FOUND, format_args!("{shown}: {e}")));
+    let file = file.as_slice();
     let plan = elf::plan(file, elf::PIE_BASE)
         .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot run {shown}: {e}")));
     if let Some(interp) = &plan.interp {
@@ -188,7 +204,16 @@ pub fn run(initrd: &[u8], cpus: u32, total_ram: u64) -> ! {
         image_start,
         image_end,
     });
-    let mut process = Process::new(mm, FsContext::with_console(), time::monotonic_ns());
+    fs.set_exe(path);
+    fs.set_cmdline(&argv);
+    fs.set_environ(&envp);
+    if let Err(e) = fs.set_cwd(launch.cwd.as_bytes()) {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot change to {}: {e}", launch.cwd),
+        );
+    }
+    let mut process = Process::new(mm, fs, time::monotonic_ns());
     process.strace = launch.flags.strace;
     SYSCALL_SUMMARY.store(launch.flags.syscall_summary, Ordering::Relaxed);
     *PROCESS.lock() = Some(process);

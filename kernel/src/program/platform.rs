@@ -1,7 +1,7 @@
 //! The kernel as the Linux personality's `Platform`.
 
 use super::memory;
-use crate::arch::{random, serial, syscall};
+use crate::arch::{cpuinfo, random, serial, syscall};
 use crate::mm::frame;
 use crate::time;
 use syscalls::mm::Prot;
@@ -95,11 +95,18 @@ impl Platform for KernelPlatform {
     }
 
     fn machine(&self) -> Machine {
+        let cpu = cpuinfo::get();
         Machine {
             cpus: self.cpus,
             total_ram: self.total_ram,
             free_ram: frame::free_frames() * crate::mm::PAGE_SIZE,
             tsc_hz: time::tsc_hz(),
+            cpu_vendor: &cpu.vendor,
+            cpu_model_name: &cpu.model_name,
+            cpu_family: cpu.family,
+            cpu_model: cpu.model,
+            cpu_stepping: cpu.stepping,
+            cpu_flags: &cpu.flags,
         }
     }
 }

@@ -5,6 +5,7 @@ core::arch::global_asm!(include_str!("boot.S"), options(att_syntax));
 pub mod acpi;
 pub mod apic;
 pub mod cpu;
+pub mod cpuinfo;
 pub mod exception;
 pub mod frames;
 pub mod gdt;
