@@ -3,6 +3,10 @@
 //! protocol, the banner (`Sole <version>: <mem> MiB RAM, <n> CPUs, ready in
 //! <us> us`) and the exit marker (`[sole-exit N]`).
 //!
+//! When the guest's output did not end a line, the kernel starts the marker
+//! on a new line and says so (`[sole-exit N +nl]`); that newline is the
+//! kernel's, so it is left out of the transcript.
+//!
 //! The exit marker is protocol, not output, so the user never sees it. To
 //! withhold it without delaying everything else, only a line that so far
 //! reads like the start of a marker is held back; it is released the moment
@@ -19,7 +23,7 @@ static BANNER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^Sole (\S+): (\d+) MiB RAM, (\d+) CPUs?, ready in (\d+) us$").expect("valid regex")
 });
 static EXIT_MARKER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\[sole-exit (\d{1,3})\]$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^\[sole-exit (\d{1,3})( \+nl)?\]$").expect("valid regex"));
 
 /// The kernel's ready line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +54,13 @@ impl Banner {
 /// The exit status in `line` (without its line ending), if it is an exit
 /// marker.
 pub fn parse_exit_marker(line: &str) -> Option<u8> {
-    EXIT_MARKER.captures(line)?[1].parse().ok()
+    parse_marker(line).map(|(status, _)| status)
+}
+
+/// The status, and whether the kernel added the newline before the marker.
+fn parse_marker(line: &str) -> Option<(u8, bool)> {
+    let caps = EXIT_MARKER.captures(line)?;
+    Some((caps[1].parse().ok()?, caps.get(2).is_some()))
 }
 
 /// Watches the console byte stream; see the module documentation.
@@ -138,9 +148,15 @@ impl Console {
     fn end_line(&mut self, show: &mut Vec<u8>) {
         let text = String::from_utf8_lossy(&self.line);
         let text = text.trim_end_matches(['\n', '\r']);
-        match parse_exit_marker(text) {
-            Some(status) if self.holding => {
+        match parse_marker(text) {
+            Some((status, added_newline)) if self.holding => {
                 // Only the first marker counts: the kernel prints one, last.
+                if self.exit_status.is_none()
+                    && added_newline
+                    && self.transcript.last() == Some(&b'\n')
+                {
+                    self.transcript.pop();
+                }
                 self.exit_status.get_or_insert(status);
             }
             _ => {
@@ -164,7 +180,7 @@ fn could_be_marker(line: &[u8]) -> bool {
     line[..common] == EXIT_MARKER_PREFIX[..common]
         && line[common..]
             .iter()
-            .all(|&b| b.is_ascii_digit() || matches!(b, b']' | b'\r'))
+            .all(|&b| b.is_ascii_digit() || matches!(b, b']' | b'\r' | b' ' | b'+' | b'n' | b'l'))
 }
 
 #[cfg(test)]
@@ -201,6 +217,18 @@ mod tests {
         assert_eq!(shown.concat(), "bye\n");
         assert_eq!(t.text, "bye\n");
         assert_eq!(t.exit_status, Some(42));
+    }
+
+    #[test]
+    fn a_newline_the_kernel_added_is_not_output() {
+        let (shown, t) = run(&["no newline at the end", "\n[sole-exit 3 +nl]\n"]);
+        assert_eq!(t.text, "no newline at the end");
+        assert_eq!(t.exit_status, Some(3));
+        assert_eq!(
+            shown.concat(),
+            "no newline at the end\n",
+            "the terminal still ends the line"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Leaving the VM with an exit status the host can see.
 //!
 //! The last console line is always `[sole-exit N]` (`sole run` reads the
-//! status from it). Then, in order:
+//! status from it), or `[sole-exit N +nl]` when the kernel had to end the
+//! program's last line for it. Then, in order:
 //! 1. isa-debug-exit at port 0xf4 (QEMU; `sole run` adds the device on both
 //!    q35 and microvm): QEMU exits with `(N << 1) | 1`.
 //! 2. Where the machine has no such device (Firecracker, Cloud Hypervisor,
@@ -20,7 +21,12 @@ pub const KERNEL_FAILURE_STATUS: u8 = 125;
 
 pub fn exit(status: u8) -> ! {
     cpu::interrupts_disable();
-    let _ = writeln!(RawConsole, "[sole-exit {status}]");
+    if super::serial::at_line_start() {
+        let _ = writeln!(RawConsole, "[sole-exit {status}]");
+    } else {
+        // The newline is ours, not the program's: say so.
+        let _ = writeln!(RawConsole, "\n[sole-exit {status} +nl]");
+    }
     // SAFETY: 0xf4 is isa-debug-exit where present and unused otherwise;
     // 0x64 is the i8042 command port, whose 0xfe command resets the machine.
     let (debug_exit, i8042) = unsafe { (Port::<u32>::new(0xf4), Port::<u8>::new(0x64)) };

@@ -47,6 +47,17 @@ pub fn write_bytes(bytes: &[u8]) {
     for &b in bytes {
         put(b);
     }
+    if let Some(&last) = bytes.last() {
+        LAST_BYTE.store(last, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The last byte written, so the exit marker can start on a line of its own.
+static LAST_BYTE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(b'\n');
+
+/// Whether the console is at the start of a line.
+pub fn at_line_start() -> bool {
+    LAST_BYTE.load(core::sync::atomic::Ordering::Relaxed) == b'\n'
 }
 
 fn put(b: u8) {
