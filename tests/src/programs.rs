@@ -37,7 +37,18 @@ pub struct Scratch(pub PathBuf);
 
 impl Scratch {
     pub fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("sole-{name}-{}", std::process::id()));
+        Self::new_in(&std::env::temp_dir(), name)
+    }
+
+    /// A scratch directory on a tmpfs (`/dev/shm`) when the host has one,
+    /// so file and directory sizes compare with Sole's tmpfs root.
+    pub fn on_tmpfs(name: &str) -> Self {
+        let shm = Path::new("/dev/shm");
+        Self::new_in(if shm.is_dir() { shm } else { Path::new("/tmp") }, name)
+    }
+
+    pub fn new_in(base: &Path, name: &str) -> Self {
+        let dir = base.join(format!("sole-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a scratch directory");
         Self(dir)

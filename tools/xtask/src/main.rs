@@ -25,6 +25,8 @@ const PACKAGES: &[(&str, Probe)] = &[
     ("musl-tools", Probe::Command("musl-gcc")),
     ("gcc", Probe::Command("gcc")),
     ("libc6-dev", Probe::File("/usr/lib/x86_64-linux-gnu/libc.a")),
+    // The app tests run Debian's static busybox in Sole.
+    ("busybox-static", Probe::File("/bin/busybox")),
 ];
 
 /// How to tell that a package is installed.

@@ -1,0 +1,432 @@
+/*
+ * The conformance suite's shared header: TAP-style checks, a scratch
+ * directory, and the few Linux ABI definitions that musl's headers lack.
+ *
+ * Each test is one C file that includes this header, runs its checks and
+ * ends with `return finish();`. A check prints `ok N - what` or
+ * `not ok N - what (file:line: detail)`; finish() prints
+ * `# N passed, M failed`, removes the scratch directory and returns 0 only
+ * if nothing failed. The runner (tests/integration/conformance.rs) builds
+ * every test with musl (-static) and glibc (-static-pie), runs it natively,
+ * then in Sole.
+ *
+ * The tests must pass on Linux and in Sole alike: they create what they use
+ * under their own directory in /tmp, do not depend on user ids, and use no
+ * fork, exec, threads or signal delivery.
+ */
+#ifndef SOLE_TEST_H
+#define SOLE_TEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- Reporting ---------------------------------------------------------- */
+
+/* Check descriptions may quote long strings; cutting them short is fine. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+static int st_checks;
+static int st_failures;
+
+static inline const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case ENXIO: return "ENXIO";
+	case E2BIG: return "E2BIG";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EXDEV: return "EXDEV";
+	case ENODEV: return "ENODEV";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EINVAL: return "EINVAL";
+	case ENFILE: return "ENFILE";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case EFBIG: return "EFBIG";
+	case ENOSPC: return "ENOSPC";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EMLINK: return "EMLINK";
+	case EPIPE: return "EPIPE";
+	case ERANGE: return "ERANGE";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOSYS: return "ENOSYS";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case ELOOP: return "ELOOP";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EOVERFLOW: return "EOVERFLOW";
+	default: return "E?";
+	}
+}
+
+/* Prints one result line. `detail` (printf-style, may be NULL) explains a
+ * failure; `what` names the check. */
+static inline int st_report(int ok, const char *file, int line, const char *what,
+			    const char *detail_fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static inline int st_report(int ok, const char *file, int line, const char *what,
+			    const char *detail_fmt, ...)
+{
+	/* One check, one line. */
+	char clean[512];
+	snprintf(clean, sizeof clean, "%s", what);
+	for (char *c = clean; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	st_checks++;
+	if (ok) {
+		printf("ok %d - %s\n", st_checks, clean);
+	} else {
+		st_failures++;
+		printf("not ok %d - %s (%s:%d", st_checks, clean, file, line);
+		if (detail_fmt) {
+			va_list ap;
+			va_start(ap, detail_fmt);
+			printf(": ");
+			vprintf(detail_fmt, ap);
+			va_end(ap);
+		}
+		printf(")\n");
+	}
+	/* Every line out at once, so that a crash loses none. */
+	fflush(stdout);
+	return ok;
+}
+
+/* A comment line (`# ...`), ignored by the runner. */
+#define NOTE(...)                                                              \
+	do {                                                                   \
+		printf("# " __VA_ARGS__);                                      \
+		printf("\n");                                                  \
+		fflush(stdout);                                                \
+	} while (0)
+
+/* CHECK(cond, what...): passes if cond is true. Evaluates to cond. */
+#define CHECK(cond, ...)                                                       \
+	({                                                                     \
+		int st_ok_ = !!(cond);                                         \
+		int st_e_ = errno;                                             \
+		char st_what_[512];                                            \
+		snprintf(st_what_, sizeof st_what_, __VA_ARGS__);              \
+		st_report(st_ok_, __FILE__, __LINE__, st_what_, "%s (errno=%s)", \
+			  #cond, errno_name(st_e_));                           \
+	})
+
+/* CHECK_EQ(a, b): passes if the two integers are equal. */
+#define CHECK_EQ(a, b)                                                         \
+	({                                                                     \
+		long long st_a_ = (long long)(a), st_b_ = (long long)(b);      \
+		st_report(st_a_ == st_b_, __FILE__, __LINE__, #a " == " #b,    \
+			  "%lld != %lld (errno=%s)", st_a_, st_b_,             \
+			  errno_name(errno));                                  \
+	})
+
+/* CHECK_OK(call): passes if call does not return -1. Evaluates to call's
+ * result. */
+#define CHECK_OK(call)                                                         \
+	({                                                                     \
+		errno = 0;                                                     \
+		long st_r_ = (long)(call);                                     \
+		int st_e_ = errno;                                             \
+		st_report(st_r_ != -1, __FILE__, __LINE__, #call,              \
+			  "returned %ld, errno=%s",                            \
+			  st_r_, errno_name(st_e_));                           \
+		errno = st_e_;                                                 \
+		st_r_;                                                         \
+	})
+
+/* CHECK_ERR(call, E): passes if call returns -1 with errno E. */
+#define CHECK_ERR(call, want)                                                  \
+	({                                                                     \
+		errno = 0;                                                     \
+		long st_r_ = (long)(call);                                     \
+		int st_e_ = errno;                                             \
+		st_report(st_r_ == -1 && st_e_ == (want), __FILE__, __LINE__,  \
+			  #call " fails with " #want,                          \
+			  "returned %ld, errno=%s", st_r_,                     \
+			  st_r_ == -1 ? errno_name(st_e_) : "-");              \
+	})
+
+/* CHECK_RET(call, value): passes if call returns exactly value. */
+#define CHECK_RET(call, value)                                                 \
+	({                                                                     \
+		errno = 0;                                                     \
+		long st_r_ = (long)(call);                                     \
+		int st_e_ = errno;                                             \
+		long st_v_ = (long)(value);                                    \
+		st_report(st_r_ == st_v_, __FILE__, __LINE__,                 \
+			  #call " returns " #value,                            \
+			  "returned %ld, expected %ld, errno=%s", st_r_, st_v_, \
+			  st_r_ == -1 ? errno_name(st_e_) : "-");              \
+		st_r_;                                                         \
+	})
+
+/* CHECK_MEM(a, b, n): passes if n bytes at a and b are equal. */
+#define CHECK_MEM(a, b, n)                                                     \
+	st_report(memcmp((a), (b), (n)) == 0, __FILE__, __LINE__,              \
+		  "memcmp(" #a ", " #b ", " #n ") == 0", "contents differ")
+
+/* CHECK_STR(a, b): passes if the strings are equal. */
+#define CHECK_STR(a, b)                                                        \
+	({                                                                     \
+		const char *st_a_ = (a), *st_b_ = (b);                         \
+		int st_ok_ = st_a_ && st_b_ && strcmp(st_a_, st_b_) == 0;      \
+		st_report(st_ok_, __FILE__, __LINE__, #a " equals " #b,        \
+			  "\"%s\" != \"%s\"", st_a_ ? st_a_ : "(null)",        \
+			  st_b_ ? st_b_ : "(null)");                           \
+	})
+
+/* Stops the test at once: the remaining checks make no sense. */
+#define BAIL(...)                                                              \
+	do {                                                                   \
+		printf("Bail out! " __VA_ARGS__);                              \
+		printf(" (%s:%d, errno=%s)\n", __FILE__, __LINE__,             \
+		       errno_name(errno));                                     \
+		fflush(stdout);                                                \
+		exit(2);                                                       \
+	} while (0)
+
+/* ---- Scratch directory ------------------------------------------------ */
+
+static char st_scratch[PATH_MAX];
+
+/* Removes `name` under directory `dirfd`, recursing into directories. */
+static inline void st_remove_tree(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	DIR *dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	struct dirent *entry;
+	while ((entry = readdir(dir)) != NULL) {
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		/* A test may leave a directory without search permission. */
+		fchmodat(fd, entry->d_name, 0700, 0);
+		st_remove_tree(fd, entry->d_name);
+	}
+	closedir(dir);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* Creates a fresh directory under /tmp, makes it the working directory,
+ * sets the umask to 022 (so modes are predictable) and returns the
+ * directory's absolute path. finish() removes it. */
+static inline const char *scratch(void)
+{
+	if (st_scratch[0])
+		return st_scratch;
+	umask(022);
+	strcpy(st_scratch, "/tmp/sole-conf-XXXXXX");
+	if (!mkdtemp(st_scratch))
+		BAIL("cannot create a scratch directory under /tmp");
+	if (chdir(st_scratch) != 0)
+		BAIL("cannot enter %s", st_scratch);
+	return st_scratch;
+}
+
+/* Writes `text` to a new file `path` (relative to the working directory). */
+static inline void make_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		BAIL("cannot create %s", path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		BAIL("cannot write %s", path);
+	close(fd);
+}
+
+/* Prints the summary, removes the scratch directory, and returns the exit
+ * status: 0 if every check passed. */
+static inline int finish(void)
+{
+	if (st_scratch[0]) {
+		if (chdir("/") != 0)
+			NOTE("cannot leave %s", st_scratch);
+		st_remove_tree(AT_FDCWD, st_scratch);
+		st_scratch[0] = 0;
+	}
+	printf("# %d passed, %d failed\n", st_checks - st_failures, st_failures);
+	fflush(stdout);
+	return st_failures == 0 && st_checks > 0 ? 0 : 1;
+}
+
+/* ---- Bad addresses ------------------------------------------------------ */
+
+/* Addresses no program may touch: unmapped low memory, a non-canonical
+ * address, and addresses in the upper half where Sole's kernel lives (its
+ * direct map and its image). A system call given one must fail with EFAULT,
+ * never read or write kernel memory. */
+#define BAD_LOW ((void *)(uintptr_t)16)
+#define BAD_NONCANONICAL ((void *)(uintptr_t)0x0000800000000000ull)
+#define BAD_DIRECT_MAP ((void *)(uintptr_t)0xffff800000001000ull)
+#define BAD_KERNEL_IMAGE ((void *)(uintptr_t)0xffffffff80100000ull)
+
+/* ---- Linux ABI that musl's headers lack ------------------------------- */
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#ifndef AT_EACCESS
+#define AT_EACCESS 0x200
+#endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+#ifndef SYS_statx
+#define SYS_statx 332
+#endif
+
+/* struct statx (include/uapi/linux/stat.h), under its own name so that it
+ * does not clash with glibc's. */
+struct sole_statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+
+struct sole_statx {
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t spare0;
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	struct sole_statx_timestamp stx_atime;
+	struct sole_statx_timestamp stx_btime;
+	struct sole_statx_timestamp stx_ctime;
+	struct sole_statx_timestamp stx_mtime;
+	uint32_t stx_rdev_major;
+	uint32_t stx_rdev_minor;
+	uint32_t stx_dev_major;
+	uint32_t stx_dev_minor;
+	uint64_t spare2[14];
+};
+
+#define SOLE_STATX_TYPE 0x0001U
+#define SOLE_STATX_MODE 0x0002U
+#define SOLE_STATX_NLINK 0x0004U
+#define SOLE_STATX_UID 0x0008U
+#define SOLE_STATX_GID 0x0010U
+#define SOLE_STATX_ATIME 0x0020U
+#define SOLE_STATX_MTIME 0x0040U
+#define SOLE_STATX_CTIME 0x0080U
+#define SOLE_STATX_INO 0x0100U
+#define SOLE_STATX_SIZE 0x0200U
+#define SOLE_STATX_BLOCKS 0x0400U
+#define SOLE_STATX_BASIC_STATS 0x07ffU
+#define SOLE_STATX__RESERVED 0x80000000U
+#define SOLE_AT_STATX_SYNC_TYPE 0x6000
+
+/* Futex operations (include/uapi/linux/futex.h). */
+#define SOLE_FUTEX_WAIT 0
+#define SOLE_FUTEX_WAKE 1
+#define SOLE_FUTEX_WAIT_BITSET 9
+#define SOLE_FUTEX_WAKE_BITSET 10
+#define SOLE_FUTEX_PRIVATE_FLAG 128
+#define SOLE_FUTEX_CLOCK_REALTIME 256
+
+/* arch_prctl codes (arch/x86/include/uapi/asm/prctl.h). */
+#define SOLE_ARCH_SET_GS 0x1001
+#define SOLE_ARCH_SET_FS 0x1002
+#define SOLE_ARCH_GET_FS 0x1003
+#define SOLE_ARCH_GET_GS 0x1004
+
+/* Magic numbers statfs reports (include/uapi/linux/magic.h). */
+#define SOLE_PROC_SUPER_MAGIC 0x9fa0
+
+/* ---- Small helpers ------------------------------------------------------ */
+
+/* Nanoseconds on CLOCK_MONOTONIC. */
+static inline long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Reads a whole (small) file into buf, NUL-terminated; returns its length
+ * or -1. Reads until EOF, as procfs files must be read. */
+static inline ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	close(fd);
+	return (ssize_t)len;
+}
+
+#endif
