@@ -1,6 +1,6 @@
 //! Building the small C programs in `tests/programs/` and running them in
-//! Sole: static with musl (`musl-gcc -static`) and static-PIE with glibc
-//! (`gcc -static-pie`), the two kinds of static program Linux runs.
+//! Sole: static with musl (`musl-gcc -static`) and glibc (`gcc -static
+//! -no-pie`), and static-PIE with glibc (`gcc -static-pie`).
 
 use sole::program::ProgramSpec;
 use sole::run::{Boot, BootOptions};
@@ -11,15 +11,23 @@ use std::process::Command;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     MuslStatic,
+    GlibcStatic,
     GlibcStaticPie,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 2] = [Variant::MuslStatic, Variant::GlibcStaticPie];
+    /// Static (ET_EXEC) with both libcs, and static-PIE (ET_DYN placed by
+    /// the kernel) with glibc.
+    pub const ALL: [Variant; 3] = [
+        Variant::MuslStatic,
+        Variant::GlibcStatic,
+        Variant::GlibcStaticPie,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Variant::MuslStatic => "musl-static",
+            Variant::GlibcStatic => "glibc-static",
             Variant::GlibcStaticPie => "glibc-static-pie",
         }
     }
@@ -27,6 +35,7 @@ impl Variant {
     fn compiler(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Variant::MuslStatic => ("musl-gcc", "-static", "musl-tools"),
+            Variant::GlibcStatic => ("gcc", "-static", "gcc and libc6-dev"),
             Variant::GlibcStaticPie => ("gcc", "-static-pie", "gcc and libc6-dev"),
         }
     }
@@ -78,7 +87,13 @@ pub fn compile(src: &Path, variant: Variant, dir: &Path) -> PathBuf {
         .to_string_lossy();
     let out = dir.join(format!("{stem}-{}", variant.name()));
     let result = Command::new(cc)
-        .args([link, "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-o"])
+        .args([link, "-O1", "-g", "-Wall", "-Wextra", "-Werror"])
+        .args(if variant == Variant::GlibcStatic {
+            &["-no-pie"][..]
+        } else {
+            &[]
+        })
+        .arg("-o")
         .arg(&out)
         .arg(src)
         .output()
