@@ -15,16 +15,29 @@ pub struct Count {
     pub refused: u64,
 }
 
-#[derive(Debug, Default)]
+/// Counts are kept in an array indexed by syscall number (this runs on every
+/// call); numbers beyond it share one slot.
+const SLOTS: usize = 512;
+
+#[derive(Debug)]
 pub struct Stats {
-    by_nr: BTreeMap<usize, Count>,
+    by_nr: alloc::boxed::Box<[Count; SLOTS]>,
     /// Syscalls already logged as refused (once each).
     logged: BTreeMap<(usize, Errno), ()>,
 }
 
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            by_nr: alloc::boxed::Box::new([Count::default(); SLOTS]),
+            logged: BTreeMap::new(),
+        }
+    }
+}
+
 impl Stats {
     pub fn record(&mut self, nr: usize, result: Result<u64, Errno>) {
-        let c = self.by_nr.entry(nr).or_default();
+        let c = &mut self.by_nr[nr.min(SLOTS - 1)];
         c.calls += 1;
         if let Err(e) = result {
             c.errors += 1;
@@ -40,7 +53,7 @@ impl Stats {
     }
 
     pub fn get(&self, nr: usize) -> Count {
-        self.by_nr.get(&nr).copied().unwrap_or_default()
+        self.by_nr[nr.min(SLOTS - 1)]
     }
 
     /// The table printed at exit.
@@ -52,10 +65,15 @@ impl Stats {
             "calls", "errors", "refused"
         );
         let _ = writeln!(out, "--------- --------- ---------  ----------------");
-        let mut rows: alloc::vec::Vec<_> = self.by_nr.iter().collect();
-        rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
+        let mut rows: alloc::vec::Vec<_> = self
+            .by_nr
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.calls > 0)
+            .collect();
+        rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(&b.0)));
         let (mut calls, mut errors, mut refused) = (0, 0, 0);
-        for (&nr, c) in rows {
+        for (nr, c) in rows {
             let name = crate::nr::name(nr).unwrap_or("?");
             let _ = writeln!(
                 out,
