@@ -9,7 +9,8 @@
 
 use sole::initrd::AddSpec;
 use sole::program::ProgramSpec;
-use sole_tests::programs::{Scratch, run};
+use sole::run::{BootOptions, Input};
+use sole_tests::programs::{Scratch, run, run_with};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -230,4 +231,22 @@ fn sh_builtins() {
          printf '%s|%5d|%x\\n' word 42 255; set -- a b c; echo $# $2; \
          read line < /dev/null || echo eof; exit 3",
     ]);
+}
+
+#[test]
+fn console_input_reaches_the_program_and_ends() {
+    let f = Fixture::new("bb-stdin");
+    let input = Input::Bytes(b"pear\napple\nfig\n".to_vec());
+    let boot = run_with(
+        f.spec(&["sort"]),
+        BootOptions {
+            input,
+            ..BootOptions::default()
+        },
+    );
+    assert_eq!(boot.console.text, "apple\nfig\npear\n");
+    assert_eq!(boot.status, 0);
+    // With no input, a reader sees end of file at once.
+    let boot = run(f.spec(&["wc", "-c"]));
+    assert_eq!(boot.console.text.trim(), "0");
 }

@@ -176,6 +176,7 @@ impl RunArgs {
             icount: self.vm.icount,
             timeout: self.timeout.map(Duration::from_secs),
             initrd: None,
+            input: crate::run::Input::Eof,
         }
     }
 }

@@ -40,6 +40,7 @@ fn run(args: &RunArgs) -> Result<u8> {
         }
         options.mem = sole::program::memory_for(initrd.size(), args.mem)?;
         options.initrd = Some(initrd.path().to_path_buf());
+        options.input = sole::run::Input::Stdin;
     }
     let boot = sole::run::boot(&options, Box::new(std::io::stdout()))?;
     Ok(boot.status)

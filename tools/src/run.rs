@@ -70,7 +70,28 @@ pub struct BootOptions {
     pub timeout: Option<Duration>,
     /// The initrd to pass as the PVH module (the packed program).
     pub initrd: Option<PathBuf>,
+    /// What the guest's console reads.
+    pub input: Input,
 }
+
+/// What the guest reads from its console. Input reaches the guest's serial
+/// port through QEMU's standard input (a pipe: QEMU never touches the user's
+/// terminal, which keeps doing echo and line editing); its end is sent as
+/// ^D (EOT), which the kernel reads as end of file from then on, as a
+/// terminal in canonical mode does. A 0x04 byte in the input ends it too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Input {
+    /// Nothing: reads see end of file.
+    #[default]
+    Eof,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+    /// This process's standard input, until it ends.
+    Stdin,
+}
+
+/// The byte that ends console input (ASCII EOT, ^D).
+const EOT: u8 = 0x04;
 
 impl Default for BootOptions {
     /// One CPU, 128 MiB, q35, `auto` accelerator, no time limit, no
@@ -87,6 +108,7 @@ impl Default for BootOptions {
             icount: false,
             timeout: None,
             initrd: None,
+            input: Input::Eof,
         }
     }
 }
@@ -176,26 +198,49 @@ pub fn prepare(options: &BootOptions) -> Result<PreparedVm> {
 /// exit status, or the time limit passes.
 pub fn boot(options: &BootOptions, echo: Box<dyn Write + Send>) -> Result<Boot> {
     let vm = prepare(options)?;
-    boot_vm(&vm.qemu, &vm.config, options.timeout, echo)
+    boot_vm_with_input(
+        &vm.qemu,
+        &vm.config,
+        options.timeout,
+        echo,
+        options.input.clone(),
+    )
 }
 
-/// Boots the VM `config` describes with `qemu`; see [`boot`].
+/// Boots the VM `config` describes with `qemu`, with no console input; see
+/// [`boot`].
 pub fn boot_vm(
     qemu: &Path,
     config: &VmConfig,
     timeout: Option<Duration>,
     echo: Box<dyn Write + Send>,
 ) -> Result<Boot> {
+    boot_vm_with_input(qemu, config, timeout, echo, Input::Eof)
+}
+
+/// Boots the VM `config` describes with `qemu`, feeding `input` to its
+/// console; see [`boot`].
+pub fn boot_vm_with_input(
+    qemu: &Path,
+    config: &VmConfig,
+    timeout: Option<Duration>,
+    echo: Box<dyn Write + Send>,
+    input: Input,
+) -> Result<Boot> {
     let mut command = config.command(qemu)?;
     let started = Instant::now();
     let mut child = command
-        // The kernel reads no input yet, and QEMU must not put the user's
-        // terminal in raw mode (a killed QEMU would leave it so).
-        .stdin(Stdio::null())
+        // A pipe, never the user's terminal: QEMU would put a terminal in
+        // raw mode (and a killed QEMU would leave it so).
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot run {}", qemu.display()))?;
+    let to_guest = child.stdin.take().expect("stdin is piped");
+    // The feeder may stay blocked on our own stdin after the VM is gone;
+    // it is not joined.
+    thread::spawn(move || feed_console(to_guest, input));
 
     let (events_tx, events) = mpsc::channel();
     let stdout = child.stdout.take().expect("stdout is piped");
@@ -230,6 +275,36 @@ pub fn boot_vm(
         accel: config.accel,
         wall_time,
     })
+}
+
+/// Copies `input` to the guest's console, then the end-of-input byte, and
+/// closes the pipe (QEMU reads what is queued before it sees the close).
+fn feed_console(mut to_guest: std::process::ChildStdin, input: Input) {
+    let mut send = |bytes: &[u8]| to_guest.write_all(bytes).and_then(|()| to_guest.flush());
+    let copied = match input {
+        Input::Eof => Ok(()),
+        Input::Bytes(bytes) => send(&bytes),
+        Input::Stdin => {
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = [0u8; 4096];
+            loop {
+                match std::io::Read::read(&mut stdin, &mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        if let Err(e) = send(&buf[..n]) {
+                            break Err(e);
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            }
+        }
+    };
+    if copied.is_ok() {
+        // The VM may already be gone; then nobody is left to tell.
+        let _ = send(&[EOT]);
+    }
 }
 
 /// How long QEMU may linger after the kernel printed its exit marker. It

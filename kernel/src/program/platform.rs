@@ -4,9 +4,13 @@ use super::memory;
 use crate::arch::{cpuinfo, random, serial, syscall};
 use crate::mm::frame;
 use crate::time;
+use core::sync::atomic::{AtomicBool, Ordering};
 use syscalls::mm::Prot;
 use syscalls::platform::{Fault, Machine, Platform};
 use syscalls::user::USER_END;
+
+/// The host said its input ended.
+static CONSOLE_EOF: AtomicBool = AtomicBool::new(false);
 
 pub struct KernelPlatform {
     pub cpus: u32,
@@ -49,10 +53,26 @@ impl Platform for KernelPlatform {
         serial::write_bytes(bytes);
     }
 
-    fn console_read(&self, _buf: &mut [u8]) -> usize {
-        // Console input arrives with the interrupt-driven UART; until then
-        // the program's stdin is at end of input.
-        0
+    /// Blocks until input arrives. The host ends its input with ^D (EOT),
+    /// which reads as end of file from then on, as a terminal in canonical
+    /// mode reads it. The UART is polled every millisecond (its interrupt
+    /// comes with the I/O APIC).
+    fn console_read(&self, buf: &mut [u8]) -> usize {
+        const EOT: u8 = 0x04;
+        if buf.is_empty() || CONSOLE_EOF.load(Ordering::Relaxed) {
+            return 0;
+        }
+        loop {
+            let n = serial::read_available(buf);
+            if let Some(eot) = buf[..n].iter().position(|&b| b == EOT) {
+                CONSOLE_EOF.store(true, Ordering::Relaxed);
+                return eot;
+            }
+            if n > 0 {
+                return n;
+            }
+            time::sleep_ns(1_000_000);
+        }
     }
 
     fn monotonic_ns(&self) -> u64 {

@@ -6,6 +6,7 @@ pub mod brk;
 pub mod clock_gettime;
 pub mod exit;
 pub mod futex;
+pub mod getpgid;
 pub mod getpid;
 pub mod getrandom;
 pub mod getrusage;

@@ -23,6 +23,11 @@ super::syscall_table! {
     GETPID => "getpid" [] |c, _| getpid::sys_getpid(c);
     GETTID => "gettid" [] |c, _| getpid::sys_gettid(c);
     GETPPID => "getppid" [] |c, _| getpid::sys_getppid(c);
+    GETPGRP => "getpgrp" [] |c, _| getpgid::sys_getpgrp(c);
+    GETPGID => "getpgid" [Int] |c, a| getpgid::sys_getpgid(c, a.int(0));
+    GETSID => "getsid" [Int] |c, a| getpgid::sys_getsid(c, a.int(0));
+    SETPGID => "setpgid" [Int, Int] |c, a| getpgid::sys_setpgid(c, a.int(0), a.int(1));
+    SETSID => "setsid" [] |c, _| getpgid::sys_setsid(c);
     GETUID => "getuid" [] |c, _| getuid::sys_getuid(c);
     GETEUID => "geteuid" [] |c, _| getuid::sys_geteuid(c);
     GETGID => "getgid" [] |c, _| getuid::sys_getgid(c);

@@ -6,12 +6,12 @@
 use super::port::Port;
 
 const COM1: u16 = 0x3f8;
+const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
 struct Uart {
     data: Port<u8>,
     int_enable: Port<u8>,
-    fifo_ctrl: Port<u8>,
     line_ctrl: Port<u8>,
     modem_ctrl: Port<u8>,
     line_status: Port<u8>,
@@ -22,14 +22,15 @@ static COM1_UART: Uart = unsafe {
     Uart {
         data: Port::new(COM1),
         int_enable: Port::new(COM1 + 1),
-        fifo_ctrl: Port::new(COM1 + 2),
         line_ctrl: Port::new(COM1 + 3),
         modem_ctrl: Port::new(COM1 + 4),
         line_status: Port::new(COM1 + 5),
     }
 };
 
-/// Programs 115200 baud, 8N1, FIFOs on, interrupts off.
+/// Programs 115200 baud, 8N1, interrupts off. The FIFO control register is
+/// left as the firmware left it: changing the FIFO-enable bit flushes the
+/// receive FIFO (QEMU does too), and input the host sent early would be lost.
 pub fn init() {
     let u = &COM1_UART;
     u.int_enable.write(0);
@@ -37,8 +38,18 @@ pub fn init() {
     u.data.write(1); // 115200 / 1
     u.int_enable.write(0);
     u.line_ctrl.write(0x03); // 8 bits, no parity, one stop bit
-    u.fifo_ctrl.write(0xc7); // enable and clear FIFOs, 14-byte threshold
     u.modem_ctrl.write(0x03); // DTR, RTS
+}
+
+/// Reads what has arrived, without waiting; returns the number of bytes.
+pub fn read_available(buf: &mut [u8]) -> usize {
+    let u = &COM1_UART;
+    let mut n = 0;
+    while n < buf.len() && u.line_status.read() & LSR_DATA_READY != 0 {
+        buf[n] = u.data.read();
+        n += 1;
+    }
+    n
 }
 
 /// Writes bytes as they are. Line endings are the host terminal's business
