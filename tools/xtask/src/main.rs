@@ -56,7 +56,11 @@ fn main() -> Result<()> {
         "demo" => {
             setup()?;
             cargo(&["build", "--release"])?;
-            run(Command::new(root.join("target/release/sole")).arg("run"))
+            let sole = root.join("target/release/sole");
+            // The kernel alone (its banner), then a real Linux program in it.
+            run(Command::new(&sole).arg("run"))?;
+            run(Command::new(&sole).args(["run", "/bin/busybox", "uname", "-a"]))?;
+            run(Command::new(&sole).args(["run", "/bin/busybox", "sh", "-c", DEMO_SCRIPT]))
         }
         "test" => {
             setup()?;
@@ -71,6 +75,13 @@ fn main() -> Result<()> {
         _ => bail!("usage: cargo xtask setup|demo|test|lint|ci"),
     }
 }
+
+/// What the demo's shell runs: builtins only (processes come later).
+const DEMO_SCRIPT: &str = r#"echo "Hello from busybox sh in Sole"
+while read -r line; do
+  case "$line" in "model name"*) echo "CPU: ${line#*: }"; break ;; esac
+done < /proc/cpuinfo
+read -r up _ < /proc/uptime && echo "up for $up s""#;
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
