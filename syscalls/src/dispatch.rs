@@ -83,9 +83,7 @@ pub fn dispatch(
         None => Err(Errno::ENOSYS.into()),
     };
     let nr_index = nr as usize;
-    ctx.process
-        .stats
-        .record(nr_index, result.map_err(|e| e.errno));
+    ctx.process.stats.record(nr_index, result);
     if let Err(e) = result {
         note_refusal(&mut ctx, nr, entry.as_ref(), e);
     }
@@ -109,8 +107,7 @@ pub fn dispatch(
 
 /// Logs, once per syscall and errno, that Sole refused a call.
 fn note_refusal(ctx: &mut Ctx<'_>, nr: u64, entry: Option<&Entry>, e: Error) {
-    let refused = matches!(e.errno, Errno::ENOSYS | Errno::EINVAL | Errno::EOPNOTSUPP);
-    if !refused || !ctx.process.stats.first_refusal(nr as usize, e.errno) {
+    if !crate::stats::is_refusal(e) || !ctx.process.stats.first_refusal(nr as usize, e.errno) {
         return;
     }
     match (entry, e.note) {
@@ -222,4 +219,68 @@ fn describe_result(
         Ok(v) => writeln!(out, " = {}", v as i64),
         Err(e) => writeln!(out, " = -1 {} ({})", e.errno.name(), e.errno.description()),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nr;
+    use crate::testing;
+
+    #[test]
+    fn refusals_are_counted_apart_from_the_programs_own_errors() {
+        let (mut process, platform) = testing::process();
+        // A syscall Sole does not have: ENOSYS, refused.
+        assert_eq!(
+            dispatch(&mut process, &platform, 1000, [0; 6]),
+            Outcome::Return(-38i64 as u64)
+        );
+        // A misaligned munmap: the program's mistake (plain EINVAL).
+        let r = dispatch(
+            &mut process,
+            &platform,
+            nr::MUNMAP as u64,
+            [0x1001, 4096, 0, 0, 0, 0],
+        );
+        assert_eq!(r, Outcome::Return(-22i64 as u64));
+        // MAP_HUGETLB: a feature Sole declines (EINVAL with a note).
+        let args = [0, 4096, 3, 0x22 | 0x40000, u64::MAX, 0];
+        assert_eq!(
+            dispatch(&mut process, &platform, nr::MMAP as u64, args),
+            Outcome::Return(-22i64 as u64)
+        );
+        let count = |n: usize| process.stats.get(n);
+        assert_eq!((count(1000).errors, count(1000).refused), (1, 1));
+        assert_eq!(
+            (count(nr::MUNMAP).errors, count(nr::MUNMAP).refused),
+            (1, 0)
+        );
+        assert_eq!((count(nr::MMAP).errors, count(nr::MMAP).refused), (1, 1));
+    }
+
+    #[test]
+    fn strace_lines_read_like_strace() {
+        let (mut process, platform) = testing::process();
+        process.strace = true;
+        let buf = testing::scratch(&process, &platform, 4096);
+        platform.write_user(buf, b"hi\n").unwrap();
+        dispatch(
+            &mut process,
+            &platform,
+            nr::WRITE as u64,
+            [1, buf, 3, 0, 0, 0],
+        );
+        dispatch(
+            &mut process,
+            &platform,
+            nr::CLOSE as u64,
+            [99, 0, 0, 0, 0, 0],
+        );
+        let text = platform.console_text();
+        assert!(text.contains("write(1, \"hi\\n\", 3) = 3\n"), "{text}");
+        assert!(
+            text.contains("close(99) = -1 EBADF (Bad file descriptor)\n"),
+            "{text}"
+        );
+    }
 }

@@ -7,11 +7,20 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use core::fmt::Write;
 
+/// Whether an error is Sole declining (a missing syscall, or a flag or
+/// feature a handler says it does not support) rather than the program's
+/// own mistake (a bad argument gets a plain EINVAL).
+pub fn is_refusal(e: crate::Error) -> bool {
+    e.errno == Errno::ENOSYS
+        || (e.note.is_some()
+            && matches!(e.errno, Errno::EINVAL | Errno::EOPNOTSUPP | Errno::ENODEV))
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Count {
     pub calls: u64,
     pub errors: u64,
-    /// Of the errors, how many were ENOSYS or EINVAL: Sole refusing.
+    /// Of the errors, how many were Sole refusing (see `is_refusal`).
     pub refused: u64,
 }
 
@@ -36,12 +45,12 @@ impl Default for Stats {
 }
 
 impl Stats {
-    pub fn record(&mut self, nr: usize, result: Result<u64, Errno>) {
+    pub fn record(&mut self, nr: usize, result: Result<u64, crate::Error>) {
         let c = &mut self.by_nr[nr.min(SLOTS - 1)];
         c.calls += 1;
         if let Err(e) = result {
             c.errors += 1;
-            if matches!(e, Errno::ENOSYS | Errno::EINVAL) {
+            if is_refusal(e) {
                 c.refused += 1;
             }
         }
