@@ -291,12 +291,12 @@ impl AddressSpace {
         f: &mut impl FnMut(u64, u64) -> u64,
     ) {
         let span = 1u64 << (12 + 9 * (level - 1));
-        for i in 0..512u64 {
+        // Only the entries that overlap [start, end): a small munmap must not
+        // look at 512 entries on every level.
+        let first = start.saturating_sub(base) / span;
+        let last = (end.saturating_sub(base)).div_ceil(span).min(512);
+        for i in first..last {
             let lo = base + i * span;
-            let hi = lo + span;
-            if hi <= start || lo >= end {
-                continue;
-            }
             let e = read_entry(table_phys, i as usize);
             if level == 1 {
                 if e & (PRESENT | PARKED) != 0 {
