@@ -4,6 +4,7 @@
 //! the kernel's own entry-to-ready time (from its banner; guest time) and
 //! the wall time of the whole QEMU run (host time).
 
+pub mod linux;
 pub mod minmem;
 pub mod table;
 
