@@ -1,6 +1,12 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::session::{hello_ran, program_figures};
+use super::table::{Outcome, Row, Unit};
 use super::*;
 use crate::console::Transcript;
 use crate::qemu::Accel;
+use crate::run::Boot;
 
 fn report(icount: bool, linux: bool) -> BenchReport {
     let mut results = BTreeMap::from([("Sole".to_owned(), Outcome::of(vec![300.0, 250.0, 260.0]))]);
