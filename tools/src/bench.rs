@@ -1,28 +1,98 @@
-//! `sole bench`: run workloads several times and summarize their figures.
+//! `sole bench`: every workload in Sole and in a Linux guest under the same
+//! QEMU, machine type, accelerator, CPU model and memory, side by side.
 //!
-//! One workload so far, `boot`: boot the kernel with no program and record
-//! the kernel's own entry-to-ready time (from its banner; guest time) and
-//! the wall time of the whole QEMU run (host time).
+//! The workloads are small static C programs that measure themselves
+//! ([`workloads`]), run several times on each system, interleaved so that
+//! host noise falls on both alike; two more are measured from outside: the
+//! smallest memory hello runs in ([`minmem`]) and the size of what boots.
 
+pub mod guest;
+pub mod linux;
+pub mod minmem;
+mod session;
 pub mod table;
+pub mod workloads;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::accel::AccelChoice;
-use crate::qemu::Machine;
-use crate::run::{self, BootOptions};
-use table::{Row, Summary, Table, Unit};
+use crate::accel::{self, AccelChoice};
+use crate::cache::Cache;
+use crate::qemu::{self, Machine};
+use guest::{Host, System};
+use linux::LinuxSource;
+use session::Session;
+use table::Table;
+use workloads::{Compiler, Program};
 
-/// The column name of figures measured on Sole.
-pub const SOLE: &str = "Sole";
+/// Guest memory for every workload but the minimum-memory search.
+pub const MEM_MIB: u32 = 512;
 
-/// How long one boot may take before the benchmark gives up on it.
-const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one boot may take before the benchmark gives up on it: far
+/// beyond what any workload needs, even a Linux guest under `--icount`.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The minimum-memory search tries sizes from 1 MiB to [`MEM_MIB`]. Once the
+/// largest has booted, a smaller size may take this many times as long (or
+/// 30 s) before it counts as not working: a guest short of memory may thrash
+/// rather than fail.
+const MIN_MEMORY_SLACK: u32 = 4;
+
+/// A workload `--only` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Workload {
+    /// Kernel entry to `main` of hello (guest time), and QEMU start to
+    /// exit (wall time).
+    Boot,
+    /// `getppid()` and `clock_gettime()`.
+    Syscall,
+    /// open/read/close of a small file; sequential read of 64 MiB.
+    File,
+    /// First touch of 256 MiB; mmap/munmap pairs.
+    Memory,
+    /// The smallest `--mem` at which hello still runs.
+    MinMemory,
+    /// Kernel image bytes, and kernel plus initrd for hello.
+    Size,
+}
+
+impl Workload {
+    /// Every workload, in the order they run.
+    pub const ALL: [Workload; 6] = [
+        Workload::Boot,
+        Workload::Syscall,
+        Workload::File,
+        Workload::Memory,
+        Workload::MinMemory,
+        Workload::Size,
+    ];
+
+    /// Its name, as `--only` and the table write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Boot => "boot",
+            Workload::Syscall => "syscall",
+            Workload::File => "file",
+            Workload::Memory => "memory",
+            Workload::MinMemory => "min-memory",
+            Workload::Size => "size",
+        }
+    }
+
+    /// The program that measures it, for the workloads that are one.
+    pub fn program(self) -> Option<Program> {
+        match self {
+            Workload::Boot => Some(workloads::BOOT),
+            Workload::Syscall => Some(workloads::SYSCALL),
+            Workload::File => Some(workloads::FILE),
+            Workload::Memory => Some(workloads::MEMORY),
+            Workload::MinMemory | Workload::Size => None,
+        }
+    }
+}
 
 /// What to measure, and how.
 #[derive(Debug, Clone)]
@@ -33,8 +103,12 @@ pub struct BenchOptions {
     pub accel: AccelChoice,
     /// Count instructions for guest time (TCG only).
     pub icount: bool,
-    /// How many times to run each workload (at least 1).
+    /// How many times to run each timed workload (at least 1).
     pub runs: u32,
+    /// The workloads to run; all when empty.
+    pub only: Vec<Workload>,
+    /// The Linux guest to compare with; `None` measures Sole alone.
+    pub linux: Option<LinuxSource>,
 }
 
 impl Default for BenchOptions {
@@ -43,7 +117,9 @@ impl Default for BenchOptions {
             machine: Machine::default(),
             accel: AccelChoice::default(),
             icount: false,
-            runs: 10,
+            runs: 5,
+            only: Vec::new(),
+            linux: Some(LinuxSource::Debian),
         }
     }
 }
@@ -51,7 +127,7 @@ impl Default for BenchOptions {
 /// The results of a benchmark session, with what they were measured under.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
-    /// Runs per workload.
+    /// Runs per timed workload.
     pub runs: u32,
     /// The QEMU machine.
     pub machine: String,
@@ -59,23 +135,53 @@ pub struct BenchReport {
     pub accel: String,
     /// Whether guest time was instruction-counted.
     pub icount: bool,
+    /// Guest memory for the timed workloads, in MiB.
+    pub mem_mib: u32,
+    /// The Linux kernel compared with, if any.
+    pub linux: Option<String>,
+    /// Why there is no Linux column, if there is none.
+    pub linux_unavailable: Option<String>,
+    /// The compiler that built the workloads.
+    pub compiler: String,
     /// The figures.
     #[serde(flatten)]
     pub table: Table,
 }
 
 impl BenchReport {
-    /// The report for people: what was measured, then the table.
+    /// The report for people: what was measured and how to read it, then
+    /// the table.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let versus = match (&self.linux, &self.linux_unavailable) {
+            (Some(name), _) => format!("Sole and a Linux guest ({name})"),
+            (None, Some(why)) => format!("Sole alone (no Linux guest: {why})"),
+            (None, None) => "Sole alone".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "{} runs per workload on {} with {}",
-            self.runs, self.machine, self.accel
+            "{versus}: QEMU {} with {}, 1 CPU, {} MiB; programs built with {}",
+            self.machine, self.accel, self.mem_mib, self.compiler
         );
+        if self.runs == 1 {
+            out.push_str("1 run per timed workload\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "{} runs per timed workload: the median, and the range where runs differ",
+                self.runs
+            );
+        }
         if self.icount {
             out.push_str(
-                "guest time is instruction-counted (-icount shift=0): 1 µs = 1000 instructions\n",
+                "guest time is instruction-counted (-icount shift=0,sleep=off): \
+                 1 ns = 1 instruction; wall time is still wall time\n",
+            );
+        }
+        if let Some(ratio) = self.table.ratio_name() {
+            let _ = writeln!(
+                out,
+                "{ratio}: the Linux guest's median over Sole's; above 1, Sole is faster or smaller"
             );
         }
         out.push('\n');
@@ -84,136 +190,80 @@ impl BenchReport {
     }
 }
 
-/// Runs every workload `options.runs` times.
-pub fn bench(options: &BenchOptions) -> Result<BenchReport> {
+/// Runs the workloads `options` asks for, telling `progress` what it is
+/// doing (one line at a time, for a person watching).
+pub fn bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<BenchReport> {
     if options.runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let boot_options = BootOptions {
-        machine: options.machine,
-        accel: options.accel,
-        icount: options.icount,
-        timeout: Some(BOOT_TIMEOUT),
-        ..BootOptions::default()
-    };
-    // Choose the accelerator once, so `auto` probes and explains only once.
-    let vm = run::prepare(&boot_options)?;
-    let mut ready_us = Vec::new();
-    let mut wall_ms = Vec::new();
-    for i in 1..=options.runs {
-        let boot = run::boot_vm(
-            &vm.qemu,
-            &vm.config,
-            boot_options.timeout,
-            Box::new(std::io::sink()),
-        )
-        .with_context(|| format!("boot {i} of {}", options.runs))?;
-        if boot.status != 0 {
-            bail!(
-                "boot {i} of {}: the kernel exited with status {}; its console:\n{}",
-                options.runs,
-                boot.status,
-                boot.console.text
-            );
-        }
-        let Some(banner) = boot.banner() else {
-            bail!(
-                "boot {i} of {}: the kernel printed no ready banner; its console:\n{}",
-                options.runs,
-                boot.console.text
-            );
-        };
-        ready_us.push(banner.ready_us as f64);
-        wall_ms.push(boot.wall_time.as_secs_f64() * 1000.0);
+    let qemu = qemu::find_qemu()?;
+    let cache = Cache::open()?;
+    let decision = accel::decide(options.accel, options.icount, &qemu, &cache)?;
+    if let Some(note) = &decision.note {
+        progress(note);
     }
-    let row = |metric: &str, label: &str, unit, samples| Row {
-        workload: "boot".into(),
-        metric: metric.into(),
-        label: label.into(),
-        unit,
-        results: BTreeMap::from_iter(Summary::of(samples).map(|s| (SOLE.to_owned(), s))),
+    let sole_kernel = cache
+        .content_file("sole-kernel", "elf", crate::KERNEL_ELF)
+        .context("cannot store the kernel where QEMU can read it")?;
+    let host = Host {
+        qemu,
+        machine: options.machine,
+        accel: decision.accel,
+        icount: options.icount,
+        sole_kernel,
     };
+    let compiler = Compiler::find()?;
+    let linux = options.linux.as_ref().map(|source| {
+        linux::locate(source, &cache, progress).and_then(|kernel| {
+            let init = compiler.build(&workloads::LINUX_INIT, &cache)?;
+            Ok((kernel, init))
+        })
+    });
+    let linux_unavailable = match &linux {
+        Some(Err(e)) => {
+            let why = format!("{e:#}");
+            progress(&format!("no Linux guest: {why}"));
+            Some(why)
+        }
+        _ => None,
+    };
+    let mut systems = vec![System::Sole];
+    if linux.is_some() {
+        systems.push(System::Linux);
+    }
+    let mut session = Session {
+        host,
+        compiler,
+        cache,
+        linux: linux.map(|l| l.map_err(|e| format!("no Linux guest: {e:#}"))),
+        runs: options.runs,
+        progress,
+    };
+    let mut rows = Vec::new();
+    for workload in Workload::ALL {
+        if !options.only.is_empty() && !options.only.contains(&workload) {
+            continue;
+        }
+        rows.extend(session.rows(workload)?);
+    }
     Ok(BenchReport {
         runs: options.runs,
-        machine: vm.config.machine.to_string(),
-        accel: vm.config.accel.to_string(),
+        machine: options.machine.to_string(),
+        accel: decision.accel.to_string(),
         icount: options.icount,
+        mem_mib: MEM_MIB,
+        linux: match &session.linux {
+            Some(Ok((kernel, _))) => Some(kernel.name.clone()),
+            _ => None,
+        },
+        linux_unavailable,
+        compiler: session.compiler.command.clone(),
         table: Table {
-            systems: vec![SOLE.to_owned()],
-            rows: vec![
-                row(
-                    "entry_to_ready",
-                    "kernel entry to ready",
-                    Unit::Micros,
-                    ready_us,
-                ),
-                row(
-                    "wall_time",
-                    "wall time, QEMU start to exit",
-                    Unit::Millis,
-                    wall_ms,
-                ),
-            ],
+            systems: systems.iter().map(|s| s.name().to_owned()).collect(),
+            rows,
         },
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn report(icount: bool) -> BenchReport {
-        BenchReport {
-            runs: 3,
-            machine: "q35".into(),
-            accel: "TCG".into(),
-            icount,
-            table: Table {
-                systems: vec![SOLE.into()],
-                rows: vec![Row {
-                    workload: "boot".into(),
-                    metric: "entry_to_ready".into(),
-                    label: "kernel entry to ready".into(),
-                    unit: Unit::Micros,
-                    results: BTreeMap::from([(
-                        SOLE.to_owned(),
-                        Summary::of(vec![3.0, 1.0, 2.0]).unwrap(),
-                    )]),
-                }],
-            },
-        }
-    }
-
-    #[test]
-    fn render_says_what_was_measured_and_notes_icount() {
-        let text = report(false).render();
-        assert!(
-            text.starts_with("3 runs per workload on q35 with TCG\n\n"),
-            "{text}"
-        );
-        assert!(!text.contains("instruction-counted"));
-        assert!(
-            text.contains("boot      kernel entry to ready (µs)            2    1    3"),
-            "{text}"
-        );
-        assert!(report(true).render().contains("instruction-counted"));
-    }
-
-    #[test]
-    fn json_carries_the_conditions_beside_the_table() {
-        let json = serde_json::to_value(report(true)).unwrap();
-        assert_eq!(json["runs"], 3);
-        assert_eq!(json["accel"], "TCG");
-        assert_eq!(json["icount"], true);
-        assert_eq!(json["rows"][0]["results"]["Sole"]["max"], 3.0);
-    }
-
-    #[test]
-    fn zero_runs_is_refused_before_anything_starts() {
-        let options = BenchOptions {
-            runs: 0,
-            ..BenchOptions::default()
-        };
-        assert!(bench(&options).unwrap_err().to_string().contains("--runs"));
-    }
-}
+mod tests;

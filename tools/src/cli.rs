@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use loader::launch::LaunchFlags;
 
 use crate::accel::AccelChoice;
-use crate::bench::BenchOptions;
+use crate::bench::linux::{KERNEL_ENV, LinuxSource};
+use crate::bench::{BenchOptions, Workload};
 use crate::initrd::AddSpec;
 use crate::mem_size::MemSize;
 use crate::program::{EnvVar, ProgramSpec};
@@ -31,7 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Boot the Sole kernel under QEMU with a Linux program and its files.
     Run(RunArgs),
-    /// Boot the kernel repeatedly and summarize how long it takes.
+    /// Run the benchmark workloads in Sole and in a Linux guest, side by
+    /// side.
     Bench(BenchArgs),
 }
 
@@ -184,27 +186,47 @@ impl RunArgs {
 /// `sole bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Machine and accelerator.
+    /// Machine and accelerator (the same for Sole and the Linux guest).
     #[command(flatten)]
     pub vm: VmArgs,
-    /// How many times to run each workload.
-    #[arg(long, value_name = "N", default_value_t = 10,
+    /// How many times to run each timed workload.
+    #[arg(long, value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
+    /// Run only these workloads (repeatable, or comma-separated).
+    #[arg(long, value_enum, value_name = "NAME", value_delimiter = ',')]
+    pub only: Vec<Workload>,
+    /// The Linux kernel to compare with (default: $SOLE_LINUX_KERNEL, else
+    /// Debian's linux-image-cloud-amd64, downloaded into the cache).
+    #[arg(long, value_name = "PATH")]
+    pub linux_kernel: Option<PathBuf>,
     /// Also write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
 
 impl BenchArgs {
-    /// The benchmark options these arguments ask for.
-    pub fn bench_options(&self) -> BenchOptions {
+    /// The benchmark options these arguments ask for, with `env_kernel`
+    /// the value of `SOLE_LINUX_KERNEL` (`--linux-kernel` wins over it).
+    pub fn bench_options(&self, env_kernel: Option<PathBuf>) -> BenchOptions {
+        let kernel = self
+            .linux_kernel
+            .clone()
+            .or(env_kernel.filter(|p| !p.as_os_str().is_empty()));
         BenchOptions {
             machine: self.vm.machine,
             accel: self.vm.accel,
             icount: self.vm.icount,
             runs: self.runs,
+            only: self.only.clone(),
+            linux: Some(kernel.map_or(LinuxSource::Debian, LinuxSource::Path)),
         }
+    }
+
+    /// [`BenchArgs::bench_options`] with `SOLE_LINUX_KERNEL` from the
+    /// environment.
+    pub fn bench_options_from_env(&self) -> BenchOptions {
+        self.bench_options(std::env::var_os(KERNEL_ENV).map(PathBuf::from))
     }
 }
 
@@ -373,19 +395,61 @@ mod tests {
 
     #[test]
     fn bench_arguments() {
-        let Command::Bench(args) = parse(&["bench", "--runs", "3", "--icount", "--json", "r.json"])
-            .unwrap()
-            .command
+        let Command::Bench(args) = parse(&[
+            "bench",
+            "--runs",
+            "3",
+            "--icount",
+            "--only",
+            "syscall,size",
+            "--only",
+            "min-memory",
+            "--json",
+            "r.json",
+        ])
+        .unwrap()
+        .command
         else {
             panic!("not bench");
         };
-        let options = args.bench_options();
+        let options = args.bench_options(None);
         assert_eq!(options.runs, 3);
         assert!(options.icount);
+        assert_eq!(
+            options.only,
+            [Workload::Syscall, Workload::Size, Workload::MinMemory]
+        );
+        assert_eq!(options.linux, Some(LinuxSource::Debian));
         assert_eq!(args.json, Some(PathBuf::from("r.json")));
         let Command::Bench(args) = parse(&["bench"]).unwrap().command else {
             panic!("not bench");
         };
-        assert_eq!(args.runs, 10);
+        assert_eq!(args.runs, 5);
+        assert!(args.only.is_empty());
+        assert!(parse(&["bench", "--only", "network"]).is_err());
+    }
+
+    #[test]
+    fn the_linux_kernel_comes_from_the_option_then_the_environment() {
+        let bench_args = |args: &[&str]| match parse(args).unwrap().command {
+            Command::Bench(args) => args,
+            other => panic!("{other:?}"),
+        };
+        let args = bench_args(&["bench"]);
+        let env = Some(PathBuf::from("/env/bzImage"));
+        assert_eq!(
+            args.bench_options(env.clone()).linux,
+            Some(LinuxSource::Path("/env/bzImage".into()))
+        );
+        assert_eq!(
+            args.bench_options(Some(PathBuf::new())).linux,
+            Some(LinuxSource::Debian),
+            "an empty variable is unset"
+        );
+        let args = bench_args(&["bench", "--linux-kernel", "/opt/vmlinuz"]);
+        assert_eq!(
+            args.bench_options(env).linux,
+            Some(LinuxSource::Path("/opt/vmlinuz".into()))
+        );
     }
 }

@@ -47,7 +47,9 @@ fn run(args: &RunArgs) -> Result<u8> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    let report = sole::bench::bench(&args.bench_options())?;
+    let report = sole::bench::bench(&args.bench_options_from_env(), &mut |line| {
+        eprintln!("sole: {line}")
+    })?;
     print!("{}", report.render());
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&report).expect("the report serializes");

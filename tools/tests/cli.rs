@@ -423,9 +423,12 @@ fn auto_accel_explains_a_fallback_in_at_most_one_line() {
 
 #[test]
 fn bench_prints_a_table_and_writes_json() {
+    // A Linux kernel that does not exist: the Linux column says why it is
+    // empty, and nothing is downloaded.
     let cache = tempfile::tempdir().unwrap();
     let json = cache.path().join("bench.json");
-    let out = run(&mut sole(
+    let missing = cache.path().join("no-bzImage");
+    let out = run(sole(
         cache.path(),
         &[
             "bench",
@@ -434,29 +437,47 @@ fn bench_prints_a_table_and_writes_json() {
             "--icount",
             "--runs",
             "2",
+            "--only",
+            "syscall",
+            "--linux-kernel",
+            missing.to_str().unwrap(),
             "--json",
             json.to_str().unwrap(),
         ],
-    ));
+    )
+    .env_remove("SOLE_LINUX_KERNEL"));
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert!(
-        text.starts_with("2 runs per workload on q35 with TCG\n"),
+        text.starts_with("Sole alone (no Linux guest: cannot read the Linux kernel "),
         "{text}"
     );
+    assert!(text.contains("2 runs per timed workload"), "{text}");
     assert!(text.contains("instruction-counted"), "{text}");
-    assert!(text.contains("kernel entry to ready (µs)"), "{text}");
+    assert!(text.contains("getppid() (ns)"), "{text}");
+    assert!(text.contains("n/a [1]"), "{text}");
+    assert!(
+        stderr(&out).contains("syscall: run 2 of 2 on Sole"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!cache.path().join("sole").join("linux").exists());
+
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let ready = &report["rows"][0]["results"]["Sole"];
-    assert_eq!(ready["samples"].as_array().unwrap().len(), 2);
-    // Instruction counting makes guest time repeatable.
-    assert_eq!(ready["min"], ready["max"], "{report}");
+    assert_eq!(report["icount"], true);
+    assert_eq!(report["systems"], serde_json::json!(["Sole", "Linux"]));
+    let getppid = &report["rows"][0];
+    assert_eq!(getppid["metric"], "getppid");
+    let sole = &getppid["results"]["Sole"];
+    assert_eq!(sole["samples"].as_array().unwrap().len(), 2);
+    assert!(sole["median"].as_f64().unwrap() > 0.0, "{report}");
     assert!(
-        report["rows"][1]["results"]["Sole"]["median"]
-            .as_f64()
+        getppid["results"]["Linux"]["unavailable"]
+            .as_str()
             .unwrap()
-            > 0.0
+            .contains("no-bzImage"),
+        "{report}"
     );
 }
 

@@ -1,40 +1,83 @@
-//! Benchmark results as a table: one row per workload and metric, one group
-//! of columns (median, min, max) per system measured (Sole now; a Linux
-//! guest later), printed for people and serialized as JSON for tools.
+//! Benchmark results as a table: one row per workload and metric, one column
+//! per system measured (Sole, then the Linux guest) with the median and the
+//! range of the runs, and the ratio of the second system's median to the
+//! first's. Printed for people and serialized as JSON for tools.
+//!
+//! Every metric is "less is better" (a time, a size), so the ratio
+//! `Linux / Sole` reads as how many times faster or smaller Sole is.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// The unit a metric is measured in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Unit {
+    /// Nanoseconds.
+    #[serde(rename = "ns")]
+    Nanos,
     /// Microseconds.
     #[serde(rename = "us")]
     Micros,
     /// Milliseconds.
     #[serde(rename = "ms")]
     Millis,
+    /// Bytes.
+    #[serde(rename = "bytes")]
+    Bytes,
+    /// Mebibytes.
+    #[serde(rename = "MiB")]
+    Mib,
 }
 
 impl Unit {
+    /// The unit a workload prints (`ns`, `us`, `ms`, `bytes`, `MiB`).
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "ns" => Unit::Nanos,
+            "us" => Unit::Micros,
+            "ms" => Unit::Millis,
+            "bytes" => Unit::Bytes,
+            "MiB" => Unit::Mib,
+            _ => return None,
+        })
+    }
+
     /// How the unit is written in the table.
     pub fn symbol(self) -> &'static str {
         match self {
+            Unit::Nanos => "ns",
             Unit::Micros => "µs",
             Unit::Millis => "ms",
+            Unit::Bytes => "bytes",
+            Unit::Mib => "MiB",
         }
     }
 
-    /// Decimal places worth showing: microsecond counts are whole; wall
-    /// times in milliseconds get one decimal.
-    fn decimals(self) -> usize {
+    /// `value` in this unit as the table shows it: counts are whole; times
+    /// keep three significant digits without turning 1234 into 1230.
+    pub fn format(self, value: f64) -> String {
         match self {
-            Unit::Micros => 0,
-            Unit::Millis => 1,
+            Unit::Bytes | Unit::Mib => format!("{value:.0}"),
+            _ => significant(value),
         }
     }
+}
+
+/// At least three significant digits, and no decimals from 100 up.
+fn significant(value: f64) -> String {
+    let magnitude = value.abs();
+    let decimals = if magnitude >= 100.0 || magnitude == 0.0 {
+        0
+    } else if magnitude >= 10.0 {
+        1
+    } else if magnitude >= 1.0 {
+        2
+    } else {
+        3
+    };
+    format!("{value:.decimals$}")
 }
 
 /// The median, minimum and maximum of a set of samples.
@@ -73,56 +116,178 @@ impl Summary {
     }
 }
 
+/// What one system gave for one metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    /// The figures of every run.
+    Measured(Summary),
+    /// No figure, and why (the workload failed, the guest could not boot).
+    Unavailable {
+        /// Why there is no figure.
+        unavailable: String,
+    },
+}
+
+impl Outcome {
+    /// The summary of `samples`, or unavailable if there are none.
+    pub fn of(samples: Vec<f64>) -> Self {
+        Summary::of(samples).map_or_else(|| Outcome::unavailable("no samples"), Outcome::Measured)
+    }
+
+    /// No figure, because of `why`.
+    pub fn unavailable(why: impl Into<String>) -> Self {
+        Outcome::Unavailable {
+            unavailable: why.into(),
+        }
+    }
+
+    /// The summary, if there is one.
+    pub fn summary(&self) -> Option<&Summary> {
+        match self {
+            Outcome::Measured(s) => Some(s),
+            Outcome::Unavailable { .. } => None,
+        }
+    }
+}
+
 /// One workload's figure for one metric, per system.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
-    /// The workload (`boot`).
+    /// The workload (`syscall`).
     pub workload: String,
-    /// A stable name for the metric (`entry_to_ready`).
+    /// A stable name for the metric (`getppid`).
     pub metric: String,
-    /// The metric for people (`kernel entry to ready`).
+    /// The metric for people (`getppid()`).
     pub label: String,
     /// The unit of every figure in the row.
     pub unit: Unit,
-    /// Figures by system name; a system may be missing.
-    pub results: BTreeMap<String, Summary>,
+    /// Figures by system name; a system not measured is missing.
+    pub results: BTreeMap<String, Outcome>,
 }
 
 /// Rows of figures for a list of systems.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table {
-    /// The systems measured, in column order.
+    /// The systems measured, in column order; the ratio is the second's
+    /// median over the first's.
     pub systems: Vec<String>,
     /// The rows, in print order.
     pub rows: Vec<Row>,
 }
 
 impl Table {
-    /// The table as aligned text, one line per row after a header.
+    /// The name of the ratio column (`Linux/Sole`), if there are two
+    /// systems to compare.
+    pub fn ratio_name(&self) -> Option<String> {
+        match self.systems.as_slice() {
+            [base, other, ..] => Some(format!("{other}/{base}")),
+            _ => None,
+        }
+    }
+
+    /// The second system's median over the first's, for `row`, when both
+    /// were measured and the first is not zero.
+    pub fn ratio(&self, row: &Row) -> Option<f64> {
+        let [base, other, ..] = self.systems.as_slice() else {
+            return None;
+        };
+        let base = row.results.get(base)?.summary()?.median;
+        let other = row.results.get(other)?.summary()?.median;
+        (base > 0.0).then(|| other / base)
+    }
+
+    /// The table as aligned text: a header, one line per row, then the
+    /// reasons for each `n/a`, numbered.
     pub fn render(&self) -> String {
+        let ratio_name = self.ratio_name();
         let mut lines: Vec<Vec<String>> = Vec::new();
         let mut header = vec!["workload".to_owned(), "metric".to_owned()];
         for system in &self.systems {
-            header.extend([format!("{system} median"), "min".into(), "max".into()]);
+            header.extend([system.clone(), "min-max".to_owned()]);
         }
+        header.extend(ratio_name.clone());
         lines.push(header);
+        let mut notes: Vec<String> = Vec::new();
         for row in &self.rows {
             let mut cells = vec![
                 row.workload.clone(),
                 format!("{} ({})", row.label, row.unit.symbol()),
             ];
             for system in &self.systems {
-                let decimals = row.unit.decimals();
                 match row.results.get(system) {
-                    Some(s) => {
-                        cells.extend([s.median, s.min, s.max].map(|v| format!("{v:.decimals$}")))
+                    Some(Outcome::Measured(s)) => {
+                        // A range only where the runs differ: under
+                        // --icount most guest times repeat exactly.
+                        let range = if s.min != s.max {
+                            format!("{}-{}", row.unit.format(s.min), row.unit.format(s.max))
+                        } else {
+                            String::new()
+                        };
+                        cells.extend([row.unit.format(s.median), range]);
                     }
-                    None => cells.extend(["-", "-", "-"].map(String::from)),
+                    Some(Outcome::Unavailable { unavailable }) => {
+                        // One line per note, however many the reason had.
+                        let why = unavailable.split_whitespace().collect::<Vec<_>>().join(" ");
+                        let note = format!("{system}, {} {}: {why}", row.workload, row.label);
+                        let n = match notes.iter().position(|n| *n == note) {
+                            Some(i) => i + 1,
+                            None => {
+                                notes.push(note);
+                                notes.len()
+                            }
+                        };
+                        cells.extend([format!("n/a [{n}]"), String::new()]);
+                    }
+                    None => cells.extend(["-".to_owned(), String::new()]),
                 }
+            }
+            if ratio_name.is_some() {
+                cells.push(self.ratio(row).map_or_else(|| "-".to_owned(), format_ratio));
             }
             lines.push(cells);
         }
-        align(&lines)
+        let mut out = align(&lines);
+        for (i, note) in notes.iter().enumerate() {
+            let _ = writeln!(out, "[{}] {note}", i + 1);
+        }
+        out
+    }
+}
+
+/// A ratio with three significant digits and an `x`.
+fn format_ratio(ratio: f64) -> String {
+    format!("{}x", significant(ratio))
+}
+
+impl Serialize for Table {
+    /// `{"systems": [...], "ratio": "Linux/Sole", "rows": [{..., "ratio": r}]}`.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct RowWithRatio<'a> {
+            #[serde(flatten)]
+            row: &'a Row,
+            ratio: Option<f64>,
+        }
+        #[derive(Serialize)]
+        struct TableJson<'a> {
+            systems: &'a [String],
+            ratio: Option<String>,
+            rows: Vec<RowWithRatio<'a>>,
+        }
+        TableJson {
+            systems: &self.systems,
+            ratio: self.ratio_name(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| RowWithRatio {
+                    row,
+                    ratio: self.ratio(row),
+                })
+                .collect(),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -178,58 +343,157 @@ mod tests {
     fn no_summary_without_samples_or_with_nan() {
         assert_eq!(Summary::of(Vec::new()), None);
         assert_eq!(Summary::of(vec![1.0, f64::NAN]), None);
+        assert_eq!(Outcome::of(Vec::new()), Outcome::unavailable("no samples"));
+    }
+
+    #[test]
+    fn units_parse_and_format() {
+        for (text, unit) in [
+            ("ns", Unit::Nanos),
+            ("us", Unit::Micros),
+            ("ms", Unit::Millis),
+            ("bytes", Unit::Bytes),
+            ("MiB", Unit::Mib),
+        ] {
+            assert_eq!(Unit::parse(text), Some(unit));
+        }
+        assert_eq!(Unit::parse("s"), None);
+        assert_eq!(Unit::Nanos.format(253.012), "253");
+        assert_eq!(Unit::Nanos.format(1913.4), "1913");
+        assert_eq!(Unit::Micros.format(42.25), "42.2");
+        assert_eq!(Unit::Millis.format(4.256), "4.26");
+        assert_eq!(Unit::Nanos.format(0.5), "0.500");
+        assert_eq!(Unit::Nanos.format(0.0), "0");
+        assert_eq!(Unit::Bytes.format(3183680.0), "3183680");
+        assert_eq!(Unit::Mib.format(7.0), "7");
+    }
+
+    fn row(workload: &str, metric: &str, unit: Unit, results: &[(&str, Outcome)]) -> Row {
+        Row {
+            workload: workload.into(),
+            metric: metric.into(),
+            label: metric.replace('_', " "),
+            unit,
+            results: results
+                .iter()
+                .map(|(system, outcome)| ((*system).to_owned(), outcome.clone()))
+                .collect(),
+        }
+    }
+
+    fn measured(samples: &[f64]) -> Outcome {
+        Outcome::of(samples.to_vec())
     }
 
     fn table() -> Table {
-        let row = |metric: &str, label: &str, unit, samples: Vec<f64>| Row {
-            workload: "boot".into(),
-            metric: metric.into(),
-            label: label.into(),
-            unit,
-            results: BTreeMap::from([("Sole".to_owned(), Summary::of(samples).unwrap())]),
-        };
         Table {
             systems: vec!["Sole".into(), "Linux".into()],
             rows: vec![
                 row(
-                    "entry_to_ready",
-                    "kernel entry to ready",
+                    "boot",
+                    "entry_to_main",
                     Unit::Micros,
-                    vec![734.0, 720.0, 801.0],
+                    &[
+                        ("Sole", measured(&[470.0, 468.0, 481.0])),
+                        ("Linux", measured(&[1589930.0, 1589000.0, 1600000.0])),
+                    ],
                 ),
                 row(
-                    "wall_time",
-                    "sole run wall time",
-                    Unit::Millis,
-                    vec![152.26, 140.0, 1170.5],
+                    "syscall",
+                    "getppid",
+                    Unit::Nanos,
+                    &[
+                        ("Sole", measured(&[50.0, 50.0])),
+                        ("Linux", measured(&[1913.0])),
+                    ],
                 ),
+                row(
+                    "minmem",
+                    "smallest_mem",
+                    Unit::Mib,
+                    &[
+                        (
+                            "Sole",
+                            Outcome::unavailable("hello does not run at 512 MiB"),
+                        ),
+                        ("Linux", measured(&[80.0])),
+                    ],
+                ),
+                row("size", "kernel", Unit::Bytes, &[("Sole", measured(&[0.0]))]),
             ],
         }
     }
 
     #[test]
-    fn renders_aligned_columns_with_a_dash_for_missing_systems() {
+    fn ratio_is_the_second_system_over_the_first() {
+        let t = table();
+        assert_eq!(t.ratio_name().as_deref(), Some("Linux/Sole"));
+        assert_eq!(t.ratio(&t.rows[1]), Some(1913.0 / 50.0));
+        assert_eq!(t.ratio(&t.rows[2]), None, "Sole unavailable");
+        assert_eq!(t.ratio(&t.rows[3]), None, "Linux missing, Sole zero");
+        let one = Table {
+            systems: vec!["Sole".into()],
+            rows: t.rows.clone(),
+        };
+        assert_eq!(one.ratio_name(), None);
+        assert_eq!(one.ratio(&one.rows[1]), None);
+    }
+
+    #[test]
+    fn renders_aligned_columns_ratios_and_numbered_reasons() {
         let expected = "\
-workload  metric                      Sole median    min     max  Linux median  min  max
-boot      kernel entry to ready (µs)          734    720     801             -    -    -
-boot      sole run wall time (ms)           152.3  140.0  1170.5             -    -    -
+workload  metric                 Sole  min-max    Linux          min-max  Linux/Sole
+boot      entry to main (µs)      470  468-481  1589930  1589000-1600000       3383x
+syscall   getppid (ns)           50.0              1913                        38.3x
+minmem    smallest mem (MiB)  n/a [1]                80                            -
+size      kernel (bytes)            0                 -                            -
+[1] Sole, minmem smallest mem: hello does not run at 512 MiB
 ";
         assert_eq!(table().render(), expected);
     }
 
     #[test]
-    fn json_names_units_and_systems() {
+    fn the_same_reason_gets_one_note_on_one_line() {
+        let why = Outcome::unavailable("no kernel; QEMU said:\n  killed");
+        let t = Table {
+            systems: vec!["Sole".into(), "Linux".into()],
+            rows: vec![
+                row("a", "x", Unit::Nanos, &[("Linux", why.clone())]),
+                row("a", "x", Unit::Nanos, &[("Linux", why)]),
+            ],
+        };
+        let text = t.render();
+        assert_eq!(text.matches("n/a [1]").count(), 2, "{text}");
+        assert!(!text.contains("[2]"), "{text}");
+        assert!(
+            text.ends_with("\n[1] Linux, a x: no kernel; QEMU said: killed\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_names_units_systems_ratios_and_reasons() {
         let json = serde_json::to_value(table()).unwrap();
         assert_eq!(json["systems"], serde_json::json!(["Sole", "Linux"]));
+        assert_eq!(json["ratio"], "Linux/Sole");
         let row = &json["rows"][0];
         assert_eq!(row["workload"], "boot");
-        assert_eq!(row["metric"], "entry_to_ready");
+        assert_eq!(row["metric"], "entry_to_main");
         assert_eq!(row["unit"], "us");
-        assert_eq!(row["results"]["Sole"]["median"], 734.0);
+        assert_eq!(row["results"]["Sole"]["median"], 470.0);
+        assert_eq!(row["results"]["Linux"]["max"], 1600000.0);
         assert_eq!(
             row["results"]["Sole"]["samples"].as_array().unwrap().len(),
             3
         );
-        assert_eq!(json["rows"][1]["unit"], "ms");
+        assert_eq!(json["rows"][1]["ratio"], 1913.0 / 50.0);
+        assert_eq!(json["rows"][1]["unit"], "ns");
+        let minmem = &json["rows"][2];
+        assert_eq!(
+            minmem["results"]["Sole"]["unavailable"],
+            "hello does not run at 512 MiB"
+        );
+        assert_eq!(minmem["ratio"], serde_json::Value::Null);
+        assert_eq!(json["rows"][3]["results"].get("Linux"), None);
     }
 }

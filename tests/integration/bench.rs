@@ -1,0 +1,50 @@
+//! `sole bench` end to end in Sole alone: the `syscall` workload is built
+//! from its embedded C source, packed, booted under TCG, and its figures are
+//! read back from the console. Checks that figures arrive, never what they
+//! are (timings are not behaviour); the Linux side is not run here, so
+//! nothing is downloaded.
+
+#![deny(unsafe_code)]
+
+use sole::accel::AccelChoice;
+use sole::bench::table::Outcome;
+use sole::bench::{BenchOptions, Workload, bench};
+
+#[test]
+fn the_syscall_workload_reports_positive_figures_in_sole() {
+    let options = BenchOptions {
+        accel: AccelChoice::Tcg,
+        runs: 1,
+        only: vec![Workload::Syscall],
+        linux: None,
+        ..BenchOptions::default()
+    };
+    let mut progress = Vec::new();
+    let report = bench(&options, &mut |line| progress.push(line.to_owned()))
+        .unwrap_or_else(|e| panic!("bench failed: {e:#}"));
+    assert_eq!(report.table.systems, ["Sole"]);
+    assert_eq!(report.linux, None);
+    let metrics: Vec<&str> = report
+        .table
+        .rows
+        .iter()
+        .map(|r| r.metric.as_str())
+        .collect();
+    assert_eq!(metrics, ["getppid", "clock_gettime"]);
+    for row in &report.table.rows {
+        assert_eq!(row.workload, "syscall");
+        match &row.results["Sole"] {
+            Outcome::Measured(s) => {
+                assert_eq!(s.samples.len(), 1, "{row:?}");
+                assert!(s.median > 0.0 && s.median.is_finite(), "{row:?}");
+            }
+            Outcome::Unavailable { unavailable } => {
+                panic!("{} unavailable: {unavailable}", row.metric)
+            }
+        }
+    }
+    assert_eq!(progress, ["syscall: run 1 of 1 on Sole"]);
+    let text = report.render();
+    assert!(text.starts_with("Sole alone: QEMU q35 with TCG"), "{text}");
+    assert!(text.contains("getppid() (ns)"), "{text}");
+}

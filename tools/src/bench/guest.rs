@@ -1,0 +1,162 @@
+//! The two systems a workload runs on, under the same QEMU, machine type,
+//! accelerator, CPU model and memory: Sole (the program packed as `sole run`
+//! packs it) and a Linux guest (the program as `/init`'s child in an
+//! initramfs). Both end with Sole's exit marker on the console, so one boot
+//! function reads both.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::linux::{self, LinuxKernel};
+use crate::mem_size::MemSize;
+use crate::program::{Initrd, ProgramSpec};
+use crate::qemu::{Accel, Machine, VmConfig};
+use crate::run::{self, Boot, BootOptions};
+
+/// A system measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum System {
+    /// The Sole kernel.
+    Sole,
+    /// The Linux guest.
+    Linux,
+}
+
+impl System {
+    /// Its column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            System::Sole => "Sole",
+            System::Linux => "Linux",
+        }
+    }
+}
+
+impl fmt::Display for System {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What every VM of a session shares.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// The QEMU binary.
+    pub qemu: PathBuf,
+    /// The machine type.
+    pub machine: Machine,
+    /// The accelerator.
+    pub accel: Accel,
+    /// Count instructions for guest time.
+    pub icount: bool,
+    /// The Sole kernel, where QEMU can read it.
+    pub sole_kernel: PathBuf,
+}
+
+/// The guest's initrd, kept on disk until the guest is dropped.
+#[derive(Debug)]
+enum InitrdFile {
+    Sole(Initrd),
+    Linux(tempfile::NamedTempFile),
+}
+
+impl InitrdFile {
+    fn path(&self) -> &Path {
+        match self {
+            InitrdFile::Sole(initrd) => initrd.path(),
+            InitrdFile::Linux(file) => file.path(),
+        }
+    }
+}
+
+/// A program packed for one system, ready to boot as often as needed.
+#[derive(Debug)]
+pub struct Guest {
+    /// The system.
+    pub system: System,
+    /// The VM (its memory is set per boot).
+    pub config: VmConfig,
+    /// Bytes of the kernel image.
+    pub kernel_bytes: u64,
+    /// Bytes of the initrd (Sole) or initramfs (Linux).
+    pub initrd_bytes: u64,
+    initrd: InitrdFile,
+}
+
+impl Host {
+    fn config(&self, kernel: PathBuf, append: String, initrd: &Path) -> VmConfig {
+        VmConfig {
+            machine: self.machine,
+            accel: self.accel,
+            mem: MemSize::default(),
+            cpus: 1,
+            icount: self.icount,
+            kernel,
+            append,
+            initrd: Some(initrd.to_path_buf()),
+        }
+    }
+
+    /// `program` packed for Sole, as `sole run PROGRAM` packs it.
+    pub fn sole(&self, program: &Path) -> Result<Guest> {
+        let initrd = ProgramSpec {
+            program: program.to_path_buf(),
+            ..ProgramSpec::default()
+        }
+        .pack()?;
+        let append = BootOptions {
+            initrd: Some(initrd.path().to_path_buf()),
+            ..BootOptions::default()
+        }
+        .kernel_command_line()?;
+        Ok(Guest {
+            system: System::Sole,
+            config: self.config(self.sole_kernel.clone(), append, initrd.path()),
+            kernel_bytes: crate::KERNEL_ELF.len() as u64,
+            initrd_bytes: initrd.size(),
+            initrd: InitrdFile::Sole(initrd),
+        })
+    }
+
+    /// `program` as the child of `init` in an initramfs for `kernel`.
+    pub fn linux(&self, kernel: &LinuxKernel, init: &Path, program: &Path) -> Result<Guest> {
+        let read = |path: &Path| {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        };
+        let archive = linux::initramfs(&read(init)?, &read(program)?)?;
+        let file = tempfile::Builder::new()
+            .prefix("sole-bench-initramfs-")
+            .suffix(".cpio")
+            .tempfile()?;
+        std::fs::write(file.path(), &archive)?;
+        let kernel_bytes = std::fs::metadata(&kernel.path)
+            .with_context(|| format!("cannot read {}", kernel.path.display()))?
+            .len();
+        Ok(Guest {
+            system: System::Linux,
+            config: self.config(kernel.path.clone(), linux::COMMAND_LINE.into(), file.path()),
+            kernel_bytes,
+            initrd_bytes: archive.len() as u64,
+            initrd: InitrdFile::Linux(file),
+        })
+    }
+
+    /// Boots `guest` with `mem`; fails if the boot does not finish within
+    /// `timeout` or QEMU fails.
+    pub fn boot(&self, guest: &Guest, mem: MemSize, timeout: Duration) -> Result<Boot> {
+        let config = VmConfig {
+            mem,
+            initrd: Some(guest.initrd.path().to_path_buf()),
+            ..guest.config.clone()
+        };
+        run::boot_vm(
+            &self.qemu,
+            &config,
+            Some(timeout),
+            Box::new(std::io::sink()),
+        )
+    }
+}

@@ -1,0 +1,311 @@
+//! The Linux guest `sole bench` compares Sole with: Debian's cloud kernel
+//! (`linux-image-cloud-amd64`, fetched with `apt-get download` into the
+//! cache, never into the repository) or any kernel the user names, booted
+//! with an initramfs built on the fly whose `/init` runs the workload.
+//!
+//! `SOLE_LINUX_KERNEL=/path/to/bzImage` (or `sole bench --linux-kernel`)
+//! points at another kernel. It needs, built in: the 8250 serial console,
+//! initramfs support (uncompressed newc cpio), and ELF binaries; x86-64 with
+//! an `iopl`/`ioperm` for `/init` to end the VM through isa-debug-exit (else
+//! it powers off, which works too).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, anyhow, bail};
+use rootfs::cpio::Writer;
+
+use crate::cache::Cache;
+
+/// The Debian metapackage that depends on the current cloud kernel.
+pub const DEBIAN_PACKAGE: &str = "linux-image-cloud-amd64";
+
+/// The environment variable naming another Linux kernel to compare with.
+pub const KERNEL_ENV: &str = "SOLE_LINUX_KERNEL";
+
+/// The Linux kernel command line: the console on COM1 (where `sole` reads
+/// it) with only warnings and errors, and a panic ends the VM at once
+/// (QEMU runs with `-no-reboot`) instead of hanging a benchmark.
+pub const COMMAND_LINE: &str = "console=ttyS0 quiet panic=-1";
+
+/// Where the Linux kernel comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinuxSource {
+    /// Debian's cloud kernel, downloaded into the cache on first use.
+    Debian,
+    /// A kernel image on this machine (a bzImage, or anything QEMU's
+    /// `-kernel` boots).
+    Path(PathBuf),
+}
+
+/// A Linux kernel ready to boot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinuxKernel {
+    /// The image.
+    pub path: PathBuf,
+    /// What it is, for the report (`Debian linux-image-6.1.0-56-cloud-amd64`).
+    pub name: String,
+}
+
+/// Finds (fetching if needed) the kernel `source` names. Says on `progress`
+/// when it downloads.
+pub fn locate(
+    source: &LinuxSource,
+    cache: &Cache,
+    progress: &mut dyn FnMut(&str),
+) -> Result<LinuxKernel> {
+    match source {
+        LinuxSource::Path(path) => {
+            let meta = std::fs::metadata(path)
+                .with_context(|| format!("cannot read the Linux kernel {}", path.display()))?;
+            if !meta.is_file() {
+                bail!("the Linux kernel {} is not a file", path.display());
+            }
+            let name = path.display().to_string();
+            Ok(LinuxKernel {
+                path: path.clone(),
+                name,
+            })
+        }
+        LinuxSource::Debian => debian_kernel(cache, progress),
+    }
+}
+
+/// Debian's cloud kernel from the cache, downloaded first if the cache does
+/// not hold the version `apt-cache` names now. Without `apt-cache` (not a
+/// Debian host), the newest cached one.
+fn debian_kernel(cache: &Cache, progress: &mut dyn FnMut(&str)) -> Result<LinuxKernel> {
+    let dir = cache.dir().join("linux");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let package = match current_package() {
+        Ok(package) => package,
+        Err(why) => {
+            return cached_kernel(&dir).ok_or_else(|| {
+                anyhow!(
+                    "cannot find Debian's {DEBIAN_PACKAGE} ({why:#}) and none is cached in {}; \
+                     set {KERNEL_ENV}=/path/to/bzImage to compare with another kernel",
+                    dir.display()
+                )
+            });
+        }
+    };
+    let release = package
+        .strip_prefix("linux-image-")
+        .ok_or_else(|| anyhow!("unexpected package name {package}"))?;
+    let path = dir.join(format!("vmlinuz-{release}"));
+    if !path.is_file() {
+        progress(&format!("downloading {package} into {}", dir.display()));
+        let image = download(&package, release, &dir)?;
+        let temp = tempfile::NamedTempFile::new_in(&dir)?;
+        std::fs::write(temp.path(), image)?;
+        temp.persist(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(LinuxKernel {
+        path,
+        name: format!("Debian {package}"),
+    })
+}
+
+/// The versioned kernel package the metapackage depends on now.
+fn current_package() -> Result<String> {
+    let output = Command::new("apt-cache")
+        .args(["depends", DEBIAN_PACKAGE])
+        .output()
+        .context("cannot run apt-cache")?;
+    if !output.status.success() {
+        bail!(
+            "apt-cache depends {DEBIAN_PACKAGE} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    kernel_dependency(&String::from_utf8_lossy(&output.stdout))
+        .ok_or_else(|| anyhow!("apt-cache names no kernel package for {DEBIAN_PACKAGE}"))
+}
+
+/// The `linux-image-*` package in `apt-cache depends` output:
+///
+/// ```text
+/// linux-image-cloud-amd64
+///   Depends: linux-image-6.1.0-56-cloud-amd64
+/// ```
+pub fn kernel_dependency(apt_cache_depends: &str) -> Option<String> {
+    apt_cache_depends.lines().find_map(|line| {
+        let name = line
+            .trim()
+            .trim_start_matches('|')
+            .strip_prefix("Depends:")?
+            .trim();
+        let valid = name.starts_with("linux-image-")
+            && name != DEBIAN_PACKAGE
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+'));
+        valid.then(|| name.to_owned())
+    })
+}
+
+/// The newest `vmlinuz-*` in `dir`.
+fn cached_kernel(dir: &Path) -> Option<LinuxKernel> {
+    let newest = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("vmlinuz-"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max()?
+        .1;
+    let name = newest.file_name()?.to_string_lossy().into_owned();
+    Some(LinuxKernel {
+        path: newest,
+        name: format!("Debian {name} (cached)"),
+    })
+}
+
+/// Downloads `package` with `apt-get download` into a scratch directory in
+/// `dir` and returns its `/boot/vmlinuz-<release>`.
+fn download(package: &str, release: &str, dir: &Path) -> Result<Vec<u8>> {
+    let work = tempfile::tempdir_in(dir)?;
+    let output = Command::new("apt-get")
+        .args(["download", package])
+        .current_dir(work.path())
+        .output()
+        .context("cannot run apt-get")?;
+    if !output.status.success() {
+        bail!(
+            "apt-get download {package} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let deb = std::fs::read_dir(work.path())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or_else(|| anyhow!("apt-get download {package} left no .deb"))?;
+    // dpkg-deb --fsys-tarfile DEB | tar -xO ./boot/vmlinuz-RELEASE
+    let mut dpkg = Command::new("dpkg-deb")
+        .arg("--fsys-tarfile")
+        .arg(&deb)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot run dpkg-deb")?;
+    let tar = Command::new("tar")
+        .args(["-xO", "-f", "-", &format!("./boot/vmlinuz-{release}")])
+        .stdin(dpkg.stdout.take().expect("stdout is piped"))
+        .output()
+        .context("cannot run tar")?;
+    let dpkg_ok = dpkg.wait().is_ok_and(|s| s.success());
+    if !dpkg_ok || !tar.status.success() {
+        bail!(
+            "cannot extract /boot/vmlinuz-{release} from {}: {}",
+            deb.display(),
+            String::from_utf8_lossy(&tar.stderr).trim()
+        );
+    }
+    if !is_bzimage(&tar.stdout) {
+        bail!("/boot/vmlinuz-{release} in {package} is not a bzImage");
+    }
+    Ok(tar.stdout)
+}
+
+/// Whether `image` carries the x86 boot protocol's header magic (`HdrS` at
+/// 0x202; Documentation/arch/x86/boot.rst).
+pub fn is_bzimage(image: &[u8]) -> bool {
+    image.get(0x202..0x206) == Some(b"HdrS")
+}
+
+/// The guest path of the workload in the initramfs; `/init` runs it.
+pub const WORKLOAD_PATH: &str = "/bench";
+
+/// The initramfs for one workload: `/init` and the workload at
+/// [`WORKLOAD_PATH`], both static, and the directories a system expects.
+/// `/dev/console` comes from the kernel's built-in initramfs, which is
+/// unpacked first.
+pub fn initramfs(init: &[u8], workload: &[u8]) -> Result<Vec<u8>> {
+    let mut cpio = Writer::new();
+    for dir in ["/dev", "/proc", "/sys", "/tmp", "/root"] {
+        cpio.add_dir(dir, 0o755)?;
+    }
+    cpio.add_file("/init", 0o755, init)?;
+    cpio.add_file(WORKLOAD_PATH, 0o755, workload)?;
+    Ok(cpio.finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rootfs::cpio::{EntryKind, entries};
+
+    #[test]
+    fn finds_the_versioned_package() {
+        let out = "linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-56-cloud-amd64\n";
+        assert_eq!(
+            kernel_dependency(out).as_deref(),
+            Some("linux-image-6.1.0-56-cloud-amd64")
+        );
+        let alternatives = "linux-image-cloud-amd64\n |Depends: linux-image-6.1.0-9-cloud-amd64\n  \
+                            Depends: linux-image-6.1.0-8-cloud-amd64\n";
+        assert_eq!(
+            kernel_dependency(alternatives).as_deref(),
+            Some("linux-image-6.1.0-9-cloud-amd64")
+        );
+        for bad in [
+            "",
+            "linux-image-cloud-amd64\n",
+            "  Depends: initramfs-tools\n",
+            "  Depends: linux-image-cloud-amd64\n",
+            "  Depends: linux-image-x;rm -rf\n",
+        ] {
+            assert_eq!(kernel_dependency(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn recognizes_a_bzimage_header() {
+        let mut image = vec![0u8; 0x300];
+        assert!(!is_bzimage(&image));
+        image[0x202..0x206].copy_from_slice(b"HdrS");
+        assert!(is_bzimage(&image));
+        assert!(!is_bzimage(&image[..0x204]));
+    }
+
+    #[test]
+    fn the_initramfs_holds_init_the_workload_and_the_usual_directories() {
+        let archive = initramfs(b"INIT", b"WORKLOAD").unwrap();
+        let members: Vec<_> = entries(&archive).map(|e| e.unwrap()).collect();
+        let find = |path: &str| {
+            members
+                .iter()
+                .find(|e| e.path() == path)
+                .unwrap_or_else(|| panic!("{path} missing"))
+        };
+        let init = find("init");
+        assert_eq!(
+            (init.kind(), init.permissions(), init.data),
+            (EntryKind::File, 0o755, &b"INIT"[..])
+        );
+        let workload = find(WORKLOAD_PATH.trim_start_matches('/'));
+        assert_eq!(
+            (workload.kind(), workload.data),
+            (EntryKind::File, &b"WORKLOAD"[..])
+        );
+        for dir in ["dev", "proc", "sys", "tmp", "root"] {
+            assert_eq!(find(dir).kind(), EntryKind::Dir, "{dir}");
+        }
+        assert_eq!(members.len(), 7);
+    }
+
+    #[test]
+    fn a_named_kernel_must_be_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache")).unwrap();
+        let mut quiet = |_: &str| {};
+        let missing = LinuxSource::Path(dir.path().join("nope"));
+        assert!(locate(&missing, &cache, &mut quiet).is_err());
+        let not_file = LinuxSource::Path(dir.path().to_path_buf());
+        assert!(locate(&not_file, &cache, &mut quiet).is_err());
+        let image = dir.path().join("bzImage");
+        std::fs::write(&image, b"kernel").unwrap();
+        let kernel = locate(&LinuxSource::Path(image.clone()), &cache, &mut quiet).unwrap();
+        assert_eq!(kernel.path, image);
+    }
+}

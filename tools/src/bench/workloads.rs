@@ -1,0 +1,349 @@
+//! The benchmark workloads: small C programs (`tools/bench/*.c`, embedded in
+//! `sole` so it benchmarks from any directory) that measure themselves and
+//! print `sole-bench <metric> <value> <unit>` lines; building them static
+//! into the cache; and reading their figures back from a console.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::table::Unit;
+use crate::cache::{Cache, fnv1a64};
+
+/// The header every workload includes.
+const HEADER: &str = include_str!("../../bench/bench.h");
+
+/// A metric a workload reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    /// The name the program prints (`getppid`).
+    pub name: &'static str,
+    /// What it is, for the table (`getppid()`).
+    pub label: &'static str,
+    /// The unit the program prints it in.
+    pub unit: Unit,
+}
+
+/// A C program that measures itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Program {
+    /// Its name (`syscall`); the workload's name when it is one.
+    pub name: &'static str,
+    /// Its source.
+    pub source: &'static str,
+    /// What it prints, in order.
+    pub metrics: &'static [Metric],
+}
+
+/// `boot`: guest time from kernel entry to `main` of a hello program; it
+/// also prints `hello`.
+pub const BOOT: Program = Program {
+    name: "boot",
+    source: include_str!("../../bench/boot.c"),
+    metrics: &[Metric {
+        name: "entry_to_main",
+        label: "kernel entry to main",
+        unit: Unit::Micros,
+    }],
+};
+
+/// What [`BOOT`] prints after its figure.
+pub const HELLO_LINE: &str = "hello";
+
+/// `syscall`: `getppid()` and `clock_gettime()` in a loop.
+pub const SYSCALL: Program = Program {
+    name: "syscall",
+    source: include_str!("../../bench/syscall.c"),
+    metrics: &[
+        Metric {
+            name: "getppid",
+            label: "getppid()",
+            unit: Unit::Nanos,
+        },
+        Metric {
+            name: "clock_gettime",
+            label: "clock_gettime()",
+            unit: Unit::Nanos,
+        },
+    ],
+};
+
+/// `file`: open/read/close of a small file; reading 64 MiB.
+pub const FILE: Program = Program {
+    name: "file",
+    source: include_str!("../../bench/file.c"),
+    metrics: &[
+        Metric {
+            name: "open_read_close",
+            label: "open+read+close, 100 B file",
+            unit: Unit::Nanos,
+        },
+        Metric {
+            name: "read_64m",
+            label: "read 64 MiB sequentially",
+            unit: Unit::Millis,
+        },
+    ],
+};
+
+/// `memory`: first touch of 256 MiB; mmap/munmap pairs.
+pub const MEMORY: Program = Program {
+    name: "memory",
+    source: include_str!("../../bench/memory.c"),
+    metrics: &[
+        Metric {
+            name: "first_touch",
+            label: "first touch, per 4 KiB page",
+            unit: Unit::Nanos,
+        },
+        Metric {
+            name: "mmap_munmap",
+            label: "mmap+munmap of 64 KiB",
+            unit: Unit::Nanos,
+        },
+    ],
+};
+
+/// The Linux guest's `/init`: runs the workload as its child and ends the VM.
+pub const LINUX_INIT: Program = Program {
+    name: "init",
+    source: include_str!("../../bench/init.c"),
+    metrics: &[],
+};
+
+/// The programs that are workloads, in the order they run.
+pub const PROGRAMS: [Program; 4] = [BOOT, SYSCALL, FILE, MEMORY];
+
+/// One figure a workload printed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The metric's name.
+    pub metric: String,
+    /// The value.
+    pub value: f64,
+    /// Its unit.
+    pub unit: Unit,
+}
+
+/// The figures in a console transcript: every `sole-bench <metric> <value>
+/// <unit>` line, in order. A `sole-bench-error` line is the program saying
+/// it failed, and so is an error here; other lines (kernel messages, the
+/// program's other output) are ignored.
+pub fn parse_figures(console: &str) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
+    for line in console.lines() {
+        let line = line.trim_end_matches('\r');
+        if let Some(error) = line.strip_prefix("sole-bench-error ") {
+            bail!("the workload failed: {error}");
+        }
+        let Some(rest) = line.strip_prefix("sole-bench ") else {
+            continue;
+        };
+        let words: Vec<&str> = rest.split(' ').collect();
+        let [metric, value, unit] = words.as_slice() else {
+            bail!("malformed figure line `{line}`");
+        };
+        let value: f64 = value
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| anyhow!("malformed value in `{line}`"))?;
+        let unit = Unit::parse(unit).ok_or_else(|| anyhow!("unknown unit in `{line}`"))?;
+        figures.push(Figure {
+            metric: (*metric).to_owned(),
+            value,
+            unit,
+        });
+    }
+    Ok(figures)
+}
+
+impl Program {
+    /// The value of each of this program's metrics in `console`, in the
+    /// order of [`Program::metrics`]; an error if one is missing or comes in
+    /// another unit.
+    pub fn figures(&self, console: &str) -> Result<Vec<f64>> {
+        let figures = parse_figures(console)?;
+        self.metrics
+            .iter()
+            .map(|metric| {
+                let figure = figures
+                    .iter()
+                    .find(|f| f.metric == metric.name)
+                    .ok_or_else(|| anyhow!("the workload printed no `{}` figure", metric.name))?;
+                if figure.unit != metric.unit {
+                    bail!(
+                        "`{}` came in {}, not {}",
+                        metric.name,
+                        figure.unit.symbol(),
+                        metric.unit.symbol()
+                    );
+                }
+                Ok(figure.value)
+            })
+            .collect()
+    }
+}
+
+/// A C compiler that links static x86-64 Linux programs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compiler {
+    /// The command (`musl-gcc`, `gcc`).
+    pub command: String,
+}
+
+/// The flags every workload is built with.
+const CFLAGS: [&str; 6] = [
+    "-static",
+    "-O2",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-std=gnu11",
+];
+
+impl Compiler {
+    /// `musl-gcc` if it is installed (the smallest programs), else `gcc`.
+    pub fn find() -> Result<Self> {
+        for command in ["musl-gcc", "gcc"] {
+            let works = Command::new(command)
+                .arg("--version")
+                .output()
+                .is_ok_and(|out| out.status.success());
+            if works {
+                return Ok(Self {
+                    command: command.to_owned(),
+                });
+            }
+        }
+        bail!(
+            "no C compiler for the workloads: install musl-tools (preferred) or gcc and libc6-dev"
+        )
+    }
+
+    /// Builds `program` into `cache` (once: the file is named after the
+    /// compiler, the flags and the sources) and returns its path.
+    pub fn build(&self, program: &Program, cache: &Cache) -> Result<PathBuf> {
+        let dir = cache.dir().join("bench");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let key = format!(
+            "{}\0{}\0{HEADER}\0{}",
+            self.command,
+            CFLAGS.join(" "),
+            program.source
+        );
+        let out = dir.join(format!("{}-{:016x}", program.name, fnv1a64(key.as_bytes())));
+        if out.is_file() {
+            return Ok(out);
+        }
+        let work = tempfile::tempdir_in(&dir)
+            .with_context(|| format!("cannot create a directory in {}", dir.display()))?;
+        std::fs::write(work.path().join("bench.h"), HEADER)?;
+        let source = work.path().join(format!("{}.c", program.name));
+        std::fs::write(&source, program.source)?;
+        let binary = work.path().join(program.name);
+        compile(&self.command, &source, &binary)?;
+        std::fs::rename(&binary, &out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        Ok(out)
+    }
+}
+
+fn compile(cc: &str, source: &Path, binary: &Path) -> Result<()> {
+    let output = Command::new(cc)
+        .args(CFLAGS)
+        .arg("-o")
+        .arg(binary)
+        .arg(source)
+        .output()
+        .with_context(|| format!("cannot run {cc}"))?;
+    if !output.status.success() {
+        bail!(
+            "{cc} could not build {}:\n{}",
+            source.display(),
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_figures_among_other_lines() {
+        let console = "[    0.5] some kernel warning\r\nsole-bench getppid 253.012 ns\r\n\
+                       hello\nsole-bench read_64m 84.7 ms\n";
+        let figures = parse_figures(console).unwrap();
+        assert_eq!(
+            figures,
+            [
+                Figure {
+                    metric: "getppid".into(),
+                    value: 253.012,
+                    unit: Unit::Nanos
+                },
+                Figure {
+                    metric: "read_64m".into(),
+                    value: 84.7,
+                    unit: Unit::Millis
+                },
+            ]
+        );
+        assert!(parse_figures("nothing here\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn refuses_errors_and_malformed_lines() {
+        let err = parse_figures("sole-bench-error open: No such file or directory\n");
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "the workload failed: open: No such file or directory"
+        );
+        for bad in [
+            "sole-bench getppid 12\n",
+            "sole-bench getppid twelve ns\n",
+            "sole-bench getppid nan ns\n",
+            "sole-bench getppid 12 furlongs\n",
+            "sole-bench getppid 12 ns extra\n",
+        ] {
+            assert!(parse_figures(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_program_takes_its_metrics_in_order_and_unit() {
+        let console = "sole-bench clock_gettime 40 ns\nsole-bench getppid 50 ns\n";
+        assert_eq!(SYSCALL.figures(console).unwrap(), [50.0, 40.0]);
+        let err = SYSCALL.figures("sole-bench getppid 50 ns\n").unwrap_err();
+        assert!(err.to_string().contains("no `clock_gettime`"), "{err}");
+        let err = BOOT.figures("sole-bench entry_to_main 5 ms\n").unwrap_err();
+        assert!(err.to_string().contains("came in ms, not µs"), "{err}");
+    }
+
+    #[test]
+    fn every_metric_appears_in_its_source() {
+        let mut names = Vec::new();
+        for program in PROGRAMS {
+            assert!(program.source.contains("#include \"bench.h\""));
+            for metric in program.metrics {
+                assert!(
+                    program
+                        .source
+                        .contains(&format!("report(\"{}\"", metric.name)),
+                    "{}: {}",
+                    program.name,
+                    metric.name
+                );
+                names.push(metric.name);
+            }
+        }
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "metric names are unique");
+    }
+}
