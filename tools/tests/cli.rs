@@ -239,7 +239,7 @@ fn too_little_memory_for_the_files_is_refused() {
             program.to_str().unwrap(),
         ],
         "--mem 128 MiB is too small: the program and its files take 101 MiB, \
-         so the guest needs at least 133 MiB (without --mem, sole picks enough)",
+         so the guest needs at least 203 MiB (without --mem, sole picks enough)",
     );
 }
 

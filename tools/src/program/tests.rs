@@ -374,11 +374,13 @@ fn memory_grows_with_the_initrd_and_a_small_request_is_refused() {
     // Twice 100 MiB plus 64, rounded up to 64 MiB.
     assert_eq!(memory_for(100 << 20, None).unwrap(), mib(320));
     assert_eq!(memory_for((300 << 20) + 1, None).unwrap(), mib(704));
-    assert_eq!(memory_for(100 << 20, Some(mib(132))).unwrap(), mib(132));
-    let err = memory_for((100 << 20) + 1, Some(mib(132))).unwrap_err();
+    // A request needs twice the archive (it and its unpacked copy) plus 2 MiB.
+    assert_eq!(memory_for(100 << 20, Some(mib(202))).unwrap(), mib(202));
+    assert_eq!(memory_for(40 << 10, Some(mib(3))).unwrap(), mib(3));
+    let err = memory_for((100 << 20) + 1, Some(mib(202))).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "--mem 132 MiB is too small: the program and its files take 101 MiB, \
-         so the guest needs at least 133 MiB (without --mem, sole picks enough)"
+        "--mem 202 MiB is too small: the program and its files take 101 MiB, \
+         so the guest needs at least 203 MiB (without --mem, sole picks enough)"
     );
 }
