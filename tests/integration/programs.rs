@@ -160,3 +160,23 @@ fn a_dynamic_program_is_refused_clearly_for_now() {
         boot.console.text
     );
 }
+
+#[test]
+fn running_out_of_memory_is_reported_and_ends_the_program_as_sigkill() {
+    let dir = Scratch::new("oom");
+    let program = compile(&source("hello"), Variant::MuslStatic, &dir.0);
+    let initrd = spec(program, &[]).pack().expect("the program packs");
+    // hello touches 8 MiB; the whole VM gets 6.
+    let boot = sole_tests::boot_tcg(BootOptions {
+        initrd: Some(initrd.path().to_path_buf()),
+        mem: sole::mem_size::MemSize::from_mib(6).expect("a size"),
+        ..BootOptions::default()
+    });
+    let text = &boot.console.text;
+    assert_eq!(boot.status, 128 + 9, "{text}");
+    assert!(
+        text.contains("Out of memory: hello-musl-static[1] needed a page at "),
+        "{text}"
+    );
+    assert!(text.contains("killed by SIGKILL (signal 9)"), "{text}");
+}

@@ -48,6 +48,22 @@ pub fn signal_for(vector: u64) -> u8 {
     }
 }
 
+pub const SIGKILL: u8 = 9;
+
+/// The program touched memory it may use, and no frame is left: as Linux's
+/// OOM killer, end it with SIGKILL and say why.
+pub fn out_of_memory(addr: u64) -> ! {
+    let name = IDENTITY.get().map_or("program", |i| i.name.as_str());
+    let total = super::platform().map_or(0, |p| p.total_ram >> 20);
+    let _ = writeln!(
+        RawConsole,
+        "\nOut of memory: {name}[1] needed a page at {addr:#x} and none is left \
+         ({total} MiB of RAM; give the VM more with --mem)"
+    );
+    let _ = writeln!(RawConsole, "sole: {name} killed by SIGKILL (signal 9)");
+    power::exit(128 + SIGKILL)
+}
+
 pub fn kill(frame: &TrapFrame, cr2: u64) -> ! {
     let sig = signal_for(frame.vector);
     let mut out = RawConsole;

@@ -44,19 +44,28 @@ pub fn syscall(nr: u64, args: [u64; 6]) -> u64 {
     }
 }
 
+/// What a page fault in program memory turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demand {
+    /// A page was mapped: retry the access.
+    Mapped,
+    /// No VMA allows the access: a real fault.
+    Fault,
+    /// The access was allowed but no frame was left.
+    OutOfMemory,
+}
+
 /// Demand paging: maps the page at `addr` if a VMA allows `access`.
-/// Returns false when the access is a real fault.
-pub fn resolve_fault(addr: u64, access: Access) -> bool {
-    let Some(mm) = MM.get() else { return false };
+pub fn resolve_fault(addr: u64, access: Access) -> Demand {
+    let Some(mm) = MM.get() else {
+        return Demand::Fault;
+    };
     match mm.fault(addr, access) {
         FaultResolution::Map { page, prot } => match memory::map_zeroed(page, prot) {
-            Ok(()) => true,
-            Err(e) => {
-                log::error!("page fault at {addr:#x}: cannot map a page: {e:?}");
-                false
-            }
+            Ok(()) => Demand::Mapped,
+            Err(_) => Demand::OutOfMemory,
         },
-        FaultResolution::Segv { .. } => false,
+        FaultResolution::Segv { .. } => Demand::Fault,
     }
 }
 

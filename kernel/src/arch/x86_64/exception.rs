@@ -56,8 +56,12 @@ pub fn handle(frame: &mut TrapFrame) {
             Access::Read
         };
         // Demand paging of program memory, whoever touched it.
-        if in_program(cr2) && crate::program::resolve_fault(cr2, access) {
-            return;
+        if in_program(cr2) {
+            match crate::program::resolve_fault(cr2, access) {
+                crate::program::Demand::Mapped => return,
+                crate::program::Demand::OutOfMemory => crate::program::fault::out_of_memory(cr2),
+                crate::program::Demand::Fault => {}
+            }
         }
         // A copy to or from program memory that hit a hole: fail the copy.
         if let Some(fixup) = super::syscall::copy_fixup(frame.rip) {
