@@ -174,8 +174,9 @@ fn running_out_of_memory_is_reported_and_ends_the_program_as_sigkill() {
     });
     let text = &boot.console.text;
     assert_eq!(boot.status, 128 + 9, "{text}");
+    // The name is cut to 15 bytes, as Linux cuts comm.
     assert!(
-        text.contains("Out of memory: hello-musl-static[1] needed a page at "),
+        text.contains("Out of memory: hello-musl-stat[1] needed a page at "),
         "{text}"
     );
     assert!(text.contains("killed by SIGKILL (signal 9)"), "{text}");
