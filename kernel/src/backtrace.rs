@@ -5,6 +5,8 @@ use crate::arch::frames;
 use core::fmt::Write;
 use loader::symtab::{self, SymbolTable};
 
+// SAFETY: symbols the linker script or assembly defines; only their
+// addresses are used, and each use says why the memory there is valid.
 unsafe extern "C" {
     static __ksyms_start: u8;
 }

@@ -104,6 +104,8 @@ fn build_kernel_space(
     bump: &mut BumpFrames,
 ) -> Result<AddressSpace, paging::MapError> {
     use paging::{GLOBAL, NO_EXECUTE, WRITABLE};
+    // SAFETY: symbols the linker script or assembly defines; only their
+    // addresses are used, and each use says why the memory there is valid.
     unsafe extern "C" {
         static __text_start: u8;
         static __text_end: u8;

@@ -70,6 +70,8 @@ pub const fn align_down(v: u64, align: u64) -> u64 {
 
 /// The physical range the kernel image occupies, symbol table included.
 pub fn kernel_image_phys() -> (u64, u64) {
+    // SAFETY: symbols the linker script or assembly defines; only their
+    // addresses are used, and each use says why the memory there is valid.
     unsafe extern "C" {
         static __kernel_start: u8;
         static __ksyms_start: u8;

@@ -9,6 +9,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 core::arch::global_asm!(include_str!("interrupts.S"), options(att_syntax));
 
+// SAFETY: symbols the linker script or assembly defines; only their
+// addresses are used, and each use says why the memory there is valid.
 unsafe extern "C" {
     static isr_stubs: u8;
 }

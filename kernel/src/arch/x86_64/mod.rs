@@ -25,6 +25,8 @@ pub mod tsc;
 
 /// Pages that must stay unmapped: one below each kernel stack.
 pub fn stack_guard_pages() -> impl Iterator<Item = u64> {
+    // SAFETY: symbols the linker script or assembly defines; only their
+    // addresses are used, and each use says why the memory there is valid.
     unsafe extern "C" {
         static boot_stack_guard: u8;
     }

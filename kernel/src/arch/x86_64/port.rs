@@ -17,6 +17,7 @@ pub trait PortValue: Copy {
 macro_rules! port_value {
     ($t:ty, $reg:tt) => {
         impl PortValue for $t {
+            // SAFETY (contract): `PortValue::read_from`'s; the caller owns the port.
             unsafe fn read_from(port: u16) -> $t {
                 let v;
                 // SAFETY: the caller owns the port; IN has no memory effects.
@@ -26,6 +27,7 @@ macro_rules! port_value {
                 };
                 v
             }
+            // SAFETY (contract): `PortValue::write_to`'s; the caller owns the port.
             unsafe fn write_to(port: u16, value: $t) {
                 // SAFETY: the caller owns the port.
                 unsafe {

@@ -56,6 +56,8 @@ static mut syscall_stack_top: u64 = 0;
 #[unsafe(no_mangle)]
 static mut syscall_user_rsp: u64 = 0;
 
+// SAFETY: symbols the linker script or assembly defines; only their
+// addresses are used, and each use says why the memory there is valid.
 unsafe extern "C" {
     fn syscall_entry();
     fn enter_program(entry: u64, sp: u64) -> !;
