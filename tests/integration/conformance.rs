@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use sole::accel::AccelChoice;
 use sole::program::{DEFAULT_ENV, ProgramSpec};
 use sole::run::BootOptions;
+use sole_tests::programs::Variant;
 
 /// Compiler flags for every variant.
 const CFLAGS: &[&str] = &["-O1", "-g", "-Wall", "-Wextra", "-Werror"];
@@ -53,33 +54,9 @@ const NATIVE_ONLY_VAR: &str = "SOLE_CONFORMANCE_NATIVE_ONLY";
 /// A comma-separated list of the tests to run (all if unset).
 const ONLY_VAR: &str = "SOLE_CONFORMANCE_ONLY";
 
-/// One way of building a test.
-#[derive(Debug)]
-struct Variant {
-    /// The name in the table.
-    name: &'static str,
-    /// The C compiler.
-    compiler: &'static str,
-    /// How it links.
-    link: &'static str,
-    /// The Debian packages that provide the compiler and its C library.
-    packages: &'static str,
-}
-
-const VARIANTS: [Variant; 2] = [
-    Variant {
-        name: "musl-static",
-        compiler: "musl-gcc",
-        link: "-static",
-        packages: "musl-tools",
-    },
-    Variant {
-        name: "glibc-static-pie",
-        compiler: "gcc",
-        link: "-static-pie",
-        packages: "gcc and libc6-dev",
-    },
-];
+/// The two ways the issue asks for: musl `-static` and glibc `-static-pie`
+/// (the compilers are the program tests'; see `sole_tests::programs`).
+const VARIANTS: [Variant; 2] = [Variant::MuslStatic, Variant::GlibcStaticPie];
 
 /// How one run of one test went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +90,7 @@ impl fmt::Display for Outcome {
 #[derive(Debug)]
 struct Case {
     test: String,
-    variant: &'static Variant,
+    variant: Variant,
     binary: PathBuf,
     native: Outcome,
     sole: Outcome,
@@ -147,8 +124,8 @@ fn conformance() {
             let out_dir = &out_dir;
             tests.iter().map(move |test| Case {
                 test: test.clone(),
-                variant,
-                binary: out_dir.join(variant.name).join(test),
+                variant: *variant,
+                binary: out_dir.join(variant.name()).join(test),
                 native: Outcome::Skip("not run".into()),
                 sole: Outcome::Skip("not run".into()),
             })
@@ -162,7 +139,7 @@ fn conformance() {
         out_dir.display()
     ));
     let built = parallel(&cases, cores, |_, case| {
-        build(&source_dir, &case.test, case.variant, &case.binary)
+        build(&source_dir, &case.test, &case.variant, &case.binary)
     });
     progress("conformance: running them natively");
     let native = parallel(&cases, cores, |i, case| match &built[i] {
@@ -248,9 +225,9 @@ fn only_the_chosen(all: Vec<String>, dir: &Path) -> Vec<String> {
 fn check_compiler(variant: &Variant) {
     let install = format!(
         "install the Debian package {} (`cargo xtask setup` does)",
-        variant.packages
+        variant.packages()
     );
-    let runs = Command::new(variant.compiler)
+    let runs = Command::new(variant.compiler())
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -259,10 +236,11 @@ fn check_compiler(variant: &Variant) {
     assert!(
         runs,
         "the conformance suite needs `{}` for its {} variant: {install}",
-        variant.compiler, variant.name
+        variant.compiler(),
+        variant.name()
     );
     // A static link needs the static C library.
-    let libc = Command::new(variant.compiler)
+    let libc = Command::new(variant.compiler())
         .arg("-print-file-name=libc.a")
         .output()
         .ok()
@@ -271,8 +249,8 @@ fn check_compiler(variant: &Variant) {
         libc.as_deref()
             .is_some_and(|p| p.is_absolute() && p.is_file()),
         "`{}` has no static C library (libc.a) for the {} variant: {install}",
-        variant.compiler,
-        variant.name
+        variant.compiler(),
+        variant.name()
     );
 }
 
@@ -281,23 +259,23 @@ fn check_compiler(variant: &Variant) {
 fn build(source_dir: &Path, test: &str, variant: &Variant, binary: &Path) -> Result<(), String> {
     let dir = binary.parent().expect("binaries live in a directory");
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let out = Command::new(variant.compiler)
+    let out = Command::new(variant.compiler())
         .args(CFLAGS)
-        .arg(variant.link)
+        .arg(variant.link())
         .arg("-o")
         .arg(binary)
         // From the source directory, so that messages name `test.c:LINE`.
         .current_dir(source_dir)
         .arg(format!("{test}.c"))
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", variant.compiler))?;
+        .map_err(|e| format!("cannot run {}: {e}", variant.compiler()))?;
     if out.status.success() {
         Ok(())
     } else {
         Err(format!(
             "{} {}: {}\n{}",
-            variant.compiler,
-            variant.link,
+            variant.compiler(),
+            variant.link(),
             describe(out.status),
             String::from_utf8_lossy(&out.stderr).trim_end()
         ))
@@ -433,7 +411,7 @@ fn report(cases: &[Case], native_only: bool) -> String {
         .map(|c| {
             [
                 c.test.clone(),
-                c.variant.name.to_owned(),
+                c.variant.name().to_owned(),
                 c.native.to_string(),
                 c.sole.to_string(),
             ]
@@ -479,7 +457,8 @@ fn failure_details(cases: &[Case]) -> Vec<String> {
         if let Outcome::Fail(why) = &case.native {
             out.push(format!(
                 "broken test: {} ({}) fails natively: {why}",
-                case.test, case.variant.name
+                case.test,
+                case.variant.name()
             ));
         }
     }
@@ -487,7 +466,8 @@ fn failure_details(cases: &[Case]) -> Vec<String> {
         if let Outcome::Fail(why) = &case.sole {
             out.push(format!(
                 "{} ({}) fails in Sole: {why}",
-                case.test, case.variant.name
+                case.test,
+                case.variant.name()
             ));
         }
     }

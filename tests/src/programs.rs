@@ -32,7 +32,22 @@ impl Variant {
         }
     }
 
-    fn compiler(self) -> (&'static str, &'static str, &'static str) {
+    /// The C compiler.
+    pub fn compiler(self) -> &'static str {
+        self.toolchain().0
+    }
+
+    /// How it links (`-static`, `-static-pie`).
+    pub fn link(self) -> &'static str {
+        self.toolchain().1
+    }
+
+    /// The Debian packages that provide the compiler and its C library.
+    pub fn packages(self) -> &'static str {
+        self.toolchain().2
+    }
+
+    fn toolchain(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Variant::MuslStatic => ("musl-gcc", "-static", "musl-tools"),
             Variant::GlibcStatic => ("gcc", "-static", "gcc and libc6-dev"),
@@ -80,7 +95,7 @@ pub fn source(name: &str) -> PathBuf {
 /// Compiles `src` into `dir`; panics naming the package to install when
 /// the compiler is missing (`cargo xtask setup` installs it).
 pub fn compile(src: &Path, variant: Variant, dir: &Path) -> PathBuf {
-    let (cc, link, package) = variant.compiler();
+    let (cc, link, package) = variant.toolchain();
     let stem = src
         .file_stem()
         .expect("a source file name")
