@@ -15,7 +15,8 @@ pub const NO_CACHE: u64 = 1 << 4;
 pub const HUGE: u64 = 1 << 7;
 pub const GLOBAL: u64 = 1 << 8;
 pub const NO_EXECUTE: u64 = 1 << 63;
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+/// The physical-address bits of a page-table entry.
+pub const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PageSize {

@@ -4,11 +4,11 @@
 //! ring 0), writable only where the VMA allows, never executable unless
 //! PROT_EXEC.
 
-use crate::mm::paging::{self, AddressSpace, GlobalFrames, NO_EXECUTE, PARKED, PRESENT, WRITABLE};
+use crate::mm::paging::{
+    self, ADDR_MASK, AddressSpace, GlobalFrames, NO_EXECUTE, PARKED, PRESENT, WRITABLE,
+};
 use crate::mm::{PAGE_SIZE, frame, phys_to_virt};
 use syscalls::mm::Prot;
-
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
 /// The leaf flags for a page with `prot`. PROT_NONE pages are parked: not
 /// present, frame kept.
