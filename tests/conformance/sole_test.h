@@ -11,8 +11,11 @@
  * then in Sole.
  *
  * The tests must pass on Linux and in Sole alike: they create what they use
- * under their own directory in /tmp, do not depend on user ids, and use no
- * fork, exec, threads or signal delivery.
+ * under their own directory in /tmp and do not depend on user ids. They may
+ * start threads (the runner links with -pthread) and deliver signals, but
+ * use no fork, exec, vfork or posix_spawn: Sole runs one process. Checks
+ * are made from one thread at a time (the counters are not atomic): worker
+ * threads record what they saw and the main thread checks it.
  */
 #ifndef SOLE_TEST_H
 #define SOLE_TEST_H
@@ -35,6 +38,9 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 
 /* ---- Reporting ---------------------------------------------------------- */
 
@@ -384,6 +390,48 @@ struct sole_statx {
 #define SOLE_FUTEX_WAKE_BITSET 10
 #define SOLE_FUTEX_PRIVATE_FLAG 128
 #define SOLE_FUTEX_CLOCK_REALTIME 256
+#define SOLE_FUTEX_REQUEUE 3
+#define SOLE_FUTEX_CMP_REQUEUE 4
+#define SOLE_FUTEX_WAKE_OP 5
+#define SOLE_FUTEX_LOCK_PI 6
+#define SOLE_FUTEX_UNLOCK_PI 7
+#define SOLE_FUTEX_TRYLOCK_PI 8
+#define SOLE_FUTEX_WAITERS 0x80000000U
+#define SOLE_FUTEX_OWNER_DIED 0x40000000U
+#define SOLE_FUTEX_TID_MASK 0x3fffffffU
+#define SOLE_FUTEX_BITSET_MATCH_ANY 0xffffffffU
+
+/* FUTEX_WAKE_OP's operation word: op, cmp, oparg, cmparg. */
+#define SOLE_FUTEX_OP_SET 0
+#define SOLE_FUTEX_OP_ADD 1
+#define SOLE_FUTEX_OP_OR 2
+#define SOLE_FUTEX_OP_ANDN 3
+#define SOLE_FUTEX_OP_XOR 4
+#define SOLE_FUTEX_OP_OPARG_SHIFT 8
+#define SOLE_FUTEX_OP_CMP_EQ 0
+#define SOLE_FUTEX_OP_CMP_NE 1
+#define SOLE_FUTEX_OP_CMP_LT 2
+#define SOLE_FUTEX_OP_CMP_LE 3
+#define SOLE_FUTEX_OP_CMP_GT 4
+#define SOLE_FUTEX_OP_CMP_GE 5
+#define SOLE_FUTEX_OP(op, oparg, cmp, cmparg)                                  \
+	((((uint32_t)(op) & 0xf) << 28) | (((uint32_t)(cmp) & 0xf) << 24) |   \
+	 (((uint32_t)(oparg) & 0xfff) << 12) | ((uint32_t)(cmparg) & 0xfff))
+
+/* The raw futex system call. `val2` travels in the timeout slot (as the
+ * requeue and wake-op counts do). */
+static inline long sole_futex(volatile void *addr, int op, uint32_t val,
+			      const struct timespec *timeout, volatile void *addr2,
+			      uint32_t val3)
+{
+	return syscall(SYS_futex, addr, op, val, timeout, addr2, val3);
+}
+
+static inline long sole_futex_val2(volatile void *addr, int op, uint32_t val,
+				   unsigned long val2, volatile void *addr2, uint32_t val3)
+{
+	return syscall(SYS_futex, addr, op, val, val2, addr2, val3);
+}
 
 /* arch_prctl codes (arch/x86/include/uapi/asm/prctl.h). */
 #define SOLE_ARCH_SET_GS 0x1001
@@ -427,6 +475,210 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 	buf[len] = 0;
 	close(fd);
 	return (ssize_t)len;
+}
+
+
+/* ---- Threads and signals ------------------------------------------------ */
+
+/* The calling thread's id (musl and older glibc lack some wrappers). */
+static inline pid_t sole_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* Sends `sig` to thread `tid` of this process. */
+static inline int sole_tgkill(pid_t tid, int sig)
+{
+	return (int)syscall(SYS_tgkill, getpid(), tid, sig);
+}
+
+/* Sleeps `ms` milliseconds, resuming after signal handlers. */
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* `ts` plus `ns` nanoseconds, normalised. */
+static inline struct timespec ts_add_ns(struct timespec ts, long long ns)
+{
+	long long total = (long long)ts.tv_nsec + ns % 1000000000LL;
+	ts.tv_sec += (time_t)(ns / 1000000000LL + total / 1000000000LL);
+	ts.tv_nsec = (long)(total % 1000000000LL);
+	if (ts.tv_nsec < 0) {
+		ts.tv_nsec += 1000000000L;
+		ts.tv_sec--;
+	}
+	return ts;
+}
+
+/* An absolute time `ns` nanoseconds from now on `clock`. */
+static inline struct timespec deadline_after(clockid_t clock, long long ns)
+{
+	struct timespec now;
+	clock_gettime(clock, &now);
+	return ts_add_ns(now, ns);
+}
+
+/* Nanoseconds from a to b (b - a). */
+static inline long long ts_diff_ns(struct timespec a, struct timespec b)
+{
+	return (long long)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+}
+
+/* Installs a plain handler (or SIG_DFL/SIG_IGN) with `flags` and an
+ * empty sa_mask; bails out if sigaction fails. */
+static inline void install_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) != 0)
+		BAIL("sigaction(%d)", sig);
+}
+
+/* Installs an SA_SIGINFO handler with `flags` (SA_SIGINFO is added) and an
+ * empty sa_mask. */
+static inline void install_action(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = fn;
+	sa.sa_flags = flags | SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) != 0)
+		BAIL("sigaction(%d)", sig);
+}
+
+/* Blocks (how = SIG_BLOCK) or unblocks (SIG_UNBLOCK) one signal in the
+ * calling thread. */
+static inline void mask_signal(int how, int sig)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (pthread_sigmask(how, &set, NULL) != 0)
+		BAIL("pthread_sigmask(%d, %d)", how, sig);
+}
+
+/* Whether `sig` is blocked in the calling thread. */
+static inline int signal_blocked(int sig)
+{
+	sigset_t set;
+	pthread_sigmask(SIG_BLOCK, NULL, &set);
+	return sigismember(&set, sig) == 1;
+}
+
+/* Whether `sig` is pending for the calling thread (or the process). */
+static inline int signal_pending(int sig)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigpending(&set);
+	return sigismember(&set, sig) == 1;
+}
+
+/* Starts a thread or bails out. */
+static inline pthread_t start_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	int e = pthread_create(&t, NULL, fn, arg);
+	if (e != 0) {
+		errno = e;
+		BAIL("pthread_create");
+	}
+	return t;
+}
+
+/* Joins a thread or bails out; returns its value. */
+static inline void *join_thread(pthread_t t)
+{
+	void *ret = NULL;
+	int e = pthread_join(t, &ret);
+	if (e != 0) {
+		errno = e;
+		BAIL("pthread_join");
+	}
+	return ret;
+}
+
+/* A pelter: a thread that sends `sig` to thread `target` every
+ * `interval_ms` until stopped. A test that blocks in a system call cannot
+ * tell the sender when it has gone to sleep; sending again and again
+ * interrupts the call whenever it blocks, without relying on timing.
+ * The pelter blocks every signal itself. */
+struct pelter {
+	pthread_t thread;
+	pid_t target;
+	int sig;
+	long interval_ms;
+	int max_sends; /* 0: no limit */
+	volatile int stop;
+	volatile int sent;
+};
+
+static inline void *st_pelter_main(void *arg)
+{
+	struct pelter *p = (struct pelter *)arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	while (!__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST)) {
+		sleep_ms(p->interval_ms);
+		if (__atomic_load_n(&p->stop, __ATOMIC_SEQ_CST))
+			break;
+		if (p->max_sends && p->sent >= p->max_sends)
+			continue;
+		sole_tgkill(p->target, p->sig);
+		__atomic_add_fetch(&p->sent, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/* Starts pelting `target` with `sig`; max_sends 0 means until stopped. */
+static inline void pelter_start(struct pelter *p, pid_t target, int sig, long interval_ms,
+				int max_sends)
+{
+	memset(p, 0, sizeof *p);
+	p->target = target;
+	p->sig = sig;
+	p->interval_ms = interval_ms;
+	p->max_sends = max_sends;
+	p->thread = start_thread(st_pelter_main, p);
+}
+
+static inline void pelter_stop(struct pelter *p)
+{
+	__atomic_store_n(&p->stop, 1, __ATOMIC_SEQ_CST);
+	join_thread(p->thread);
+}
+
+/* Waits (yielding) until *flag is non-zero or `ms` pass; returns whether
+ * it became non-zero. For waits that cannot block on a futex. */
+static inline int wait_flag(volatile int *flag, long ms)
+{
+	long long end = now_ns() + ms * 1000000LL;
+	while (!__atomic_load_n(flag, __ATOMIC_SEQ_CST)) {
+		if (now_ns() > end)
+			return 0;
+		sched_yield();
+	}
+	return 1;
+}
+
+/* Waits (yielding) until *value >= target or `ms` pass. */
+static inline int wait_count(volatile int *value, int target, long ms)
+{
+	long long end = now_ns() + ms * 1000000LL;
+	while (__atomic_load_n(value, __ATOMIC_SEQ_CST) < target) {
+		if (now_ns() > end)
+			return 0;
+		sched_yield();
+	}
+	return 1;
 }
 
 #endif

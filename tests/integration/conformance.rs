@@ -32,7 +32,7 @@ use sole::run::BootOptions;
 use sole_tests::programs::Variant;
 
 /// Compiler flags for every variant.
-const CFLAGS: &[&str] = &["-O1", "-g", "-Wall", "-Wextra", "-Werror"];
+const CFLAGS: &[&str] = &["-O1", "-g", "-Wall", "-Wextra", "-Werror", "-pthread"];
 
 /// How long a test may run natively; the slowest take well under a second.
 const NATIVE_TIMEOUT: Duration = Duration::from_secs(60);
