@@ -3,12 +3,16 @@
 //! happens; DESIGN.md "The path of a system call").
 
 use crate::platform::Platform;
-use crate::process::Process;
+use crate::process::{ExitStatus, Process};
+use crate::regs::UserRegs;
+use crate::thread::Thread;
 use crate::table::{self, Arg, Entry};
 use crate::user::{UserCStr, UserPtr, UserSlice};
 use crate::{Errno, Error, SysResult};
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt::Write;
+use core::sync::atomic::Ordering;
 
 /// The six argument registers (rdi, rsi, rdx, r10, r8, r9).
 #[derive(Debug, Clone, Copy)]
@@ -43,39 +47,86 @@ impl Args {
     }
 }
 
-/// What a handler sees.
+/// What a handler sees: the process, the calling thread, the machine, and
+/// the calling thread's saved registers (clone copies them, rt_sigreturn
+/// replaces them).
 pub struct Ctx<'a> {
-    pub process: &'a mut Process,
+    pub process: &'a Process,
+    pub thread: &'a Arc<Thread>,
     pub platform: &'a dyn Platform,
-    /// Set by exit/exit_group: the program is done.
-    pub exit: Option<i32>,
+    pub regs: &'a mut UserRegs,
+    /// Set by exit(2) and exit_group(2).
+    pub exit: Option<Exit>,
+}
+
+/// How exit(2) and exit_group(2) end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// This thread only (exit(2)), with its status.
+    Thread(u8),
+    /// The whole process.
+    Group(ExitStatus),
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        process: &'a Process,
+        thread: &'a Arc<Thread>,
+        platform: &'a dyn Platform,
+        regs: &'a mut UserRegs,
+    ) -> Self {
+        Ctx {
+            process,
+            thread,
+            platform,
+            regs,
+            exit: None,
+        }
+    }
+
+    /// The open file `fd` names, or EBADF.
+    pub fn file(&self, fd: i32) -> Result<Arc<crate::fs::file::OpenFile>, Errno> {
+        self.process.fs.lock().file(fd)
+    }
+
+    /// The process's files (lock held while the guard lives: never across
+    /// a sleep).
+    pub fn fs(&self) -> spin::MutexGuard<'_, crate::fs::FsContext> {
+        self.process.fs.lock()
+    }
 }
 
 /// What the kernel does after a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Return this value in RAX.
-    Return(u64),
-    /// The program exited with this status.
-    Exit(i32),
+    /// Return to the program: the result is in the saved RAX (and the
+    /// other saved registers may have changed).
+    Continue,
+    /// The calling thread has exited; others go on.
+    ThreadExit,
+    /// The process has exited.
+    Exit(ExitStatus),
 }
 
+/// Runs the system call the saved registers describe (number in
+/// `orig_rax`, arguments in the argument registers) and puts its result in
+/// the saved RAX.
 pub fn dispatch(
-    process: &mut Process,
+    process: &Process,
+    thread: &Arc<Thread>,
     platform: &dyn Platform,
-    nr: u64,
-    args: [u64; 6],
+    regs: &mut UserRegs,
 ) -> Outcome {
-    let args = Args(args);
+    let nr = regs.orig_rax;
+    let args = Args(regs.syscall_args());
     let entry = usize::try_from(nr).ok().and_then(table::lookup);
-    let mut ctx = Ctx {
-        process,
-        platform,
-        exit: None,
-    };
-    let strace = ctx.process.strace;
+    let mut ctx = Ctx::new(process, thread, platform, regs);
+    let strace = ctx.process.strace.load(Ordering::Relaxed);
     let mut line = String::new();
     if strace {
+        if ctx.process.thread_count() > 1 {
+            let _ = write!(line, "[pid {:>5}] ", ctx.thread.tid);
+        }
         describe_call(&mut line, &ctx, nr, entry.as_ref(), &args);
     }
     let result: SysResult = match &entry {
@@ -85,28 +136,32 @@ pub fn dispatch(
     let nr_index = nr as usize;
     ctx.process.stats.record(nr_index, result);
     if let Err(e) = result {
-        note_refusal(&mut ctx, nr, entry.as_ref(), e);
+        note_refusal(&ctx, nr, entry.as_ref(), e);
     }
-    if let Some(status) = ctx.exit {
+    if let Some(exit) = ctx.exit {
         if strace {
             let _ = writeln!(line, " = ?");
             ctx.platform.console_write(line.as_bytes());
         }
-        return Outcome::Exit(status);
+        return match exit {
+            Exit::Thread(status) => crate::sys::exit::thread_exit(&mut ctx, status),
+            Exit::Group(status) => Outcome::Exit(status),
+        };
     }
     let value = match result {
         Ok(v) => v,
         Err(e) => (-(e.errno as i64)) as u64,
     };
+    ctx.regs.rax = value;
     if strace {
         describe_result(&mut line, &ctx, entry.as_ref(), &args, result);
         ctx.platform.console_write(line.as_bytes());
     }
-    Outcome::Return(value)
+    Outcome::Continue
 }
 
 /// Logs, once per syscall and errno, that Sole refused a call.
-fn note_refusal(ctx: &mut Ctx<'_>, nr: u64, entry: Option<&Entry>, e: Error) {
+fn note_refusal(ctx: &Ctx<'_>, nr: u64, entry: Option<&Entry>, e: Error) {
     if !crate::stats::is_refusal(e) || !ctx.process.stats.first_refusal(nr as usize, e.errno) {
         return;
     }
@@ -223,33 +278,21 @@ fn describe_result(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::nr;
+    use crate::platform::Platform;
     use crate::testing;
+    use core::sync::atomic::Ordering;
 
     #[test]
     fn refusals_are_counted_apart_from_the_programs_own_errors() {
-        let (mut process, platform) = testing::process();
+        let mut h = testing::harness();
         // A syscall Sole does not have: ENOSYS, refused.
-        assert_eq!(
-            dispatch(&mut process, &platform, 1000, [0; 6]),
-            Outcome::Return(-38i64 as u64)
-        );
+        assert_eq!(h.call(1000, &[]), -38);
         // A misaligned munmap: the program's mistake (plain EINVAL).
-        let r = dispatch(
-            &mut process,
-            &platform,
-            nr::MUNMAP as u64,
-            [0x1001, 4096, 0, 0, 0, 0],
-        );
-        assert_eq!(r, Outcome::Return(-22i64 as u64));
+        assert_eq!(h.call(nr::MUNMAP, &[0x1001, 4096]), -22);
         // MAP_HUGETLB: a feature Sole declines (EINVAL with a note).
-        let args = [0, 4096, 3, 0x22 | 0x40000, u64::MAX, 0];
-        assert_eq!(
-            dispatch(&mut process, &platform, nr::MMAP as u64, args),
-            Outcome::Return(-22i64 as u64)
-        );
-        let count = |n: usize| process.stats.get(n);
+        assert_eq!(h.call(nr::MMAP, &[0, 4096, 3, 0x22 | 0x40000, u64::MAX, 0]), -22);
+        let count = |n: usize| h.process.stats.get(n);
         assert_eq!((count(1000).errors, count(1000).refused), (1, 1));
         assert_eq!(
             (count(nr::MUNMAP).errors, count(nr::MUNMAP).refused),
@@ -260,27 +303,29 @@ mod tests {
 
     #[test]
     fn strace_lines_read_like_strace() {
-        let (mut process, platform) = testing::process();
-        process.strace = true;
-        let buf = testing::scratch(&process, &platform, 4096);
-        platform.write_user(buf, b"hi\n").unwrap();
-        dispatch(
-            &mut process,
-            &platform,
-            nr::WRITE as u64,
-            [1, buf, 3, 0, 0, 0],
-        );
-        dispatch(
-            &mut process,
-            &platform,
-            nr::CLOSE as u64,
-            [99, 0, 0, 0, 0, 0],
-        );
-        let text = platform.console_text();
+        let mut h = testing::harness();
+        h.process.strace.store(true, Ordering::Relaxed);
+        let buf = testing::scratch(&h.process, &h.platform, 4096);
+        h.platform.write_user(buf, b"hi\n").unwrap();
+        h.call(nr::WRITE, &[1, buf, 3]);
+        h.call(nr::CLOSE, &[99]);
+        let text = h.platform.console_text();
         assert!(text.contains("write(1, \"hi\\n\", 3) = 3\n"), "{text}");
         assert!(
             text.contains("close(99) = -1 EBADF (Bad file descriptor)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_second_thread_prefixes_strace_lines_with_its_id() {
+        let mut h = testing::harness();
+        h.process.strace.store(true, Ordering::Relaxed);
+        let flags = 0x3d0f00; // glibc's pthread_create flags
+        let tid = h.call(nr::CLONE, &[flags, 0x7000_0000, 0, 0, 0]);
+        assert_eq!(tid, 2);
+        h.call(nr::GETPID, &[]);
+        let text = h.platform.console_text();
+        assert!(text.contains("[pid     1] getpid() = 1\n"), "{text}");
     }
 }

@@ -13,6 +13,7 @@ macro_rules! errnos {
         /// A Linux error number (errno(3)).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(i32)]
+        #[allow(non_camel_case_types)] // ERESTART_RESTARTBLOCK, as Linux spells it
         pub enum Errno {
             $(
                 #[doc = $description]
@@ -181,6 +182,14 @@ errnos! {
     ENOTRECOVERABLE = 131, "State not recoverable";
     ERFKILL = 132, "Operation not possible due to RF-kill";
     EHWPOISON = 133, "Memory page has hardware error";
+    // The kernel's own restart codes (include/linux/errno.h): a blocking
+    // call interrupted by a signal returns one, and signal delivery turns
+    // it into EINTR or a restart. A program never sees them. The
+    // descriptions are strace's.
+    ERESTARTSYS = 512, "To be restarted if SA_RESTART is set";
+    ERESTARTNOINTR = 513, "To be restarted";
+    ERESTARTNOHAND = 514, "To be restarted if no handler";
+    ERESTART_RESTARTBLOCK = 516, "Interrupted by signal";
 }
 
 impl Errno {
@@ -281,14 +290,17 @@ mod tests {
     }
 
     #[test]
-    fn every_number_from_1_to_133_but_41_and_58() {
+    fn every_number_from_1_to_133_but_41_and_58_and_the_restart_codes() {
         let numbers: Vec<i32> = Errno::ALL.iter().map(|e| e.as_raw()).collect();
-        let expected: Vec<i32> = (1..=133).filter(|n| *n != 41 && *n != 58).collect();
+        let expected: Vec<i32> = (1..=133)
+            .filter(|n| *n != 41 && *n != 58)
+            .chain([512, 513, 514, 516])
+            .collect();
         assert_eq!(numbers, expected);
         for errno in Errno::ALL {
             assert_eq!(Errno::from_raw(errno.as_raw()), Some(*errno));
         }
-        for raw in [i32::MIN, -11, -1, 0, 41, 58, 134, 512, i32::MAX] {
+        for raw in [i32::MIN, -11, -1, 0, 41, 58, 134, 515, i32::MAX] {
             assert_eq!(Errno::from_raw(raw), None, "{raw}");
         }
     }
@@ -304,7 +316,7 @@ mod tests {
             assert!(name.starts_with('E') && name.len() >= 3, "{name}");
             assert!(
                 name.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
                 "{name}"
             );
             assert_eq!(alloc::format!("{errno:?}"), name);

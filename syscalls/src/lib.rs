@@ -3,7 +3,10 @@
 //! the [`Platform`] trait, so its semantics are tested on the host.
 //!
 //! [`dispatch`] is the entry point: the kernel's syscall stub calls it with
-//! the process, the platform, the number and the six argument registers.
+//! the process, the calling thread, the platform and the thread's saved
+//! registers. [`signal::deliver::deliver`] runs before each return to the
+//! program, and [`timers::expire`] when a timer the personality armed
+//! fires.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 
@@ -14,19 +17,24 @@ pub mod dispatch;
 pub mod errno;
 pub mod error;
 pub mod fs;
+pub mod futex;
 pub mod mm;
 pub mod nr;
 pub mod platform;
 pub mod process;
+pub mod regs;
 pub mod signal;
 pub mod stats;
 pub mod sys;
 pub mod table;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod thread;
+pub mod timers;
 pub mod user;
+pub mod wait;
 
-pub use dispatch::{Outcome, dispatch};
+pub use dispatch::{Ctx, Outcome, dispatch};
 pub use errno::Errno;
 pub use error::{Error, SysResult};
 pub use platform::Platform;

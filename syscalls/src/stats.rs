@@ -3,9 +3,11 @@
 //! Sole refused.
 
 use crate::Errno;
-use alloc::collections::BTreeMap;
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use core::fmt::Write;
+use core::sync::atomic::{AtomicU64, Ordering};
+use spin::Mutex;
 
 /// Whether an error is Sole declining (a missing syscall, or a flag or
 /// feature a handler says it does not support) rather than the program's
@@ -28,41 +30,54 @@ pub struct Count {
 /// call); numbers beyond it share one slot.
 const SLOTS: usize = 512;
 
+/// One syscall's counters; threads on several CPUs bump them at once.
+#[derive(Debug, Default)]
+struct Counters {
+    calls: AtomicU64,
+    errors: AtomicU64,
+    refused: AtomicU64,
+}
+
 #[derive(Debug)]
 pub struct Stats {
-    by_nr: alloc::boxed::Box<[Count; SLOTS]>,
+    by_nr: alloc::boxed::Box<[Counters; SLOTS]>,
     /// Syscalls already logged as refused (once each).
-    logged: BTreeMap<(usize, Errno), ()>,
+    logged: Mutex<BTreeSet<(usize, Errno)>>,
 }
 
 impl Default for Stats {
     fn default() -> Self {
         Stats {
-            by_nr: alloc::boxed::Box::new([Count::default(); SLOTS]),
-            logged: BTreeMap::new(),
+            by_nr: alloc::boxed::Box::new(core::array::from_fn(|_| Counters::default())),
+            logged: Mutex::new(BTreeSet::new()),
         }
     }
 }
 
 impl Stats {
-    pub fn record(&mut self, nr: usize, result: Result<u64, crate::Error>) {
-        let c = &mut self.by_nr[nr.min(SLOTS - 1)];
-        c.calls += 1;
+    pub fn record(&self, nr: usize, result: Result<u64, crate::Error>) {
+        let c = &self.by_nr[nr.min(SLOTS - 1)];
+        c.calls.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = result {
-            c.errors += 1;
+            c.errors.fetch_add(1, Ordering::Relaxed);
             if is_refusal(e) {
-                c.refused += 1;
+                c.refused.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
     /// True the first time `(nr, errno)` is seen: the caller logs it.
-    pub fn first_refusal(&mut self, nr: usize, errno: Errno) -> bool {
-        self.logged.insert((nr, errno), ()).is_none()
+    pub fn first_refusal(&self, nr: usize, errno: Errno) -> bool {
+        self.logged.lock().insert((nr, errno))
     }
 
     pub fn get(&self, nr: usize) -> Count {
-        self.by_nr[nr.min(SLOTS - 1)]
+        let c = &self.by_nr[nr.min(SLOTS - 1)];
+        Count {
+            calls: c.calls.load(Ordering::Relaxed),
+            errors: c.errors.load(Ordering::Relaxed),
+            refused: c.refused.load(Ordering::Relaxed),
+        }
     }
 
     /// The table printed at exit.
@@ -74,10 +89,8 @@ impl Stats {
             "calls", "errors", "refused"
         );
         let _ = writeln!(out, "--------- --------- ---------  ----------------");
-        let mut rows: alloc::vec::Vec<_> = self
-            .by_nr
-            .iter()
-            .enumerate()
+        let mut rows: alloc::vec::Vec<_> = (0..SLOTS)
+            .map(|nr| (nr, self.get(nr)))
             .filter(|(_, c)| c.calls > 0)
             .collect();
         rows.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(&b.0)));

@@ -71,7 +71,7 @@ pub fn getdents(ctx: &Ctx<'_>, file: &OpenFile, buf: UserSlice, old: bool) -> Re
     if !file.inode.is_dir() {
         return Err(Errno::ENOTDIR.into());
     }
-    let list = listing(&ctx.process.fs, &file.inode)?;
+    let list = listing(&ctx.fs(), &file.inode)?;
     let mut cursor = file.cursor.lock();
     let start = match &cursor.dir_last {
         Some(last) => 2 + list[2..].partition_point(|e| e.name <= *last),

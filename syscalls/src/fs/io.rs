@@ -9,8 +9,11 @@ use super::filedata::PAGE;
 use super::inode::{Device, MAX_FILE_SIZE, Node};
 use super::iov::{Source, UserIov};
 use super::procfs::ProcNode;
-use super::{now, wait_forever};
+use super::now;
 use crate::dispatch::Ctx;
+use crate::signal::generate::{self, Target};
+use crate::signal::{SIGPIPE, SigInfo};
+use crate::wait::wait_until;
 use crate::{Errno, Error};
 use alloc::vec;
 
@@ -103,7 +106,7 @@ pub fn read(
         }),
         Node::Device(Device::Tty(tty)) => {
             let mut bounce = vec![0u8; iov.len().min(CHUNK)];
-            let n = tty.read(ctx.platform, &mut bounce);
+            let n = tty.read(ctx, &mut bounce, file.nonblocking())?;
             match iov.scatter(ctx.platform, 0, &bounce[..n]) {
                 Ok(()) => Ok(n),
                 Err(e) => partial(e.done, e.errno),
@@ -111,12 +114,20 @@ pub fn read(
         }
         Node::Pipe(p) => {
             let mut bounce = vec![0u8; iov.len().min(p.capacity())];
-            match p.read(&mut bounce) {
+            let got = if file.nonblocking() {
+                p.read(&mut bounce)
+            } else {
+                wait_until(ctx, &[p.waiters()], None, || match p.read(&mut bounce) {
+                    Err(Errno::EAGAIN) => None,
+                    r => Some(r),
+                })
+                .map_err(|e| e.restartable())?
+            };
+            match got {
                 Ok(n) => match iov.scatter(ctx.platform, 0, &bounce[..n]) {
                     Ok(()) => Ok(n),
                     Err(e) => partial(e.done, e.errno),
                 },
-                Err(Errno::EAGAIN) if !file.nonblocking() => Err(wait_forever(ctx.platform)),
                 Err(e) => Err(e.into()),
             }
         }
@@ -179,27 +190,68 @@ pub fn write(
             }
             Ok(done)
         }
-        Node::Pipe(p) => {
-            let mut bounce = vec![0u8; src.len().min(p.capacity())];
-            if let Err(e) = src.gather(ctx.platform, 0, &mut bounce) {
-                if e.done == 0 {
-                    return Err(e.into());
-                }
-                bounce.truncate(e.done);
-            }
-            match p.write(&bounce) {
-                Ok(n) => Ok(n),
-                Err(Errno::EAGAIN) if !file.nonblocking() => Err(wait_forever(ctx.platform)),
-                Err(Errno::EPIPE) => Err(Error::new(
-                    Errno::EPIPE,
-                    "no reader (SIGPIPE is not delivered yet)",
-                )),
-                Err(e) => Err(e.into()),
-            }
-        }
+        Node::Pipe(p) => write_pipe(ctx, file, p, src),
         Node::Dir(_) => Err(Errno::EISDIR.into()),
         Node::Symlink(_) | Node::Proc(_) => Err(Errno::EINVAL.into()),
     }
+}
+
+/// A pipe write: all of it unless O_NONBLOCK (where what fits goes), in
+/// pieces of what fits if it is larger than PIPE_BUF; EPIPE and SIGPIPE
+/// when no reader is left; interrupted after some bytes, their count.
+fn write_pipe(
+    ctx: &Ctx<'_>,
+    file: &OpenFile,
+    p: &super::pipe::Pipe,
+    src: &Source<'_>,
+) -> Result<usize, Error> {
+    let mut bounce = vec![0u8; src.len().min(CHUNK)];
+    let mut done = 0;
+    while done < src.len() {
+        let want = (src.len() - done).min(CHUNK);
+        let mut n = want;
+        let mut fault = None;
+        if let Err(e) = src.gather(ctx.platform, done, &mut bounce[..want]) {
+            n = e.done;
+            fault = Some(e.errno);
+        }
+        if n == 0 {
+            return partial(done, fault.unwrap_or(Errno::EFAULT));
+        }
+        // Keep the whole request's atomicity when it fits in PIPE_BUF.
+        let mut off = 0;
+        while off < n {
+            let chunk = &bounce[off..n];
+            let r = if file.nonblocking() {
+                p.write(chunk)
+            } else {
+                match wait_until(ctx, &[p.waiters()], None, || match p.write(chunk) {
+                    Err(Errno::EAGAIN) => None,
+                    r => Some(r),
+                }) {
+                    Ok(r) => r,
+                    Err(e) => return partial(done + off, e.restartable()),
+                }
+            };
+            match r {
+                Ok(w) => off += w,
+                Err(Errno::EPIPE) => {
+                    let _ = generate::send(
+                        ctx.process,
+                        Target::Thread(ctx.thread.tid),
+                        SigInfo::user(SIGPIPE, crate::signal::SI_USER, ctx.process.pid, 0),
+                    );
+                    return partial(done + off, Errno::EPIPE);
+                }
+                Err(e) => return partial(done + off, e),
+            }
+        }
+        done += n;
+        if let Some(e) = fault {
+            return partial(done, e);
+        }
+    }
+    Ok(done)
 }
 
 fn write_file(

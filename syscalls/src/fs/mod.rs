@@ -77,14 +77,6 @@ pub fn now(p: &dyn Platform) -> Timespec {
     Timespec::from_ns(p.realtime_ns().unwrap_or_else(|| p.monotonic_ns()))
 }
 
-/// Waiting for what cannot happen: with one thread, nothing else can fill
-/// an empty pipe or drain a full one, so this sleeps as Linux would, until
-/// a signal; if the sleep ends, the call is interrupted.
-pub(crate) fn wait_forever(p: &dyn Platform) -> Error {
-    p.sleep_until(u64::MAX);
-    Error::new(Errno::EINTR, "woke from a wait nothing could end")
-}
-
 impl FsContext {
     /// A root with /dev, /proc, /tmp and the console on fds 0-2 (tests use
     /// this too). As for Linux's init, the three descriptors share one open

@@ -1,15 +1,12 @@
 //! Pipes (pipe(7)): a 64 KiB buffer with counts of the open read and write
 //! ends. Writes of at most PIPE_BUF bytes are atomic; writing with no
-//! reader is EPIPE (SIGPIPE is not delivered yet); reading with no writer
-//! is end of file. "Would block" is EAGAIN here; the open file decides
-//! whether that means EAGAIN (O_NONBLOCK) or waiting.
-//!
-//! A blocking write of more than PIPE_BUF bytes writes what fits and
-//! returns the count, where Linux would wait for a reader to make room:
-//! with one thread the reader is the writer, so the wait could never end
-//! (the caller's retry then waits, as it would on Linux).
+//! reader is EPIPE (and SIGPIPE, sent by the caller); reading with no
+//! writer is end of file. "Would block" is EAGAIN here; the open file
+//! decides whether that means EAGAIN (O_NONBLOCK) or waiting on `waiters`,
+//! which every change of the pipe wakes.
 
 use crate::Errno;
+use crate::wait::WaitQueue;
 use alloc::collections::VecDeque;
 use spin::Mutex;
 
@@ -37,6 +34,8 @@ struct State {
 
 pub struct Pipe {
     state: Mutex<State>,
+    /// Readers, writers and pollers waiting for the pipe to change.
+    waiters: WaitQueue,
 }
 
 impl Default for Pipe {
@@ -48,6 +47,7 @@ impl Default for Pipe {
                 readers: 0,
                 writers: 0,
             }),
+            waiters: WaitQueue::default(),
         }
     }
 }
@@ -61,9 +61,17 @@ impl Pipe {
     }
 
     pub fn close_end(&self, read: bool, write: bool) {
-        let mut s = self.state.lock();
-        s.readers -= usize::from(read);
-        s.writers -= usize::from(write);
+        {
+            let mut s = self.state.lock();
+            s.readers -= usize::from(read);
+            s.writers -= usize::from(write);
+        }
+        self.waiters.wake_all();
+    }
+
+    /// What a blocked reader, writer or poller sleeps on.
+    pub fn waiters(&self) -> &WaitQueue {
+        &self.waiters
     }
 
     pub fn available(&self) -> usize {
@@ -86,6 +94,8 @@ impl Pipe {
             return Err(Errno::EBUSY);
         }
         s.capacity = size;
+        drop(s);
+        self.waiters.wake_all();
         Ok(size)
     }
 
@@ -104,6 +114,8 @@ impl Pipe {
         for (dst, src) in buf.iter_mut().zip(s.buf.drain(..n)) {
             *dst = src;
         }
+        drop(s);
+        self.waiters.wake_all();
         Ok(n)
     }
 
@@ -130,6 +142,8 @@ impl Pipe {
             return Err(Errno::EAGAIN);
         }
         s.buf.extend(&data[..n]);
+        drop(s);
+        self.waiters.wake_all();
         Ok(n)
     }
 

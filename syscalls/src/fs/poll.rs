@@ -1,16 +1,15 @@
 //! Readiness for poll(2) and select(2), and how they wait. Regular files,
 //! directories and memory devices are always ready (DEFAULT_POLLMASK); a
 //! pipe is as full or empty as it is; the console always polls ready (see
-//! `tty`). With one thread nothing changes while the program waits, so a
-//! wait with nothing ready sleeps out its timeout, and one without a
-//! timeout sleeps until a signal, as it would on Linux.
+//! `tty`). A wait sleeps on the wait queues of the pipes it polls.
 
 use super::file::OpenFile;
 use super::inode::Node;
+use super::devfs;
 use super::pipe::{POLLIN, POLLNVAL, POLLOUT, POLLRDNORM, POLLWRNORM};
-use super::{devfs, wait_forever};
 use crate::Error;
 use crate::dispatch::Ctx;
+use crate::wait::{WaitError, WaitQueue, wait_until};
 
 const DEFAULT_POLLMASK: u16 = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
@@ -27,23 +26,47 @@ pub fn readiness(file: &OpenFile) -> u16 {
     }
 }
 
+/// What to sleep on for changes in `file`'s readiness (None: it never
+/// changes).
+pub fn queue(file: &OpenFile) -> Option<&WaitQueue> {
+    match &file.inode.node {
+        Node::Pipe(p) => Some(p.waiters()),
+        _ => None,
+    }
+}
+
 /// Runs `scan` (which returns how many descriptors are ready) and, when
-/// none is, waits `timeout_ns` (None: forever) and scans once more.
-/// Returns the count and the nanoseconds left of the timeout.
+/// none is, sleeps on `queues` until one is, `timeout_ns` passes (None:
+/// never) or a signal comes. Returns the count and the nanoseconds left of
+/// the timeout. Interrupted, poll and select return EINTR after a handler
+/// whatever SA_RESTART says (signal(7)).
 pub fn wait(
     ctx: &Ctx<'_>,
     timeout_ns: Option<u64>,
-    mut scan: impl FnMut(&Ctx<'_>) -> Result<usize, Error>,
+    queues: &[&WaitQueue],
+    mut scan: impl FnMut() -> Result<usize, Error>,
 ) -> Result<(usize, u64), Error> {
-    let ready = scan(ctx)?;
+    let ready = scan()?;
     if ready > 0 || timeout_ns == Some(0) {
         return Ok((ready, timeout_ns.unwrap_or(0)));
     }
-    let Some(ns) = timeout_ns else {
-        return Err(wait_forever(ctx.platform));
-    };
-    let deadline = ctx.platform.monotonic_ns().saturating_add(ns);
-    ctx.platform.sleep_until(deadline);
-    let left = deadline.saturating_sub(ctx.platform.monotonic_ns());
-    Ok((scan(ctx)?, left))
+    let deadline = timeout_ns.map(|ns| ctx.platform.monotonic_ns().saturating_add(ns));
+    let mut failed = None;
+    let r = wait_until(ctx, queues, deadline, || match scan() {
+        Ok(0) => None,
+        Ok(n) => Some(n),
+        Err(e) => {
+            failed = Some(e);
+            Some(0)
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let left = deadline.map_or(0, |d| d.saturating_sub(ctx.platform.monotonic_ns()));
+    match r {
+        Ok(n) => Ok((n, left)),
+        Err(WaitError::TimedOut) => Ok((0, 0)),
+        Err(e) => Err(e.not_restarted()),
+    }
 }

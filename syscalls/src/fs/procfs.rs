@@ -158,7 +158,6 @@ pub fn link_text(fs: &FsContext, node: &ProcNode) -> Result<Vec<u8>, Errno> {
 
 /// The contents of a /proc file now.
 pub fn generate(ctx: &Ctx<'_>, f: ProcFile) -> Vec<u8> {
-    let fs = &ctx.process.fs;
     let mut s = String::new();
     match f {
         ProcFile::Cpuinfo => cpuinfo(ctx, &mut s),
@@ -187,8 +186,8 @@ pub fn generate(ctx: &Ctx<'_>, f: ProcFile) -> Vec<u8> {
             }
         }
         ProcFile::Maps => maps(ctx, &mut s),
-        ProcFile::Cmdline => return fs.cmdline.clone(),
-        ProcFile::Environ => return fs.environ.clone(),
+        ProcFile::Cmdline => return ctx.fs().cmdline.clone(),
+        ProcFile::Environ => return ctx.fs().environ.clone(),
     }
     s.into_bytes()
 }
@@ -239,10 +238,7 @@ fn cpuinfo(ctx: &Ctx<'_>, s: &mut String) {
 
 fn meminfo(ctx: &Ctx<'_>, s: &mut String) {
     let m = ctx.platform.machine();
-    let shmem_kb = ctx
-        .process
-        .fs
-        .root
+    let shmem_kb = ctx.fs().root
         .sb
         .used_pages
         .load(core::sync::atomic::Ordering::Relaxed)
@@ -276,7 +272,7 @@ fn meminfo(ctx: &Ctx<'_>, s: &mut String) {
 /// /proc/<pid>/maps in Linux's format (show_map_vma in fs/proc/task_mmu.c):
 /// the name, when there is one, starts at column 74.
 fn maps(ctx: &Ctx<'_>, s: &mut String) {
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let exe = if fs.exe.is_empty() {
         None
     } else {

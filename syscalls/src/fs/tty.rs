@@ -99,8 +99,30 @@ impl Default for Tty {
 }
 
 impl Tty {
-    pub fn read(&self, p: &dyn Platform, buf: &mut [u8]) -> usize {
-        p.console_read(buf)
+    /// Reads what the host has typed, waiting for some unless
+    /// `nonblocking`. The console has no interrupt yet, so a reader looks
+    /// again every millisecond; a signal interrupts the wait (restarted
+    /// under SA_RESTART, as a terminal read is).
+    pub fn read(
+        &self,
+        ctx: &crate::dispatch::Ctx<'_>,
+        buf: &mut [u8],
+        nonblocking: bool,
+    ) -> Result<usize, crate::Error> {
+        const POLL_NS: u64 = 1_000_000;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if let Some(n) = ctx.platform.console_read(buf) {
+                return Ok(n);
+            }
+            if nonblocking {
+                return Err(crate::Errno::EAGAIN.into());
+            }
+            let next = ctx.platform.monotonic_ns().saturating_add(POLL_NS);
+            crate::wait::sleep_until(ctx, next).map_err(|e| e.restartable())?;
+        }
     }
 
     pub fn write(&self, p: &dyn Platform, data: &[u8]) {

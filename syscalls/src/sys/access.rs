@@ -28,7 +28,7 @@ pub fn sys_faccessat2(
     let empty_ok = flags & AT_EMPTY_PATH != 0;
     let path = read_path(ctx.platform, path, empty_ok)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let inode = ctx.process.fs.lookup_at(dirfd, &path, follow, empty_ok)?;
+    let inode = ctx.fs().lookup_at(dirfd, &path, follow, empty_ok)?;
     if mode & W_OK != 0 && inode.sb.is_proc() {
         return Err(Errno::EACCES.into());
     }

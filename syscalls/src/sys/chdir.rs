@@ -7,19 +7,19 @@ use crate::{Errno, SysResult};
 
 pub fn sys_chdir(ctx: &mut Ctx<'_>, path: UserCStr) -> SysResult {
     let path = read_path(ctx.platform, path, false)?;
-    let dir = ctx.process.fs.lookup_at(AT_FDCWD, &path, true, false)?;
+    let dir = ctx.fs().lookup_at(AT_FDCWD, &path, true, false)?;
     if !dir.is_dir() {
         return Err(Errno::ENOTDIR.into());
     }
-    ctx.process.fs.cwd = dir;
+    ctx.fs().cwd = dir;
     Ok(0)
 }
 
 pub fn sys_fchdir(ctx: &mut Ctx<'_>, fd: i32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if !file.inode.is_dir() {
         return Err(Errno::ENOTDIR.into());
     }
-    ctx.process.fs.cwd = file.inode.clone();
+    ctx.fs().cwd = file.inode.clone();
     Ok(0)
 }

@@ -21,7 +21,7 @@ pub fn sys_fchmodat2(
     let empty_ok = flags & AT_EMPTY_PATH != 0;
     let path = read_path(ctx.platform, path, empty_ok)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let inode = fs.lookup_at(dirfd, &path, follow, empty_ok)?;
     if inode.is_symlink() {
         return Err(Errno::EOPNOTSUPP.into());
@@ -40,10 +40,10 @@ pub fn sys_chmod(ctx: &mut Ctx<'_>, path: UserCStr, mode: u32) -> SysResult {
 
 /// fchmod(2): not through an O_PATH descriptor (EBADF).
 pub fn sys_fchmod(ctx: &mut Ctx<'_>, fd: i32, mode: u32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if file.is_path() {
         return Err(Errno::EBADF.into());
     }
-    ctx.process.fs.chmod(&file.inode, mode, now(ctx.platform))?;
+    ctx.fs().chmod(&file.inode, mode, now(ctx.platform))?;
     Ok(0)
 }

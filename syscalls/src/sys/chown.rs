@@ -21,7 +21,7 @@ pub fn sys_fchownat(
     let empty_ok = flags & AT_EMPTY_PATH != 0;
     let path = read_path(ctx.platform, path, empty_ok)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let inode = fs.lookup_at(dirfd, &path, follow, empty_ok)?;
     fs.chown(&inode, uid, gid, now(ctx.platform))?;
     Ok(0)
@@ -37,12 +37,10 @@ pub fn sys_lchown(ctx: &mut Ctx<'_>, path: UserCStr, uid: u32, gid: u32) -> SysR
 
 /// fchown(2): not through an O_PATH descriptor (EBADF).
 pub fn sys_fchown(ctx: &mut Ctx<'_>, fd: i32, uid: u32, gid: u32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if file.is_path() {
         return Err(Errno::EBADF.into());
     }
-    ctx.process
-        .fs
-        .chown(&file.inode, uid, gid, now(ctx.platform))?;
+    ctx.fs().chown(&file.inode, uid, gid, now(ctx.platform))?;
     Ok(0)
 }

@@ -7,8 +7,8 @@ use crate::{Errno, Error, SysResult};
 
 pub const CLOCK_REALTIME: i32 = 0;
 pub const CLOCK_MONOTONIC: i32 = 1;
-const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+pub const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+pub const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
 const CLOCK_MONOTONIC_RAW: i32 = 4;
 const CLOCK_REALTIME_COARSE: i32 = 5;
 const CLOCK_MONOTONIC_COARSE: i32 = 6;
@@ -25,12 +25,52 @@ pub fn now(ctx: &Ctx<'_>, clock: i32) -> Result<u64, Error> {
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
             Ok(p.monotonic_ns())
         }
-        // The program is the only thing running: its CPU time is the time
-        // since it started.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
-            Ok(p.monotonic_ns().saturating_sub(ctx.process.start_ns))
-        }
-        _ => Err(Errno::EINVAL.into()),
+        _ => match cpu_clock(ctx, clock)? {
+            CpuClock::Process => Ok(crate::timers::process_cpu_ns(ctx.process, p)),
+            CpuClock::Thread(tid) => p.thread_cpu_ns(tid).ok_or(Errno::EINVAL.into()),
+        },
+    }
+}
+
+/// Whose CPU time a clock id counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CpuClock {
+    Process,
+    Thread(u32),
+}
+
+/// Decodes the CPU-time clocks: the two named ones and the ids
+/// clock_getcpuclockid(3) and pthread_getcpuclockid(3) make (a negative
+/// id: !pid << 3 | per-thread << 2 | kind, include/linux/posix-timers.h).
+pub fn cpu_clock(ctx: &Ctx<'_>, clock: i32) -> Result<CpuClock, Error> {
+    match clock {
+        CLOCK_PROCESS_CPUTIME_ID => return Ok(CpuClock::Process),
+        CLOCK_THREAD_CPUTIME_ID => return Ok(CpuClock::Thread(ctx.thread.tid)),
+        c if c >= 0 => return Err(Errno::EINVAL.into()),
+        _ => {}
+    }
+    if clock & 3 == 3 {
+        return Err(Errno::EINVAL.into());
+    }
+    let id = !(clock >> 3) as u32;
+    if clock & 4 != 0 {
+        let tid = if id == 0 { ctx.thread.tid } else { id };
+        ctx.process.thread(tid).ok_or(Errno::EINVAL)?;
+        Ok(CpuClock::Thread(tid))
+    } else if id == 0 || id == ctx.process.pid {
+        Ok(CpuClock::Process)
+    } else {
+        Err(Errno::EINVAL.into())
+    }
+}
+
+/// An absolute CLOCK_REALTIME time as a monotonic deadline (the wall clock
+/// cannot be set in Sole, so the two move together).
+pub fn realtime_to_monotonic(p: &dyn crate::platform::Platform, realtime_ns: u64) -> u64 {
+    let mono = p.monotonic_ns();
+    match p.realtime_ns() {
+        Some(real) => mono.saturating_add(realtime_ns.saturating_sub(real)),
+        None => realtime_ns,
     }
 }
 

@@ -7,7 +7,7 @@ const CLOSE_RANGE_UNSHARE: u32 = 2;
 const CLOSE_RANGE_CLOEXEC: u32 = 4;
 
 pub fn sys_close(ctx: &mut Ctx<'_>, fd: i32) -> SysResult {
-    ctx.process.fs.fds.remove(fd)?;
+    ctx.fs().fds.remove(fd)?;
     Ok(0)
 }
 
@@ -21,7 +21,7 @@ pub fn sys_close_range(ctx: &mut Ctx<'_>, first: u32, last: u32, flags: u32) -> 
     if first > last {
         return Err(Errno::EINVAL.into());
     }
-    let fds = &mut ctx.process.fs.fds;
+    let fds = &mut ctx.fs().fds;
     let end = (last as usize).saturating_add(1).min(fds.end());
     for fd in first as usize..end {
         let fd = fd as i32;

@@ -5,13 +5,12 @@
 use crate::dispatch::Ctx;
 use crate::fs::fdtable::NR_OPEN;
 use crate::fs::file::O_CLOEXEC;
-use crate::process::RLIMIT_NOFILE;
 use crate::{Errno, Error, SysResult};
 
 pub fn sys_dup(ctx: &mut Ctx<'_>, oldfd: i32) -> SysResult {
-    let file = ctx.process.fs.file(oldfd)?;
-    let limit = ctx.process.limits[RLIMIT_NOFILE].cur;
-    Ok(ctx.process.fs.fds.insert(file, false, 0, limit)? as u64)
+    let file = ctx.file(oldfd)?;
+    let limit = ctx.process.nofile();
+    Ok(ctx.fs().fds.insert(file, false, 0, limit)? as u64)
 }
 
 pub fn sys_dup3(ctx: &mut Ctx<'_>, oldfd: i32, newfd: i32, flags: u32) -> SysResult {
@@ -21,16 +20,13 @@ pub fn sys_dup3(ctx: &mut Ctx<'_>, oldfd: i32, newfd: i32, flags: u32) -> SysRes
     if oldfd == newfd {
         return Err(Errno::EINVAL.into());
     }
-    let file = ctx.process.fs.file(oldfd)?;
-    let limit = ctx.process.limits[RLIMIT_NOFILE].cur.min(NR_OPEN);
+    let file = ctx.file(oldfd)?;
+    let limit = ctx.process.nofile().min(NR_OPEN);
     if newfd < 0 || newfd as u64 >= limit {
         return Err(Errno::EBADF.into());
     }
     // The old file at newfd is closed silently (dup2(2)).
-    let _old = ctx
-        .process
-        .fs
-        .fds
+    let _old = ctx.fs().fds
         .install(newfd as usize, file, flags & O_CLOEXEC != 0);
     Ok(newfd as u64)
 }
@@ -38,7 +34,7 @@ pub fn sys_dup3(ctx: &mut Ctx<'_>, oldfd: i32, newfd: i32, flags: u32) -> SysRes
 /// dup2(2): the same descriptor twice is a no-op, if it is open.
 pub fn sys_dup2(ctx: &mut Ctx<'_>, oldfd: i32, newfd: i32) -> SysResult {
     if oldfd == newfd {
-        ctx.process.fs.file(oldfd)?;
+        ctx.file(oldfd)?;
         return Ok(newfd as u64);
     }
     sys_dup3(ctx, oldfd, newfd, 0)

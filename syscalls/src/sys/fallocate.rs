@@ -12,7 +12,7 @@ const FALLOC_FL_KEEP_SIZE: i32 = 0x01;
 const FALLOC_FL_PUNCH_HOLE: i32 = 0x02;
 
 pub fn sys_fallocate(ctx: &mut Ctx<'_>, fd: i32, mode: i32, offset: i64, len: i64) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if offset < 0 || len <= 0 {
         return Err(Errno::EINVAL.into());
     }

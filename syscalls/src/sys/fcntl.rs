@@ -10,7 +10,6 @@
 use crate::dispatch::Ctx;
 use crate::fs::file::{O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME, O_NONBLOCK, OpenFile};
 use crate::fs::inode::Node;
-use crate::process::RLIMIT_NOFILE;
 use crate::user::UserPtr;
 use crate::{Errno, Error, SysResult};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -51,9 +50,8 @@ pub struct Flock {
 }
 
 pub fn sys_fcntl(ctx: &mut Ctx<'_>, fd: i32, cmd: i32, arg: u64) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
-    let limit = ctx.process.limits[RLIMIT_NOFILE].cur;
-    let fds = &mut ctx.process.fs.fds;
+    let file = ctx.file(fd)?;
+    let limit = ctx.process.nofile();
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let min = arg as i32;
@@ -61,15 +59,15 @@ pub fn sys_fcntl(ctx: &mut Ctx<'_>, fd: i32, cmd: i32, arg: u64) -> SysResult {
                 return Err(Errno::EINVAL.into());
             }
             let cloexec = cmd == F_DUPFD_CLOEXEC;
-            Ok(fds.insert(file, cloexec, min as usize, limit)? as u64)
+            Ok(ctx.fs().fds.insert(file, cloexec, min as usize, limit)? as u64)
         }
-        F_GETFD => Ok(if fds.entry(fd)?.cloexec {
+        F_GETFD => Ok(if ctx.fs().fds.entry(fd)?.cloexec {
             FD_CLOEXEC
         } else {
             0
         }),
         F_SETFD => {
-            fds.entry_mut(fd)?.cloexec = arg & FD_CLOEXEC != 0;
+            ctx.fs().fds.entry_mut(fd)?.cloexec = arg & FD_CLOEXEC != 0;
             Ok(0)
         }
         F_GETFL => Ok(u64::from(file.flags())),
@@ -151,7 +149,7 @@ const LOCK_UN: i32 = 8;
 
 /// flock(2): granted at once, as record locks are (see the module).
 pub fn sys_flock(ctx: &mut Ctx<'_>, fd: i32, op: i32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if file.is_path() {
         return Err(Errno::EBADF.into());
     }

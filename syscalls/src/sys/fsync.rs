@@ -8,7 +8,7 @@ use crate::fs::inode::Node;
 use crate::{Errno, SysResult};
 
 fn sync_fd(ctx: &Ctx<'_>, fd: i32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if file.is_path() {
         return Err(Errno::EBADF.into());
     }
@@ -32,6 +32,6 @@ pub fn sys_sync(_ctx: &mut Ctx<'_>) -> SysResult {
 
 /// syncfs(2): any open descriptor names a filesystem.
 pub fn sys_syncfs(ctx: &mut Ctx<'_>, fd: i32) -> SysResult {
-    ctx.process.fs.file(fd)?;
+    ctx.file(fd)?;
     Ok(0)
 }

@@ -6,7 +6,7 @@ use crate::user::UserSlice;
 use crate::{Errno, SysResult};
 
 pub fn sys_getcwd(ctx: &mut Ctx<'_>, buf: UserSlice) -> SysResult {
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let mut path = fs.dir_path(&fs.cwd)?;
     path.push(0);
     if path.len() > buf.len {

@@ -29,13 +29,13 @@ pub const FIONCLEX: u32 = 0x5450;
 pub const FIOCLEX: u32 = 0x5451;
 
 pub fn sys_ioctl(ctx: &mut Ctx<'_>, fd: i32, request: u32, arg: u64) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if file.is_path() {
         return Err(Errno::EBADF.into());
     }
     match request {
         FIOCLEX | FIONCLEX => {
-            ctx.process.fs.fds.entry_mut(fd)?.cloexec = request == FIOCLEX;
+            ctx.fs().fds.entry_mut(fd)?.cloexec = request == FIOCLEX;
             Ok(0)
         }
         FIONBIO => {

@@ -17,9 +17,7 @@ pub fn sys_linkat(
     let old = read_path(ctx.platform, oldpath, flags & AT_EMPTY_PATH != 0)?;
     let new = read_path(ctx.platform, newpath, false)?;
     let now = now(ctx.platform);
-    ctx.process
-        .fs
-        .link(olddirfd, &old, newdirfd, &new, flags, now)?;
+    ctx.fs().link(olddirfd, &old, newdirfd, &new, flags, now)?;
     Ok(0)
 }
 

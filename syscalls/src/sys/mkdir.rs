@@ -8,9 +8,7 @@ use crate::user::UserCStr;
 
 pub fn sys_mkdirat(ctx: &mut Ctx<'_>, dirfd: i32, path: UserCStr, mode: u32) -> SysResult {
     let path = read_path(ctx.platform, path, false)?;
-    ctx.process
-        .fs
-        .mkdir(dirfd, &path, mode, now(ctx.platform))?;
+    ctx.fs().mkdir(dirfd, &path, mode, now(ctx.platform))?;
     Ok(0)
 }
 

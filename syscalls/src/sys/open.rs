@@ -5,7 +5,6 @@ use crate::dispatch::Ctx;
 use crate::fs::file::{O_CREAT, O_TRUNC, O_WRONLY};
 use crate::fs::now;
 use crate::fs::path::{AT_FDCWD, read_path};
-use crate::process::RLIMIT_NOFILE;
 use crate::user::UserCStr;
 
 pub fn sys_openat(
@@ -17,8 +16,8 @@ pub fn sys_openat(
 ) -> SysResult {
     let path = read_path(ctx.platform, path, false)?;
     let now = now(ctx.platform);
-    let limit = ctx.process.limits[RLIMIT_NOFILE].cur;
-    let fd = ctx.process.fs.open(dirfd, &path, flags, mode, now, limit)?;
+    let limit = ctx.process.nofile();
+    let fd = ctx.fs().open(dirfd, &path, flags, mode, now, limit)?;
     Ok(fd as u64)
 }
 

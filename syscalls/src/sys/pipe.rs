@@ -5,7 +5,6 @@ use crate::fs::file::{Name, O_CLOEXEC, O_DIRECT, O_NONBLOCK, O_RDONLY, O_WRONLY,
 use crate::fs::inode::{Inode, Node, S_IFIFO};
 use crate::fs::now;
 use crate::fs::pipe::Pipe;
-use crate::process::RLIMIT_NOFILE;
 use crate::user::UserPtr;
 use crate::{Errno, Error, SysResult};
 use alloc::format;
@@ -18,7 +17,9 @@ pub fn sys_pipe2(ctx: &mut Ctx<'_>, fds: UserPtr<[i32; 2]>, flags: u32) -> SysRe
         return Err(Error::new(Errno::EINVAL, "unknown pipe2 flags"));
     }
     let now = now(ctx.platform);
-    let fs = &mut ctx.process.fs;
+    let limit = ctx.process.nofile();
+    let mut guard = ctx.fs();
+    let fs = &mut *guard;
     let inode = Inode::new(
         &fs.pipefs,
         S_IFIFO | 0o600,
@@ -29,7 +30,6 @@ pub fn sys_pipe2(ctx: &mut Ctx<'_>, fds: UserPtr<[i32; 2]>, flags: u32) -> SysRe
     let status = flags & O_NONBLOCK;
     let reader = OpenFile::new(inode.clone(), O_RDONLY | status, name());
     let writer = OpenFile::new(inode.clone(), O_WRONLY | status, name());
-    let limit = ctx.process.limits[RLIMIT_NOFILE].cur;
     let cloexec = flags & O_CLOEXEC != 0;
     let r = fs.fds.insert(reader, cloexec, 0, limit)?;
     let w = match fs.fds.insert(writer, cloexec, 0, limit) {
@@ -39,9 +39,11 @@ pub fn sys_pipe2(ctx: &mut Ctx<'_>, fds: UserPtr<[i32; 2]>, flags: u32) -> SysRe
             return Err(e.into());
         }
     };
+    drop(guard);
     if let Err(e) = fds.write(ctx.platform, &[r, w]) {
-        let _ = ctx.process.fs.fds.remove(r);
-        let _ = ctx.process.fs.fds.remove(w);
+        let mut fs = ctx.fs();
+        let _ = fs.fds.remove(r);
+        let _ = fs.fds.remove(w);
         return Err(e.into());
     }
     Ok(0)

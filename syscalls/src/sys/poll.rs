@@ -4,9 +4,9 @@ use crate::abi::Timespec;
 use crate::dispatch::Ctx;
 use crate::fs::fdtable::NR_OPEN;
 use crate::fs::pipe::{POLLERR, POLLHUP, POLLNVAL};
-use crate::fs::poll::{readiness, wait};
-use crate::process::RLIMIT_NOFILE;
+use crate::fs::poll::{queue, readiness, wait};
 use crate::user::UserPtr;
+use crate::signal::with_mask;
 use crate::{Errno, SysResult};
 use alloc::vec::Vec;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -29,7 +29,7 @@ fn do_poll(
     nfds: u64,
     timeout_ns: Option<u64>,
 ) -> Result<(u64, u64), crate::Error> {
-    if nfds > ctx.process.limits[RLIMIT_NOFILE].cur.min(NR_OPEN) {
+    if nfds > ctx.process.nofile().min(NR_OPEN) {
         return Err(Errno::EINVAL.into());
     }
     let at = UserPtr::<PollFd>::new(fds);
@@ -37,14 +37,16 @@ fn do_poll(
     for i in 0..nfds {
         entries.push(at.offset(i).read(ctx.platform)?);
     }
-    let (ready, left) = wait(ctx, timeout_ns, |ctx| {
+    let files: Vec<_> = entries.iter().filter_map(|e| ctx.file(e.fd).ok()).collect();
+    let queues: Vec<_> = files.iter().filter_map(|f| queue(f)).collect();
+    let (ready, left) = wait(ctx, timeout_ns, &queues, || {
         let mut ready = 0;
         for e in entries.iter_mut() {
             e.revents = 0;
             if e.fd < 0 {
                 continue;
             }
-            let events = match ctx.process.fs.file(e.fd) {
+            let events = match ctx.file(e.fd) {
                 Ok(f) => readiness(&f),
                 Err(_) => POLLNVAL,
             };
@@ -67,9 +69,9 @@ pub fn sys_poll(ctx: &mut Ctx<'_>, fds: u64, nfds: u64, timeout_ms: i32) -> SysR
     Ok(do_poll(ctx, fds, nfds, timeout)?.0)
 }
 
-/// ppoll(2): the signal mask only matters once signals are delivered
-/// (none can arrive during the wait yet). The raw call writes back the
-/// time left.
+/// ppoll(2): with a signal mask, it holds for the wait (as with
+/// sigsuspend: a handler that interrupts runs with it, and the old mask
+/// comes back after). The raw call writes back the time left.
 pub fn sys_ppoll(
     ctx: &mut Ctx<'_>,
     fds: u64,
@@ -86,7 +88,12 @@ pub fn sys_ppoll(
     } else {
         Some(tsp.read(ctx.platform)?.to_ns().ok_or(Errno::EINVAL)?)
     };
-    let (ready, left) = do_poll(ctx, fds, nfds, timeout)?;
+    let mask = if sigmask == 0 {
+        None
+    } else {
+        Some(UserPtr::<u64>::new(sigmask).read(ctx.platform)?)
+    };
+    let (ready, left) = with_mask(ctx, mask, |ctx| do_poll(ctx, fds, nfds, timeout))?;
     if !tsp.is_null() {
         tsp.write(ctx.platform, &Timespec::from_ns(left))?;
     }

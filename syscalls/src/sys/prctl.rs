@@ -25,7 +25,25 @@ pub fn sys_prctl(
     arg4: u64,
     arg5: u64,
 ) -> SysResult {
-    let p = &mut ctx.process.prctl;
+    match option {
+        PR_SET_NAME => {
+            // The name is cut to 15 bytes; reading stops at the NUL or there.
+            let mut name = [0u8; COMM_LEN];
+            let mut buf = [0u8; COMM_LEN - 1];
+            let n = read_prefix(ctx, arg2, &mut buf)?;
+            name[..n].copy_from_slice(&buf[..n]);
+            *ctx.thread.comm.lock() = name;
+            return Ok(0);
+        }
+        PR_GET_NAME => {
+            let name = *ctx.thread.comm.lock();
+            crate::user::UserSlice::new(arg2, COMM_LEN).write(ctx.platform, &name)?;
+            return Ok(0);
+        }
+        _ => {}
+    }
+    let mut guard = ctx.process.prctl.lock();
+    let p = &mut *guard;
     match option {
         PR_SET_PDEATHSIG => {
             if arg2 > crate::signal::NSIG as u64 {
@@ -36,6 +54,7 @@ pub fn sys_prctl(
         }
         PR_GET_PDEATHSIG => {
             let v = p.pdeathsig;
+            drop(guard);
             UserPtr::<i32>::new(arg2).write(ctx.platform, &v)?;
             Ok(0)
         }
@@ -45,20 +64,6 @@ pub fn sys_prctl(
                 return Err(Errno::EINVAL.into());
             }
             p.dumpable = arg2 == 1;
-            Ok(0)
-        }
-        PR_SET_NAME => {
-            // The name is cut to 15 bytes; reading stops at the NUL or there.
-            let mut name = [0u8; COMM_LEN];
-            let mut buf = [0u8; COMM_LEN - 1];
-            let n = read_prefix(ctx, arg2, &mut buf)?;
-            name[..n].copy_from_slice(&buf[..n]);
-            ctx.process.prctl.name = name;
-            Ok(0)
-        }
-        PR_GET_NAME => {
-            let name = p.name;
-            crate::user::UserSlice::new(arg2, COMM_LEN).write(ctx.platform, &name)?;
             Ok(0)
         }
         PR_SET_NO_NEW_PRIVS => {

@@ -26,7 +26,7 @@ pub fn sys_prlimit64(
     } else {
         Some(new.read(ctx.platform)?)
     };
-    let current = ctx.process.limits[r];
+    let current = ctx.process.limits.lock()[r];
     if let Some(n) = replacement
         && n.cur > n.max
     {
@@ -41,7 +41,7 @@ pub fn sys_prlimit64(
     )?;
     if let Some(n) = replacement {
         // Root may raise hard limits; we are root.
-        ctx.process.limits[r] = Rlimit {
+        ctx.process.limits.lock()[r] = Rlimit {
             cur: n.cur,
             max: n.max,
         };

@@ -7,7 +7,7 @@ use crate::user::UserSlice;
 use crate::{Errno, SysResult};
 
 pub fn sys_read(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     Ok(io::read(ctx, &file, &UserIov::one(buf), None)? as u64)
 }
 
@@ -17,6 +17,6 @@ pub fn sys_pread64(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice, offset: i64) -> S
     if offset < 0 {
         return Err(Errno::EINVAL.into());
     }
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     Ok(io::read(ctx, &file, &UserIov::one(buf), Some(offset as u64))? as u64)
 }

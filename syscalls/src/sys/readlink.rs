@@ -18,7 +18,7 @@ pub fn sys_readlinkat(
     if bufsiz <= 0 {
         return Err(Errno::EINVAL.into());
     }
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let inode = if path.is_empty() {
         let inode = fs.dirfd_inode(dirfd)?;
         if !inode.is_symlink() {

@@ -73,7 +73,7 @@ pub fn check_rwf(file: &crate::fs::file::OpenFile, flags: u32, write: bool) -> R
 }
 
 pub fn sys_readv(ctx: &mut Ctx<'_>, fd: i32, iov: u64, iovcnt: i32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     let iov = read_iovec(ctx, iov, iovcnt)?;
     Ok(io::read(ctx, &file, &iov, None)? as u64)
 }
@@ -82,7 +82,7 @@ pub fn sys_preadv(ctx: &mut Ctx<'_>, fd: i32, iov: u64, iovcnt: i32, offset: i64
     if offset < 0 {
         return Err(Errno::EINVAL.into());
     }
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     let iov = read_iovec(ctx, iov, iovcnt)?;
     Ok(io::read(ctx, &file, &iov, Some(offset as u64))? as u64)
 }
@@ -96,7 +96,7 @@ pub fn sys_preadv2(
     flags: u32,
 ) -> SysResult {
     let at = offset_v2(offset)?;
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     check_rwf(&file, flags, false)?;
     let iov = read_iovec(ctx, iov, iovcnt)?;
     Ok(io::read(ctx, &file, &iov, at)? as u64)

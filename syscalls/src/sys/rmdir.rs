@@ -8,6 +8,6 @@ use crate::user::UserCStr;
 
 pub fn sys_rmdir(ctx: &mut Ctx<'_>, path: UserCStr) -> SysResult {
     let path = read_path(ctx.platform, path, false)?;
-    ctx.process.fs.rmdir(AT_FDCWD, &path, now(ctx.platform))?;
+    ctx.fs().rmdir(AT_FDCWD, &path, now(ctx.platform))?;
     Ok(0)
 }

@@ -1,8 +1,12 @@
-//! rt_sigaction(2): dispositions are recorded and read back; delivery comes
-//! with the signals issue.
+//! rt_sigaction(2): the process's dispositions. Flags Linux does not know
+//! are dropped (so a program can probe with SA_UNSUPPORTED, as the man
+//! page describes); making a pending signal ignored discards it (POSIX).
 
 use crate::dispatch::Ctx;
-use crate::signal::{NSIG, SIGKILL, SIGSTOP, SigAction};
+use crate::signal::{
+    NSIG, SA_KNOWN, SIG_DFL, SIG_IGN, SigAction, UNBLOCKABLE, bit, default_action,
+    DefaultAction, generate::unblockable,
+};
 use crate::user::UserPtr;
 use crate::{Errno, SysResult};
 
@@ -16,20 +20,27 @@ pub fn sys_rt_sigaction(
     if sigsetsize != 8 || !(1..=NSIG as i32).contains(&signum) {
         return Err(Errno::EINVAL.into());
     }
-    let i = signum as usize - 1;
+    let sig = signum as usize;
     let new = if act.is_null() {
         None
     } else {
         Some(act.read(ctx.platform)?)
     };
-    if new.is_some() && (signum as usize == SIGKILL || signum as usize == SIGSTOP) {
+    if new.is_some() && unblockable(sig) {
         return Err(Errno::EINVAL.into());
     }
-    oldact.write_if_some(ctx.platform, &ctx.process.signals.actions[i])?;
+    let old = ctx.process.signals.lock().actions[sig - 1];
+    oldact.write_if_some(ctx.platform, &old)?;
     if let Some(mut a) = new {
-        // SIGKILL and SIGSTOP can never be blocked.
-        a.mask &= !((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1)));
-        ctx.process.signals.actions[i] = a;
+        a.flags &= SA_KNOWN;
+        a.mask &= !UNBLOCKABLE;
+        let mut s = ctx.process.signals.lock();
+        s.actions[sig - 1] = a;
+        let ignored = a.handler == SIG_IGN
+            || (a.handler == SIG_DFL && default_action(sig) == DefaultAction::Ignore);
+        if ignored {
+            s.discard_pending(bit(sig));
+        }
     }
     Ok(0)
 }

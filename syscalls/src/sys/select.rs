@@ -7,7 +7,8 @@ use crate::dispatch::Ctx;
 use crate::fs::pipe::{
     POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDNORM, POLLWRNORM,
 };
-use crate::fs::poll::{readiness, wait};
+use crate::fs::poll::{queue, readiness, wait};
+use crate::signal::with_mask;
 use crate::user::{UserPtr, UserSlice};
 use crate::{Errno, Error, SysResult};
 use alloc::vec;
@@ -61,7 +62,7 @@ fn do_select(
         return Err(Errno::EINVAL.into());
     }
     // Like Linux, look no further than the descriptor table reaches.
-    let table = ctx.process.fs.fds.end().next_multiple_of(64).max(64);
+    let table = ctx.fs().fds.end().next_multiple_of(64).max(64);
     let n = (nfds as usize).min(table);
     let mut read = Vec::new();
     for addr in sets {
@@ -73,13 +74,18 @@ fn do_select(
         vec![0u64; n.div_ceil(64)],
         vec![0u64; n.div_ceil(64)],
     ];
-    let (ready, left) = wait(ctx, timeout_ns, |ctx| {
+    let files: Vec<_> = (0..n)
+        .filter(|&fd| read.iter().flatten().any(|s| s.has(fd)))
+        .filter_map(|fd| ctx.file(fd as i32).ok())
+        .collect();
+    let queues: Vec<_> = files.iter().filter_map(|f| queue(f)).collect();
+    let (ready, left) = wait(ctx, timeout_ns, &queues, || {
         let mut count = 0;
         for fd in 0..n {
             if !read.iter().flatten().any(|s| s.has(fd)) {
                 continue;
             }
-            let events = match ctx.process.fs.file(fd as i32) {
+            let events = match ctx.file(fd as i32) {
                 Ok(f) => readiness(&f),
                 Err(_) => POLLNVAL,
             };
@@ -132,8 +138,8 @@ pub fn sys_select(
     Ok(ready)
 }
 
-/// pselect6(2): the sixth argument points at `{ sigset_t *, size_t }`; the
-/// mask only matters once signals are delivered.
+/// pselect6(2): the sixth argument points at `{ sigset_t *, size_t }`; a
+/// mask holds for the wait, as ppoll's does.
 pub fn sys_pselect6(
     ctx: &mut Ctx<'_>,
     nfds: i32,
@@ -143,10 +149,14 @@ pub fn sys_pselect6(
     tsp: UserPtr<Timespec>,
     sig: UserPtr<[u64; 2]>,
 ) -> SysResult {
+    let mut mask = None;
     if !sig.is_null() {
-        let [mask, size] = sig.read(ctx.platform)?;
-        if mask != 0 && size != 8 {
-            return Err(Errno::EINVAL.into());
+        let [set, size] = sig.read(ctx.platform)?;
+        if set != 0 {
+            if size != 8 {
+                return Err(Errno::EINVAL.into());
+            }
+            mask = Some(UserPtr::<u64>::new(set).read(ctx.platform)?);
         }
     }
     let ns = if tsp.is_null() {
@@ -154,7 +164,9 @@ pub fn sys_pselect6(
     } else {
         Some(tsp.read(ctx.platform)?.to_ns().ok_or(Errno::EINVAL)?)
     };
-    let (ready, left) = do_select(ctx, nfds, [readfds, writefds, exceptfds], ns)?;
+    let (ready, left) = with_mask(ctx, mask, |ctx| {
+        do_select(ctx, nfds, [readfds, writefds, exceptfds], ns)
+    })?;
     if !tsp.is_null() {
         tsp.write(ctx.platform, &Timespec::from_ns(left))?;
     }

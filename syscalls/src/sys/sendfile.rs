@@ -21,8 +21,8 @@ pub fn sys_sendfile(
     offset: UserPtr<i64>,
     count: usize,
 ) -> SysResult {
-    let input = ctx.process.fs.file(in_fd)?;
-    let output = ctx.process.fs.file(out_fd)?;
+    let input = ctx.file(in_fd)?;
+    let output = ctx.file(out_fd)?;
     if !input.readable() || !output.writable() {
         return Err(Errno::EBADF.into());
     }

@@ -19,7 +19,7 @@ pub fn sys_newfstatat(
     let empty_ok = flags & AT_EMPTY_PATH != 0;
     let path = read_path(ctx.platform, path, empty_ok)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let inode = ctx.process.fs.lookup_at(dirfd, &path, follow, empty_ok)?;
+    let inode = ctx.fs().lookup_at(dirfd, &path, follow, empty_ok)?;
     buf.write(ctx.platform, &stat(&inode))?;
     Ok(0)
 }
@@ -34,7 +34,7 @@ pub fn sys_lstat(ctx: &mut Ctx<'_>, path: UserCStr, buf: UserPtr<Stat>) -> SysRe
 
 /// fstat(2); O_PATH descriptors may be asked too.
 pub fn sys_fstat(ctx: &mut Ctx<'_>, fd: i32, buf: UserPtr<Stat>) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     buf.write(ctx.platform, &stat(&file.inode))?;
     Ok(0)
 }

@@ -28,7 +28,7 @@ pub fn sys_statx(
     let empty_ok = flags & AT_EMPTY_PATH != 0;
     let path = read_path(ctx.platform, path, empty_ok)?;
     let follow = flags & AT_SYMLINK_NOFOLLOW == 0;
-    let inode = ctx.process.fs.lookup_at(dirfd, &path, follow, empty_ok)?;
+    let inode = ctx.fs().lookup_at(dirfd, &path, follow, empty_ok)?;
     buf.write(ctx.platform, &statx(&inode))?;
     Ok(0)
 }

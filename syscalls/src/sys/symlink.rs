@@ -15,7 +15,7 @@ pub fn sys_symlinkat(
     let target = read_path(ctx.platform, target, false)?;
     let link = read_path(ctx.platform, linkpath, false)?;
     let now = now(ctx.platform);
-    ctx.process.fs.symlink(&target, newdirfd, &link, now)?;
+    ctx.fs().symlink(&target, newdirfd, &link, now)?;
     Ok(0)
 }
 

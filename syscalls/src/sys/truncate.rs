@@ -8,7 +8,7 @@ use crate::{Errno, SysResult};
 
 pub fn sys_truncate(ctx: &mut Ctx<'_>, path: UserCStr, length: i64) -> SysResult {
     let path = read_path(ctx.platform, path, false)?;
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let inode = fs.lookup_at(AT_FDCWD, &path, true, false)?;
     if inode.sb.is_proc() {
         return Err(Errno::EACCES.into());
@@ -20,15 +20,13 @@ pub fn sys_truncate(ctx: &mut Ctx<'_>, path: UserCStr, length: i64) -> SysResult
 /// ftruncate(2): the descriptor must be open for writing and name a
 /// regular file, else EINVAL (EBADF for O_PATH).
 pub fn sys_ftruncate(ctx: &mut Ctx<'_>, fd: i32, length: i64) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     if file.is_path() {
         return Err(Errno::EBADF.into());
     }
     if length < 0 || !file.writable() || !file.inode.is_regular() {
         return Err(Errno::EINVAL.into());
     }
-    ctx.process
-        .fs
-        .truncate(&file.inode, length, now(ctx.platform))?;
+    ctx.fs().truncate(&file.inode, length, now(ctx.platform))?;
     Ok(0)
 }

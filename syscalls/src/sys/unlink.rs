@@ -13,9 +13,9 @@ pub fn sys_unlinkat(ctx: &mut Ctx<'_>, dirfd: i32, path: UserCStr, flags: u32) -
     let path = read_path(ctx.platform, path, false)?;
     let now = now(ctx.platform);
     if flags & AT_REMOVEDIR != 0 {
-        ctx.process.fs.rmdir(dirfd, &path, now)?;
+        ctx.fs().rmdir(dirfd, &path, now)?;
     } else {
-        ctx.process.fs.unlink(dirfd, &path, now)?;
+        ctx.fs().unlink(dirfd, &path, now)?;
     }
     Ok(0)
 }

@@ -31,7 +31,7 @@ fn set_times(
 ) -> SysResult {
     let now = now(ctx.platform);
     let (atime, mtime) = times.unwrap_or((Some(now), Some(now)));
-    let fs = &ctx.process.fs;
+    let fs = &*ctx.fs();
     let inode = if path.addr == 0 && dirfd != AT_FDCWD {
         // utimensat(2): a NULL path means the file dirfd refers to.
         if flags & AT_SYMLINK_NOFOLLOW != 0 {

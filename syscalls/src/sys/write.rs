@@ -7,7 +7,7 @@ use crate::user::UserSlice;
 use crate::{Errno, SysResult};
 
 pub fn sys_write(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     Ok(io::write(ctx, &file, &Source::User(&UserIov::one(buf)), None)? as u64)
 }
 
@@ -18,7 +18,7 @@ pub fn sys_pwrite64(ctx: &mut Ctx<'_>, fd: i32, buf: UserSlice, offset: i64) -> 
     if offset < 0 {
         return Err(Errno::EINVAL.into());
     }
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     Ok(io::write(
         ctx,
         &file,

@@ -7,7 +7,7 @@ use crate::fs::iov::Source;
 use crate::{Errno, SysResult};
 
 pub fn sys_writev(ctx: &mut Ctx<'_>, fd: i32, iov: u64, iovcnt: i32) -> SysResult {
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     let iov = read_iovec(ctx, iov, iovcnt)?;
     Ok(io::write(ctx, &file, &Source::User(&iov), None)? as u64)
 }
@@ -16,7 +16,7 @@ pub fn sys_pwritev(ctx: &mut Ctx<'_>, fd: i32, iov: u64, iovcnt: i32, offset: i6
     if offset < 0 {
         return Err(Errno::EINVAL.into());
     }
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     let iov = read_iovec(ctx, iov, iovcnt)?;
     Ok(io::write(ctx, &file, &Source::User(&iov), Some(offset as u64))? as u64)
 }
@@ -30,7 +30,7 @@ pub fn sys_pwritev2(
     flags: u32,
 ) -> SysResult {
     let at = offset_v2(offset)?;
-    let file = ctx.process.fs.file(fd)?;
+    let file = ctx.file(fd)?;
     check_rwf(&file, flags, true)?;
     let iov = read_iovec(ctx, iov, iovcnt)?;
     Ok(io::write(ctx, &file, &Source::User(&iov), at)? as u64)

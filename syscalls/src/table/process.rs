@@ -19,6 +19,8 @@ super::syscall_table! {
     SET_TID_ADDRESS => "set_tid_address" [Ptr] |c, a| set_tid_address::sys_set_tid_address(c, a.raw(0));
     SET_ROBUST_LIST => "set_robust_list" [Ptr, Uint]
         |c, a| set_tid_address::sys_set_robust_list(c, a.raw(0), a.raw(1));
+    GET_ROBUST_LIST => "get_robust_list" [Int, Ptr, Ptr]
+        |c, a| set_tid_address::sys_get_robust_list(c, a.int(0), a.raw(1), a.raw(2));
     UNAME => "uname" [Ptr] |c, a| uname::sys_uname(c, a.ptr(0));
     GETPID => "getpid" [] |c, _| getpid::sys_getpid(c);
     GETTID => "gettid" [] |c, _| getpid::sys_gettid(c);
@@ -59,13 +61,57 @@ super::syscall_table! {
     SCHED_YIELD => "sched_yield" [] |c, _| sched::sys_sched_yield(c);
     SCHED_GETAFFINITY => "sched_getaffinity" [Int, Uint, Ptr]
         |c, a| sched::sys_sched_getaffinity(c, a.int(0), crate::user::UserSlice::new(a.raw(2), a.usize(1)));
+    SCHED_SETAFFINITY => "sched_setaffinity" [Int, Uint, Ptr]
+        |c, a| sched::sys_sched_setaffinity(c, a.int(0), crate::user::UserSlice::new(a.raw(2), a.usize(1)));
+    GETCPU => "getcpu" [Ptr, Ptr, Ptr] |c, a| sched::sys_getcpu(c, a.ptr(0), a.ptr(1));
+    SCHED_SETSCHEDULER => "sched_setscheduler" [Int, Int, Ptr]
+        |c, a| sched::sys_sched_setscheduler(c, a.int(0), a.int(1), a.ptr(2));
+    SCHED_GETSCHEDULER => "sched_getscheduler" [Int] |c, a| sched::sys_sched_getscheduler(c, a.int(0));
+    SCHED_SETPARAM => "sched_setparam" [Int, Ptr] |c, a| sched::sys_sched_setparam(c, a.int(0), a.ptr(1));
+    SCHED_GETPARAM => "sched_getparam" [Int, Ptr] |c, a| sched::sys_sched_getparam(c, a.int(0), a.ptr(1));
+    SCHED_GET_PRIORITY_MAX => "sched_get_priority_max" [Int]
+        |c, a| sched::sys_sched_get_priority_max(c, a.int(0));
+    SCHED_GET_PRIORITY_MIN => "sched_get_priority_min" [Int]
+        |c, a| sched::sys_sched_get_priority_min(c, a.int(0));
+    SCHED_RR_GET_INTERVAL => "sched_rr_get_interval" [Int, Ptr]
+        |c, a| sched::sys_sched_rr_get_interval(c, a.int(0), a.ptr(1));
+    SCHED_SETATTR => "sched_setattr" [Int, Ptr, Hex] |c, a| sched::sys_sched_setattr(c, a.int(0), a.raw(1), a.uint(2));
+    SCHED_GETATTR => "sched_getattr" [Int, Ptr, Uint, Hex]
+        |c, a| sched::sys_sched_getattr(c, a.int(0), a.raw(1), a.uint(2), a.uint(3));
     GETPRIORITY => "getpriority" [Int, Int] |c, a| sched::sys_getpriority(c, a.int(0), a.int(1));
+    SETPRIORITY => "setpriority" [Int, Int, Int] |c, a| sched::sys_setpriority(c, a.int(0), a.int(1), a.int(2));
     SYSINFO => "sysinfo" [Ptr] |c, a| sysinfo::sys_sysinfo(c, a.ptr(0));
     RT_SIGACTION => "rt_sigaction" [Int, Ptr, Ptr, Uint]
         |c, a| rt_sigaction::sys_rt_sigaction(c, a.int(0), a.ptr(1), a.ptr(2), a.usize(3));
     RT_SIGPROCMASK => "rt_sigprocmask" [Int, Ptr, Ptr, Uint]
         |c, a| rt_sigprocmask::sys_rt_sigprocmask(c, a.int(0), a.ptr(1), a.ptr(2), a.usize(3));
     SIGALTSTACK => "sigaltstack" [Ptr, Ptr] |c, a| sigaltstack::sys_sigaltstack(c, a.ptr(0), a.ptr(1));
+    RT_SIGPENDING => "rt_sigpending" [Ptr, Uint] |c, a| rt_sigprocmask::sys_rt_sigpending(c, a.ptr(0), a.usize(1));
+    RT_SIGSUSPEND => "rt_sigsuspend" [Ptr, Uint] |c, a| rt_sigsuspend::sys_rt_sigsuspend(c, a.ptr(0), a.usize(1));
+    PAUSE => "pause" [] |c, _| rt_sigsuspend::sys_pause(c);
+    RT_SIGTIMEDWAIT => "rt_sigtimedwait" [Ptr, Ptr, Ptr, Uint]
+        |c, a| rt_sigtimedwait::sys_rt_sigtimedwait(c, a.ptr(0), a.ptr(1), a.ptr(2), a.usize(3));
+    RT_SIGRETURN => "rt_sigreturn" [] |c, _| rt_sigreturn::sys_rt_sigreturn(c);
+    RESTART_SYSCALL => "restart_syscall" [] |c, _| nanosleep::sys_restart_syscall(c);
+    KILL => "kill" [Int, Int] |c, a| kill::sys_kill(c, a.int(0), a.int(1));
+    TKILL => "tkill" [Int, Int] |c, a| kill::sys_tkill(c, a.int(0), a.int(1));
+    TGKILL => "tgkill" [Int, Int, Int] |c, a| kill::sys_tgkill(c, a.int(0), a.int(1), a.int(2));
+    RT_SIGQUEUEINFO => "rt_sigqueueinfo" [Int, Int, Ptr]
+        |c, a| kill::sys_rt_sigqueueinfo(c, a.int(0), a.int(1), a.ptr(2));
+    RT_TGSIGQUEUEINFO => "rt_tgsigqueueinfo" [Int, Int, Int, Ptr]
+        |c, a| kill::sys_rt_tgsigqueueinfo(c, a.int(0), a.int(1), a.int(2), a.ptr(3));
+    ALARM => "alarm" [Uint] |c, a| itimer::sys_alarm(c, a.uint(0));
+    GETITIMER => "getitimer" [Int, Ptr] |c, a| itimer::sys_getitimer(c, a.int(0), a.ptr(1));
+    SETITIMER => "setitimer" [Int, Ptr, Ptr] |c, a| itimer::sys_setitimer(c, a.int(0), a.ptr(1), a.ptr(2));
+    TIMER_CREATE => "timer_create" [Int, Ptr, Ptr] |c, a| timer::sys_timer_create(c, a.int(0), a.ptr(1), a.ptr(2));
+    TIMER_SETTIME => "timer_settime" [Int, Hex, Ptr, Ptr]
+        |c, a| timer::sys_timer_settime(c, a.int(0), a.int(1), a.ptr(2), a.ptr(3));
+    TIMER_GETTIME => "timer_gettime" [Int, Ptr] |c, a| timer::sys_timer_gettime(c, a.int(0), a.ptr(1));
+    TIMER_GETOVERRUN => "timer_getoverrun" [Int] |c, a| timer::sys_timer_getoverrun(c, a.int(0));
+    TIMER_DELETE => "timer_delete" [Int] |c, a| timer::sys_timer_delete(c, a.int(0));
+    CLONE => "clone" [Hex, Ptr, Ptr, Ptr, Ptr]
+        |c, a| clone::sys_clone(c, a.raw(0), a.raw(1), a.raw(2), a.raw(3), a.raw(4));
+    CLONE3 => "clone3" [Ptr, Uint] |c, a| clone::sys_clone3(c, a.raw(0), a.usize(1));
     FUTEX => "futex" [Ptr, Int, Uint, Ptr, Ptr, Uint]
-        |c, a| futex::sys_futex(c, a.ptr(0), a.int(1), a.uint(2), a.ptr(3), a.raw(4), a.uint(5));
+        |c, a| futex::sys_futex(c, a.raw(0), a.int(1), a.uint(2), a.raw(3), a.raw(4), a.uint(5));
 }

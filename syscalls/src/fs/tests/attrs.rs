@@ -11,7 +11,7 @@ fn chmod_changes_permission_bits_and_ctime() {
     let mut t = T::new();
     t.mkfile("/tmp/f", b"");
     let p = t.s("/tmp/f");
-    t.plat.sleep_until(5_000_000_000);
+    t.platform.sleep_until(5_000_000_000);
     t.ok(nr::CHMOD, &[p, 0o104755]);
     let st = t.stat("/tmp/f").unwrap();
     assert_eq!(st.mode, S_IFREG | 0o4755, "the type bits stay");
@@ -132,7 +132,7 @@ fn fallocate_modes() {
 fn utimensat_sets_omits_and_nows() {
     let mut t = T::new();
     t.mkfile("/tmp/f", b"");
-    t.plat.sleep_until(9_000_000_000);
+    t.platform.sleep_until(9_000_000_000);
     let p = t.s("/tmp/f");
     let times = t.bytes(
         [

@@ -54,7 +54,7 @@ fn fcntl_dupfd_fd_flags_and_status_flags() {
         &[fd, F_DUPFD as u64, -1i64 as u64],
         Errno::EINVAL,
     );
-    t.p.limits[RLIMIT_NOFILE].cur = 12;
+    t.process.limits.lock()[RLIMIT_NOFILE].cur = 12;
     t.fails(nr::FCNTL, &[fd, F_DUPFD as u64, 11], Errno::EMFILE);
     t.ok(nr::FCNTL, &[4, F_SETFD as u64, 0]);
     assert_eq!(t.sys(nr::FCNTL, &[4, F_GETFD as u64, 0]), Ok(0));

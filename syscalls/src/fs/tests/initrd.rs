@@ -61,14 +61,14 @@ fn builds_a_root_from_entries_and_reads_files_back() {
 #[test]
 fn initrd_files_keep_mode_and_mtime_and_parents_are_made() {
     let mut t = T::new();
-    image(&mut t.p.fs);
+    image(&mut t.process.fs.lock());
     let st = t.stat("/usr/bin/hello").unwrap();
     assert_eq!(st.mode, S_IFREG | 0o755);
     assert_eq!(st.mtime, 1_700_000_000);
     assert_eq!(st.size, 7);
     let st = t.stat("/usr/bin").unwrap();
     assert_eq!(st.mode, S_IFDIR | 0o755, "made as a parent");
-    t.p.fs
+    t.process.fs.lock()
         .add_initrd_entry(&InitrdEntry {
             path: "usr/bin/later",
             mode: S_IFREG | 0o644,
@@ -118,7 +118,7 @@ fn later_entries_replace_earlier_ones() {
 #[test]
 fn finish_generates_only_missing_etc_files_and_dirs() {
     let mut t = T::new();
-    image(&mut t.p.fs);
+    image(&mut t.process.fs.lock());
     assert_eq!(t.cat("/etc/hostname").unwrap(), b"myhost\n", "kept");
     assert_eq!(
         t.cat("/etc/passwd").unwrap(),
@@ -140,24 +140,24 @@ fn finish_generates_only_missing_etc_files_and_dirs() {
 #[test]
 fn remove_tree_set_cwd_and_set_exe() {
     let mut t = T::new();
-    image(&mut t.p.fs);
-    t.p.fs.remove_tree(b"/.sole").unwrap();
+    image(&mut t.process.fs.lock());
+    t.process.fs.lock().remove_tree(b"/.sole").unwrap();
     assert!(!t.exists("/.sole"));
     assert_eq!(
-        t.p.fs.remove_tree(b"/.sole").unwrap_err().errno,
+        t.process.fs.lock().remove_tree(b"/.sole").unwrap_err().errno,
         Errno::ENOENT
     );
-    assert_eq!(t.p.fs.remove_tree(b"/dev").unwrap_err().errno, Errno::EBUSY);
-    t.p.fs.set_cwd(b"/usr/bin").unwrap();
+    assert_eq!(t.process.fs.lock().remove_tree(b"/dev").unwrap_err().errno, Errno::EBUSY);
+    t.process.fs.lock().set_cwd(b"/usr/bin").unwrap();
     assert_eq!(t.cat("hello").unwrap(), b"#!hello");
     assert_eq!(
-        t.p.fs.set_cwd(b"/usr/bin/hello").unwrap_err().errno,
+        t.process.fs.lock().set_cwd(b"/usr/bin/hello").unwrap_err().errno,
         Errno::ENOTDIR
     );
-    t.p.fs.set_exe(b"/usr/bin/hello");
+    t.process.fs.lock().set_exe(b"/usr/bin/hello");
     assert_eq!(t.readlink("/proc/self/exe").unwrap(), "/usr/bin/hello");
     assert_eq!(t.cat("/proc/self/exe").unwrap(), b"#!hello");
     // A removed link is removed, not followed.
-    t.p.fs.remove_tree(b"/bin").unwrap();
+    t.process.fs.lock().remove_tree(b"/bin").unwrap();
     assert!(t.exists("/usr/bin/hello"));
 }

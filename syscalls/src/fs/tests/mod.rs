@@ -15,12 +15,11 @@ mod rename;
 mod rw;
 mod stat;
 
-use crate::dispatch::dispatch;
+use crate::Errno;
 use crate::fs::stat::Stat;
 use crate::nr;
-use crate::process::Process;
-use crate::testing::{self, TestPlatform};
-use crate::{Errno, Outcome, Platform};
+use crate::platform::Platform;
+use crate::testing::{self, Harness};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -35,10 +34,22 @@ const SCRATCH: u64 = 4 << 20;
 
 /// A process, its platform, and a bump allocator over scratch memory.
 pub struct T {
-    pub p: Process,
-    pub plat: TestPlatform,
+    pub h: Harness,
     next: u64,
     end: u64,
+}
+
+impl core::ops::Deref for T {
+    type Target = Harness;
+    fn deref(&self) -> &Harness {
+        &self.h
+    }
+}
+
+impl core::ops::DerefMut for T {
+    fn deref_mut(&mut self) -> &mut Harness {
+        &mut self.h
+    }
 }
 
 /// A raw syscall result as Result.
@@ -52,23 +63,14 @@ pub fn res(r: i64) -> Result<u64, Errno> {
 
 impl T {
     pub fn new() -> Self {
-        let (p, plat) = testing::process();
-        let next = testing::scratch(&p, &plat, SCRATCH);
+        let mut h = testing::harness();
+        let next = testing::scratch(&h.process, &h.platform, SCRATCH);
+        // A stack for signal frames.
+        h.stack = testing::scratch(&h.process, &h.platform, 64 * 1024) + 64 * 1024;
         T {
-            p,
-            plat,
+            h,
             next,
             end: next + SCRATCH,
-        }
-    }
-
-    /// Calls syscall `nr` with `args`; the raw return value.
-    pub fn call(&mut self, nr: usize, args: &[u64]) -> i64 {
-        let mut a = [0u64; 6];
-        a[..args.len()].copy_from_slice(args);
-        match dispatch(&mut self.p, &self.plat, nr as u64, a) {
-            Outcome::Return(v) => v as i64,
-            Outcome::Exit(s) => panic!("unexpected exit {s}"),
         }
     }
 
@@ -105,7 +107,7 @@ impl T {
     }
 
     pub fn put(&self, addr: u64, data: &[u8]) {
-        self.plat.write_user(addr, data).expect("scratch write");
+        self.platform.write_user(addr, data).expect("scratch write");
     }
 
     pub fn bytes(&mut self, data: &[u8]) -> u64 {
@@ -123,13 +125,13 @@ impl T {
 
     pub fn mem(&self, addr: u64, len: usize) -> Vec<u8> {
         let mut v = vec![0u8; len];
-        self.plat.read_user(addr, &mut v).expect("scratch read");
+        self.platform.read_user(addr, &mut v).expect("scratch read");
         v
     }
 
     pub fn obj<O: FromBytes + IntoBytes>(&self, addr: u64) -> O {
         let mut o = O::new_zeroed();
-        self.plat
+        self.platform
             .read_user(addr, o.as_mut_bytes())
             .expect("scratch read");
         o

@@ -147,7 +147,7 @@ fn cloexec_flags_and_the_descriptor_limit() {
         Ok(u64::from(O_LARGEFILE)),
         "F_GETFL drops O_CLOEXEC and shows O_LARGEFILE"
     );
-    t.p.limits[RLIMIT_NOFILE].cur = 6;
+    t.process.limits.lock()[RLIMIT_NOFILE].cur = 6;
     assert_eq!(t.open("/dev/null", O_RDONLY, 0), Ok(4));
     assert_eq!(t.open("/dev/null", O_RDONLY, 0), Ok(5));
     assert_eq!(t.open("/dev/null", O_RDONLY, 0), Err(Errno::EMFILE));

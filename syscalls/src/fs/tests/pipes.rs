@@ -95,11 +95,26 @@ fn pipe_size_can_change() {
 }
 
 #[test]
-fn a_blocking_read_of_an_empty_pipe_waits_until_interrupted() {
+fn a_blocking_read_of_an_empty_pipe_is_interrupted_by_a_signal() {
+    use crate::signal::{SA_RESTART, SIGUSR1, frame::RtSigFrame};
     let mut t = T::new();
     let (r, _w) = pipe2(&mut t, 0);
+    t.interrupt_with(SIGUSR1, 0);
     assert_eq!(t.read(r, 1), Err(Errno::EINTR));
-    assert!(t.plat.monotonic_ns() >= u64::MAX / 2, "it slept");
+    assert_eq!(t.regs.rip, testing::TEST_HANDLER, "the handler runs");
+    // The handler would unblock SIGUSR1 by returning.
+    let tid = t.thread.tid;
+    t.process.signals.lock().set_mask(tid, 0);
+    // With SA_RESTART the read starts again after the handler: the frame
+    // returns to the `syscall` instruction with the number in RAX.
+    t.interrupt_with(SIGUSR1, SA_RESTART);
+    let buf = t.alloc(1);
+    let _ = t.call(nr::READ, &[r, buf, 1]);
+    assert_eq!(t.regs.rip, testing::TEST_HANDLER);
+    let frame: RtSigFrame = t.obj(t.regs.rsp);
+    assert_eq!(frame.uc.mcontext.rax, nr::READ as u64);
+    assert_eq!(frame.uc.mcontext.rip, 0x40_1000, "back at the syscall");
+    assert_eq!(frame.pretcode, testing::TEST_RESTORER);
 }
 
 #[test]
@@ -144,9 +159,9 @@ fn poll_reports_pipe_readiness() {
 fn poll_sleeps_out_its_timeout_or_forever() {
     let mut t = T::new();
     let (r, _w) = pipe2(&mut t, 0);
-    let start = t.plat.monotonic_ns();
+    let start = t.platform.monotonic_ns();
     assert_eq!(poll1(&mut t, r, POLLIN, 250), (0, 0));
-    assert_eq!(t.plat.monotonic_ns() - start, 250_000_000);
+    assert_eq!(t.platform.monotonic_ns() - start, 250_000_000);
     // Negative fds are skipped.
     let p = t.bytes(
         PollFd {
@@ -169,6 +184,9 @@ fn poll_sleeps_out_its_timeout_or_forever() {
         }
         .as_bytes(),
     );
+    // No timeout and nothing ready: a wait that a signal ends, with EINTR
+    // even under SA_RESTART (signal(7)).
+    t.interrupt_with(crate::signal::SIGUSR1, crate::signal::SA_RESTART);
     t.fails(nr::POLL, &[p, 1, -1i64 as u64], Errno::EINTR);
 }
 
@@ -185,9 +203,9 @@ fn ppoll_takes_a_timespec_and_writes_back_the_time_left() {
         .as_bytes(),
     );
     let ts = t.bytes(Timespec { sec: 1, nsec: 500 }.as_bytes());
-    let start = t.plat.monotonic_ns();
+    let start = t.platform.monotonic_ns();
     assert_eq!(t.sys(nr::PPOLL, &[p, 1, ts, 0, 8]), Ok(0));
-    assert_eq!(t.plat.monotonic_ns() - start, 1_000_000_500);
+    assert_eq!(t.platform.monotonic_ns() - start, 1_000_000_500);
     assert_eq!(t.obj::<Timespec>(ts), Timespec::default());
     t.write(w, b"x").unwrap();
     t.put(ts, Timespec { sec: 3, nsec: 0 }.as_bytes());
@@ -223,9 +241,9 @@ fn select_and_pselect6_use_fd_sets() {
     // Waiting on the empty pipe alone sleeps out the timeout.
     let rs = set(&mut t, &[r]);
     t.put(tv, Timeval { sec: 2, usec: 0 }.as_bytes());
-    let start = t.plat.monotonic_ns();
+    let start = t.platform.monotonic_ns();
     assert_eq!(t.sys(nr::SELECT, &[8, rs, 0, 0, tv]), Ok(0));
-    assert_eq!(t.plat.monotonic_ns() - start, 2_000_000_000);
+    assert_eq!(t.platform.monotonic_ns() - start, 2_000_000_000);
     assert_eq!(t.obj::<u64>(rs), 0);
     assert_eq!(t.obj::<Timeval>(tv), Timeval::default());
     // A closed descriptor in a set is EBADF; bits past nfds are ignored.
@@ -248,5 +266,6 @@ fn select_and_pselect6_use_fd_sets() {
     // No timeout, nothing ready: a wait until a signal.
     t.read(r, 1).unwrap();
     let rs = set(&mut t, &[r]);
+    t.interrupt_with(crate::signal::SIGUSR1, 0);
     t.fails(nr::PSELECT6, &[8, rs, 0, 0, 0, 0], Errno::EINTR);
 }

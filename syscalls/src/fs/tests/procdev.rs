@@ -43,7 +43,7 @@ fn memory_devices() {
 #[test]
 fn the_console_reads_platform_input_and_writes_its_output() {
     let mut t = T::new();
-    t.plat.input.lock().extend(b"typed\n".iter());
+    t.platform.input.lock().extend(b"typed\n".iter());
     assert_eq!(t.read(0, 100).unwrap(), b"typed\n");
     assert_eq!(t.read(0, 100).unwrap(), b"", "0 is end of input");
     assert_eq!(t.write(1, b"out "), Ok(4));
@@ -52,7 +52,7 @@ fn the_console_reads_platform_input_and_writes_its_output() {
     t.write(tty, b"!").unwrap();
     let stdout = t.open("/dev/stdout", O_WRONLY, 0).unwrap();
     t.write(stdout, b"?").unwrap();
-    assert_eq!(t.plat.console_text(), "out err!?");
+    assert_eq!(t.platform.console_text(), "out err!?");
     assert_eq!(t.readlink("/proc/self/fd/0").unwrap(), "/dev/console");
     assert_eq!(t.readlink("/dev/stdin").unwrap(), "/proc/self/fd/0");
     assert_eq!(t.readlink("/dev/fd").unwrap(), "/proc/self/fd");
@@ -134,7 +134,7 @@ fn proc_maps_in_linux_format() {
     let mut t = T::new();
     t.mkdir("/bin");
     t.mkfile("/bin/prog", b"\x7fELF");
-    t.p.fs.set_exe(b"/bin/prog");
+    t.process.fs.lock().set_exe(b"/bin/prog");
     let ino = t.stat("/bin/prog").unwrap().ino;
     let image = Vma {
         start: 0x40_0000,
@@ -142,8 +142,8 @@ fn proc_maps_in_linux_format() {
         prot: Prot::READ | Prot::EXEC,
         kind: VmaKind::Image,
     };
-    t.p.mm.insert(image).unwrap();
-    t.p.mm.set_brk_start(0x60_0000);
+    t.process.mm.insert(image).unwrap();
+    t.process.mm.set_brk_start(0x60_0000);
     t.ok(nr::BRK, &[0x60_3000]);
     let maps = text(&mut t, "/proc/self/maps");
     let lines: Vec<&str> = maps.lines().collect();
@@ -176,7 +176,7 @@ fn cpuinfo_meminfo_uptime_and_friends() {
         "{mem}"
     );
     assert!(mem.contains("SwapTotal:             0 kB\n"));
-    t.plat.sleep_until(12_340_000_000);
+    t.platform.sleep_until(12_340_000_000);
     assert_eq!(text(&mut t, "/proc/uptime"), "12.34 0.00\n");
     assert!(text(&mut t, "/proc/version").starts_with("Linux version 6.1.0-sole "));
     let mounts = text(&mut t, "/proc/mounts");
@@ -190,7 +190,7 @@ fn proc_files_regenerate_when_read_from_the_start() {
     let mut t = T::new();
     let fd = t.open("/proc/uptime", O_RDONLY, 0).unwrap();
     assert_eq!(t.read(fd, 3).unwrap(), b"1.0");
-    t.plat.sleep_until(7_000_000_000);
+    t.platform.sleep_until(7_000_000_000);
     assert_eq!(
         t.read(fd, 100).unwrap(),
         b"0 0.00\n",
@@ -209,8 +209,8 @@ fn proc_files_regenerate_when_read_from_the_start() {
 #[test]
 fn cmdline_and_environ_are_nul_separated() {
     let mut t = T::new();
-    t.p.fs.set_cmdline(&[b"/bin/prog", b"-v", b"x y"]);
-    t.p.fs.set_environ(&[b"HOME=/root", b"TERM=xterm"]);
+    t.process.fs.lock().set_cmdline(&[b"/bin/prog", b"-v", b"x y"]);
+    t.process.fs.lock().set_environ(&[b"HOME=/root", b"TERM=xterm"]);
     assert_eq!(
         t.cat("/proc/self/cmdline").unwrap(),
         b"/bin/prog\0-v\0x y\0"

@@ -86,7 +86,7 @@ fn large_writes_cross_pages_and_reads_stop_at_a_fault() {
     assert_eq!(t.cat("/tmp/big").unwrap(), data);
     // A read into a buffer that runs into unmapped memory returns what fit.
     let fd = t.open("/tmp/big", O_RDONLY, 0).unwrap();
-    let end = crate::testing::scratch(&t.p, &t.plat, 8192);
+    let end = crate::testing::scratch(&t.process, &t.platform, 8192);
     t.ok(nr::MUNMAP, &[end + 4096, 4096]);
     let r = t.call(nr::READ, &[fd, end, 200_000]);
     assert_eq!(r, 4096, "stopped at the fault");
@@ -182,7 +182,7 @@ fn readv_and_writev_gather_and_scatter() {
     assert_eq!(t.sys(nr::WRITEV, &[fd, r, 0]), Ok(0));
     // writev to the console goes out whole.
     assert_eq!(t.sys(nr::WRITEV, &[1, v, 3]), Ok(7));
-    assert!(t.plat.console_text().ends_with("abcdefg"));
+    assert!(t.platform.console_text().ends_with("abcdefg"));
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn sendfile_copies_between_descriptors() {
     assert_eq!(t.sys(nr::SENDFILE, &[1, input, off, 3]), Ok(3));
     assert_eq!(t.obj::<i64>(off), 8);
     assert_eq!(lseek(&mut t, input, 0, SEEK_CUR), Ok(100_000));
-    assert!(t.plat.console_text().ends_with("\x05\x06\x07"));
+    assert!(t.platform.console_text().ends_with("\x05\x06\x07"));
     // Errors: the input must be a readable regular file; no O_APPEND out.
     t.fails(nr::SENDFILE, &[output, 0, 0, 1], Errno::EINVAL);
     t.fails(nr::SENDFILE, &[input, input, 0, 1], Errno::EBADF);
