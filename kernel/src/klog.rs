@@ -4,12 +4,12 @@
 use crate::arch::serial;
 use core::fmt::Write;
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use spin::Mutex;
+use crate::sync::IrqMutex;
 
 struct ConsoleLog;
 
 static LOG: ConsoleLog = ConsoleLog;
-static LINE: Mutex<()> = Mutex::new(());
+static LINE: IrqMutex<()> = IrqMutex::new(());
 
 struct Line;
 
@@ -54,6 +54,13 @@ pub fn init(level: LevelFilter) {
     // set_logger fails only if called twice; the first logger stays.
     let _ = log::set_logger(&LOG);
     log::set_max_level(level);
+}
+
+/// Writes the program's output: whole writes stay together, whichever
+/// CPUs write at once.
+pub fn console_write(bytes: &[u8]) {
+    let _guard = LINE.lock();
+    serial::write_bytes(bytes);
 }
 
 /// Prints a line on the console regardless of the log level (banner,

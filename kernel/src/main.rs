@@ -3,7 +3,9 @@
 //!
 //! Boot order (`kernel_main`): console, start info and command line, memory
 //! (page tables, frames, heap), CPU tables (GDT/TSS/IDT), ACPI, local APIC,
-//! clocks, then the banner. "Ready" is the moment before the banner.
+//! per-CPU data, FPU and syscall set-up, clocks, the other CPUs, then the
+//! banner. "Ready" is the moment before the banner. With a program, its
+//! first thread is made runnable and the boot CPU becomes its idle thread.
 #![no_std]
 #![no_main]
 #![allow(unsafe_code)]
@@ -17,10 +19,12 @@ mod crash;
 mod klog;
 mod mm;
 mod program;
+mod sched;
 mod selftest;
+mod sync;
 mod time;
 
-use arch::{acpi, apic, cpu, kvmclock, power, pvh, rtc, serial, tsc};
+use arch::{acpi, apic, cpu, fpu, kvmclock, percpu, power, pvh, rtc, serial, smp, syscall, tsc};
 use cmdline::Options;
 use core::fmt::Write;
 use core::panic::PanicInfo;
@@ -58,11 +62,23 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     });
     arch::init_cpu_tables();
 
-    let facts = acpi::discover(info.rsdp).unwrap_or_else(|e| {
-        log::warn!("ACPI unusable ({e}); assuming one CPU");
+    let mut facts = acpi::discover(info.rsdp).unwrap_or_else(|e| {
+        log::info!("no usable ACPI ({e}); looking for an MP table");
         acpi::Facts::default()
     });
+    if facts.apic_ids.is_empty() {
+        match acpi::mp_table_apic_ids() {
+            Some(ids) => facts.apic_ids = ids,
+            None => log::warn!("neither ACPI nor an MP table lists the CPUs; using one"),
+        }
+    }
     apic::init(facts.lapic_phys);
+    let boot_cpu = percpu::init(0, apic::id());
+    fpu::init_cpu(true);
+    syscall::init_cpu();
+    let (stack_bottom, stack_top) = arch::boot_stack();
+    sched::init_cpu(boot_cpu, stack_bottom, stack_top);
+    smp::init_ipis();
     let kvm = kvmclock::read();
     let (tsc_hz, source) = tsc::calibrate(kvm.as_ref().map(|k| k.tsc_hz), facts.hpet_phys)
         .unwrap_or_else(|| {
@@ -75,9 +91,9 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     };
     time::init(tsc_hz, wall);
     apic::calibrate_timer(tsc_hz);
+    let cpus = smp::start_aps(&facts.apic_ids);
     let ready_ns = time::monotonic_ns();
 
-    let cpus = facts.cpus.max(1);
     // With a program to run, the console is the program's: the banner is
     // a log message then.
     let program = !info.modules().is_empty();
@@ -114,10 +130,12 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     if let Some(kind) = options.crash {
         crash::trigger(kind);
     }
-    if let Some(initrd) = info.modules().first() {
-        program::exec::run((initrd.start, initrd.len), cpus, memory.ram_bytes);
-    }
-    power::exit(0)
+    let Some(initrd) = info.modules().first() else {
+        power::exit(0)
+    };
+    program::exec::start((initrd.start, initrd.len), memory.ram_bytes);
+    cpu::interrupts_enable();
+    sched::idle_loop()
 }
 
 #[panic_handler]

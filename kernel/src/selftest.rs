@@ -280,8 +280,8 @@ fn paging_stack_guards_unmapped() -> Outcome {
         guards += 1;
     }
     check!(
-        guards == 8,
-        "{guards} guard pages, expected 8 (boot, 6 IST, syscall)"
+        guards == 7,
+        "{guards} guard pages, expected 7 (boot, 6 IST)"
     );
     Ok(())
 }

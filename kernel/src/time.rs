@@ -66,11 +66,18 @@ pub fn arm_timer(deadline_ns: u64) {
     apic::arm(now, ns_to_tsc(delta), tsc_hz());
 }
 
-/// Called from the timer interrupt. Nothing waits on timers yet but
-/// `sleep_ns`, which checks the clock itself; the scheduler hooks in here.
-pub fn on_timer_interrupt() {}
+/// Waits `ns` on the TSC without halting (start-up sequences, before the
+/// scheduler runs).
+pub fn spin_ns(ns: u64) {
+    let deadline = monotonic_ns().saturating_add(ns);
+    while monotonic_ns() < deadline {
+        cpu::pause();
+    }
+}
 
-/// Sleeps for at least `ns`, halting the CPU between timer interrupts.
+/// Sleeps for at least `ns`, halting the CPU between timer interrupts. For
+/// the boot CPU before threads run (the self-tests); threads sleep through
+/// the scheduler.
 pub fn sleep_ns(ns: u64) {
     let deadline = monotonic_ns().saturating_add(ns);
     let were_enabled = cpu::interrupts_enabled();
@@ -84,13 +91,5 @@ pub fn sleep_ns(ns: u64) {
     }
     if were_enabled {
         cpu::interrupts_enable();
-    }
-}
-
-/// Sleeps until the monotonic clock reaches `deadline_ns`.
-pub fn sleep_until(deadline_ns: u64) {
-    let now = monotonic_ns();
-    if deadline_ns > now {
-        sleep_ns(deadline_ns - now);
     }
 }

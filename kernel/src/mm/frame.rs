@@ -5,7 +5,7 @@
 //! zeroed here: callers that need zeroes ask for them (`alloc_zeroed`).
 
 use super::{PAGE_SIZE, Region, RegionKind, align_down, align_up, phys_to_virt};
-use spin::Mutex;
+use crate::sync::IrqMutex;
 
 pub struct FrameAllocator {
     /// Bit set = frame in use (or not RAM).
@@ -16,7 +16,7 @@ pub struct FrameAllocator {
     hint: u64,
 }
 
-static FRAMES: Mutex<Option<FrameAllocator>> = Mutex::new(None);
+static FRAMES: IrqMutex<Option<FrameAllocator>> = IrqMutex::new(None);
 
 impl FrameAllocator {
     /// Builds an allocator over `bitmap` covering frames `0..frames`, where

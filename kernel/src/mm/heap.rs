@@ -3,13 +3,44 @@
 
 use super::{PAGE_SIZE, frame, phys_to_virt};
 use buddy_system_allocator::{Heap, LockedHeapWithRescue};
-use core::alloc::Layout;
+use core::alloc::{GlobalAlloc, Layout};
 
 /// Memory the heap starts with; it grows in chunks of at least this much.
 const GROW_BYTES: u64 = 256 * 1024; // a power of two
 
-#[global_allocator]
 static HEAP: LockedHeapWithRescue<32> = LockedHeapWithRescue::new(grow);
+
+/// The heap with interrupts off while its lock is held: interrupt handlers
+/// allocate too (a wakeup grows a run queue), and must never spin on a
+/// lock the code they interrupted holds.
+struct IrqSafeHeap;
+
+#[global_allocator]
+static ALLOCATOR: IrqSafeHeap = IrqSafeHeap;
+
+fn without_interrupts<R>(f: impl FnOnce() -> R) -> R {
+    let were = crate::arch::cpu::interrupts_enabled();
+    crate::arch::cpu::interrupts_disable();
+    let r = f();
+    if were {
+        crate::arch::cpu::interrupts_enable();
+    }
+    r
+}
+
+// SAFETY: forwards to the buddy heap, which is a correct allocator; only
+// the interrupt flag changes around each call.
+unsafe impl GlobalAlloc for IrqSafeHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        without_interrupts(|| unsafe { HEAP.alloc(layout) })
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract, passed on.
+        without_interrupts(|| unsafe { HEAP.dealloc(ptr, layout) })
+    }
+}
 
 /// Gives the heap its first chunk.
 pub fn init() {
@@ -39,6 +70,8 @@ fn add_frames(heap: &mut Heap<32>, frames: u64) {
 
 /// (bytes handed out, bytes the heap owns).
 pub fn usage() -> (usize, usize) {
-    let heap = HEAP.lock();
-    (heap.stats_alloc_actual(), heap.stats_total_bytes())
+    without_interrupts(|| {
+        let heap = HEAP.lock();
+        (heap.stats_alloc_actual(), heap.stats_total_bytes())
+    })
 }

@@ -7,6 +7,7 @@
 pub mod frame;
 pub mod heap;
 pub mod init;
+pub mod kstack;
 pub mod paging;
 
 /// Where all physical memory is mapped.

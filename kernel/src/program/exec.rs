@@ -1,12 +1,15 @@
 //! Starting the program from the initrd: the launch manifest says what to
 //! run; the ELF loader plans the image; the image is copied into fresh pages,
-//! the stack is built, and the kernel jumps to the entry point.
+//! the stack is built, and the program's first thread is made runnable at
+//! the entry point.
 
 use super::fault::{IDENTITY, Identity};
 use super::memory;
 use super::platform::KernelPlatform;
-use super::{MM, PLATFORM, PROCESS, SYSCALL_SUMMARY};
-use crate::arch::{cpu, power, random, syscall};
+use super::{PLATFORM, PROCESS, SYSCALL_SUMMARY};
+use crate::arch::fpu::FpuArea;
+use crate::arch::{cpu, gdt, power, random};
+use crate::sched::{self, thread::ThreadWaker};
 use crate::mm::PAGE_SIZE;
 use crate::time;
 use alloc::string::String;
@@ -21,6 +24,8 @@ use syscalls::fs::{FsContext, InitrdEntry};
 use syscalls::mm::{Mm, Prot, STACK_SIZE, STACK_TOP, Vma, VmaKind};
 use syscalls::platform::Platform;
 use syscalls::process::Process;
+use syscalls::regs::UserRegs;
+use syscalls::thread::Thread as LinuxThread;
 
 /// Exit statuses a shell uses when a command cannot run.
 const CANNOT_EXECUTE: u8 = 126;
@@ -108,8 +113,9 @@ fn basename(path: &[u8]) -> String {
     String::from_utf8_lossy(&name[..name.len().min(15)]).into_owned()
 }
 
-/// Runs the program the initrd at `[start, start+len)` names.
-pub fn run((start, len): (u64, u64), cpus: u32, total_ram: u64) -> ! {
+/// Loads the program the initrd at `[start, start+len)` names and makes its
+/// first thread runnable; the caller's CPU then goes idle and runs it.
+pub fn start((start, len): (u64, u64), total_ram: u64) {
     let mut fs = {
         // SAFETY: the loader placed the module in RAM that the frame
         // allocator excludes, and nothing writes it; the view ends before
@@ -163,8 +169,7 @@ pub fn run((start, len): (u64, u64), cpus: u32, total_ram: u64) -> ! {
         )
     });
     mm.set_brk_start(plan.brk);
-    MM.call_once(|| mm.clone());
-    let platform = PLATFORM.call_once(|| KernelPlatform { cpus, total_ram });
+    let platform = PLATFORM.call_once(|| KernelPlatform { total_ram });
 
     let argv: Vec<&[u8]> = launch.argv.iter().map(Vec::as_slice).collect();
     let envp: Vec<&[u8]> = launch.env.iter().map(Vec::as_slice).collect();
@@ -184,19 +189,12 @@ pub fn run((start, len): (u64, u64), cpus: u32, total_ram: u64) -> ! {
         egid: 0,
         secure: false,
         clktck: CLK_TCK,
-        minsigstksz: syscalls::sys::sigaltstack::MINSIGSTKSZ,
+        minsigstksz: min_signal_stack(),
         interp_base: None,
         sysinfo_ehdr: None,
     };
     let initial = stack::build(STACK_TOP, &plan, &params)
         .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot run {shown}: {e}")));
-    if platform.write_user(initial.sp, &initial.bytes).is_err() {
-        fail(
-            CANNOT_EXECUTE,
-            format_args!("cannot write the initial stack"),
-        );
-    }
-
     let image_start = plan.mappings.first().map_or(0, |m| m.start);
     let image_end = plan.mappings.last().map_or(0, |m| m.end);
     IDENTITY.call_once(|| Identity {
@@ -213,18 +211,61 @@ pub fn run((start, len): (u64, u64), cpus: u32, total_ram: u64) -> ! {
             format_args!("cannot change to {}: {e}", launch.cwd),
         );
     }
-    let mut process = Process::new(mm, fs, time::monotonic_ns());
-    process.strace = launch.flags.strace;
+    let process = Process::new(mm, fs, time::monotonic_ns());
+    process
+        .strace
+        .store(launch.flags.strace, Ordering::Relaxed);
     SYSCALL_SUMMARY.store(launch.flags.syscall_summary, Ordering::Relaxed);
-    *PROCESS.lock() = Some(process);
+    let process = PROCESS.call_once(|| Arc::new(process));
+    // Writing the stack faults its pages in through the process's VMAs.
+    if platform.write_user(initial.sp, &initial.bytes).is_err() {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot write the initial stack"),
+        );
+    }
 
     log::info!(
         "starting {shown} at {:#x}, stack {:#x}",
         plan.entry,
         initial.sp
     );
-    syscall::init();
-    // SAFETY: the image is mapped with the entry point executable, and the
-    // initial stack was written at `initial.sp` in the stack VMA.
-    unsafe { syscall::start_program(plan.entry, initial.sp) }
+    // The first thread: every register zero but RIP at the entry point and
+    // RSP at the initial stack (RDX = 0: no exit handler for the libc to
+    // register), interrupts on.
+    let regs = UserRegs {
+        rip: plan.entry,
+        rsp: initial.sp,
+        rflags: 0x202,
+        cs: u64::from(gdt::KERNEL_CODE),
+        ss: u64::from(gdt::KERNEL_DATA),
+        orig_rax: u64::MAX,
+        entry_flags: 1,
+        ..UserRegs::default()
+    };
+    let tid = process.alloc_tid();
+    let Some(t) = sched::new_program_thread(tid, &regs, 0, 0, FpuArea::new()) else {
+        fail(CANNOT_EXECUTE, format_args!("out of memory starting the program"))
+    };
+    let mut comm = [0u8; 16];
+    let name = basename(path);
+    comm[..name.len()].copy_from_slice(name.as_bytes());
+    let linux = Arc::new(LinuxThread::new(
+        tid,
+        Arc::new(ThreadWaker(Arc::downgrade(&t))),
+        comm,
+    ));
+    t.linux.call_once(|| linux.clone());
+    if process.add_thread(&linux, 0).is_err() {
+        fail(CANNOT_EXECUTE, format_args!("cannot start the first thread"));
+    }
+    sched::start(t);
+}
+
+/// AT_MINSIGSTKSZ: what a signal frame needs on this machine (the frame,
+/// the FPU state and its alignment), at least MINSIGSTKSZ.
+fn min_signal_stack() -> u64 {
+    let frame = size_of::<syscalls::signal::frame::RtSigFrame>() as u64;
+    let need = frame + crate::arch::fpu::size() as u64 + 4 + 64 + 128;
+    need.max(syscalls::sys::sigaltstack::MINSIGSTKSZ)
 }

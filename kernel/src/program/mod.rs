@@ -1,74 +1,160 @@
 //! The one program Sole runs: starting it (`exec`), its system calls (into
-//! `syscalls::dispatch`), its page faults (demand paging through the VMAs)
-//! and its death by fault (`fault`).
+//! `syscalls::dispatch`), the work done before every return to it (timers,
+//! rescheduling, signals), its page faults (demand paging through the
+//! VMAs), its faults as signals and its end (`fault`).
 
 pub mod exec;
 pub mod fault;
 pub mod memory;
 pub mod platform;
 
-use crate::arch::power;
+use crate::arch::idt::TrapFrame;
+use crate::arch::{cpu, percpu, power, smp};
+use crate::sched;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 use platform::KernelPlatform;
-use spin::{Mutex, Once};
-use syscalls::mm::{Access, FaultResolution, Mm};
-use syscalls::process::Process;
-use syscalls::{Outcome, dispatch};
+use spin::Once;
+use syscalls::mm::{Access, FaultResolution};
+use syscalls::process::{ExitStatus, Process};
+use syscalls::signal::SigInfo;
+use syscalls::signal::deliver::{Delivery, deliver, wait_while_stopped};
+use syscalls::{Ctx, Outcome, dispatch};
 
-static PROCESS: Mutex<Option<Process>> = Mutex::new(None);
-/// The address space, apart from the process lock: the page-fault handler
-/// consults it while a syscall holds the process.
-static MM: Once<Arc<Mm>> = Once::new();
+static PROCESS: Once<Arc<Process>> = Once::new();
 static PLATFORM: Once<KernelPlatform> = Once::new();
 static SYSCALL_SUMMARY: AtomicBool = AtomicBool::new(false);
 
-/// Called by the syscall entry stub.
-pub fn syscall(nr: u64, args: [u64; 6]) -> u64 {
-    let platform = PLATFORM
-        .get()
-        .expect("a syscall before the program started");
-    let mut guard = PROCESS.lock();
-    let process = guard
-        .as_mut()
-        .expect("a syscall before the program started");
-    match dispatch(process, platform, nr, args) {
-        Outcome::Return(value) => value,
-        Outcome::Exit(status) => {
-            if SYSCALL_SUMMARY.load(Ordering::Relaxed) {
-                crate::println!("\nsyscall summary:\n{}", process.stats.summary());
+pub fn process() -> Option<&'static Arc<Process>> {
+    PROCESS.get()
+}
+
+pub fn platform() -> Option<&'static KernelPlatform> {
+    PLATFORM.get()
+}
+
+/// Called by the syscall entry stub with the thread's saved registers;
+/// returns with interrupts off, the result in the frame.
+pub fn syscall(frame: &mut TrapFrame) {
+    let (Some(process), Some(platform)) = (PROCESS.get(), PLATFORM.get()) else {
+        panic!("a system call with no program");
+    };
+    let linux = sched::current()
+        .linux()
+        .expect("system calls come from program threads")
+        .clone();
+    match dispatch(process, &linux, platform, frame) {
+        Outcome::Continue => exit_to_program(frame),
+        Outcome::ThreadExit => sched::exit_current(),
+        Outcome::Exit(status) => end(status, None, Some(frame)),
+    }
+}
+
+/// What must happen before a thread returns to the program: deferred timer
+/// work, a reschedule when its slice is over or others wait, and signal
+/// delivery (which may rewrite `frame`). Returns with interrupts off and
+/// nothing left to do.
+pub fn exit_to_program(frame: &mut TrapFrame) {
+    loop {
+        cpu::interrupts_disable();
+        let cpu = percpu::this();
+        let linux = sched::current().linux();
+        let work = cpu.sched.need_resched.load(Ordering::Acquire)
+            || cpu.sched.softirq.load(Ordering::Acquire)
+            || linux.is_some_and(|l| l.has_work());
+        if !work {
+            return;
+        }
+        cpu::interrupts_enable();
+        run_deferred();
+        if percpu::this()
+            .sched
+            .need_resched
+            .swap(false, Ordering::AcqRel)
+        {
+            sched::yield_now();
+        }
+        let Some(linux) = sched::current().linux().cloned() else {
+            continue;
+        };
+        if !linux.has_work() {
+            continue;
+        }
+        let (Some(process), Some(platform)) = (PROCESS.get(), PLATFORM.get()) else {
+            continue;
+        };
+        let mut ctx = Ctx::new(process, &linux, platform, frame);
+        match deliver(&mut ctx) {
+            Delivery::Nothing | Delivery::Changed => {}
+            Delivery::Stop => wait_while_stopped(&ctx),
+            Delivery::Exit(status, info) => {
+                drop(ctx);
+                end(status, info, Some(frame))
             }
-            drop(guard);
-            power::exit(status as u8)
         }
     }
+}
+
+/// Runs the work timer interrupts left for a safe point (no lock held):
+/// the personality's timers that expired, and its CPU-time timers.
+pub fn run_deferred() {
+    let Some((ids, tick)) = sched::take_softirq() else {
+        return;
+    };
+    let (Some(process), Some(platform)) = (PROCESS.get(), PLATFORM.get()) else {
+        return;
+    };
+    for id in ids {
+        syscalls::timers::expire(process, platform, id);
+    }
+    if tick {
+        syscalls::timers::cpu_tick(process, platform);
+    }
+}
+
+static ENDING: AtomicBool = AtomicBool::new(false);
+
+/// The process is over: stop the other CPUs, report how it ended (the
+/// fatal signal's report, the syscall summary) and power off with its
+/// status.
+pub fn end(status: ExitStatus, info: Option<SigInfo>, regs: Option<&TrapFrame>) -> ! {
+    if ENDING.swap(true, Ordering::AcqRel) {
+        // Another CPU is ending the process already.
+        smp::park();
+    }
+    smp::stop_others();
+    if let ExitStatus::Signal { sig, .. } = status {
+        fault::report_fatal(sig as usize, info, regs);
+    }
+    if SYSCALL_SUMMARY.load(Ordering::Relaxed)
+        && let Some(p) = PROCESS.get()
+    {
+        crate::println!("\nsyscall summary:\n{}", p.stats.summary());
+    }
+    power::exit(status.host_status())
 }
 
 /// What a page fault in program memory turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Demand {
-    /// A page was mapped: retry the access.
+    /// A page was mapped (or another thread mapped it): retry the access.
     Mapped,
-    /// No VMA allows the access: a real fault.
-    Fault,
+    /// No VMA allows the access: a real fault, with its SIGSEGV si_code.
+    Fault(i32),
     /// The access was allowed but no frame was left.
     OutOfMemory,
 }
 
 /// Demand paging: maps the page at `addr` if a VMA allows `access`.
 pub fn resolve_fault(addr: u64, access: Access) -> Demand {
-    let Some(mm) = MM.get() else {
-        return Demand::Fault;
+    let Some(process) = PROCESS.get() else {
+        return Demand::Fault(syscalls::mm::SEGV_MAPERR);
     };
-    match mm.fault(addr, access) {
+    match process.mm.fault(addr, access) {
         FaultResolution::Map { page, prot } => match memory::map_zeroed(page, prot) {
             Ok(()) => Demand::Mapped,
             Err(_) => Demand::OutOfMemory,
         },
-        FaultResolution::Segv { .. } => Demand::Fault,
+        FaultResolution::Segv { code } => Demand::Fault(code),
     }
-}
-
-pub fn platform() -> Option<&'static KernelPlatform> {
-    PLATFORM.get()
 }

@@ -1,5 +1,5 @@
-//! getpid(2), gettid(2), getppid(2). The program is process 1 with one
-//! thread; like init, its parent is 0.
+//! getpid(2), gettid(2), getppid(2). The program is process 1 (its main
+//! thread's id is 1 too); like init, its parent is 0.
 
 use crate::SysResult;
 use crate::dispatch::Ctx;
@@ -9,7 +9,7 @@ pub fn sys_getpid(ctx: &mut Ctx<'_>) -> SysResult {
 }
 
 pub fn sys_gettid(ctx: &mut Ctx<'_>) -> SysResult {
-    Ok(u64::from(ctx.process.pid))
+    Ok(u64::from(ctx.thread.tid))
 }
 
 pub fn sys_getppid(_ctx: &mut Ctx<'_>) -> SysResult {

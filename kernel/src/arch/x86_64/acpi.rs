@@ -4,10 +4,12 @@
 
 use crate::mm::{self, phys_to_virt};
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Facts {
     /// Enabled (or online-capable) processors listed in the MADT.
     pub cpus: u32,
+    /// Their local APIC ids.
+    pub apic_ids: alloc::vec::Vec<u32>,
     pub lapic_phys: Option<u64>,
     pub hpet_phys: Option<u64>,
     pub pm_timer_port: Option<u16>,
@@ -150,11 +152,75 @@ fn parse_madt(t: &[u8], facts: &mut Facts) {
         let e = &t[off..off + len];
         let usable = |flags: Option<u32>| flags.is_some_and(|f| f & 0b11 != 0);
         match kind {
-            0 if usable(u32_at(e, 4)) => facts.cpus += 1,
-            9 if usable(u32_at(e, 8)) => facts.cpus += 1,
+            0 if usable(u32_at(e, 4)) => {
+                facts.cpus += 1;
+                facts.apic_ids.extend(e.get(3).map(|&id| u32::from(id)));
+            }
+            9 if usable(u32_at(e, 8)) => {
+                facts.cpus += 1;
+                facts.apic_ids.extend(u32_at(e, 4));
+            }
             5 => facts.lapic_phys = u64_at(e, 4),
             _ => {}
         }
         off += len;
     }
+}
+
+/// Without ACPI (some microVMs), the MultiProcessor Specification's table
+/// (version 1.4, chapter 4) lists the processors: find its floating
+/// pointer in the EBDA, the last KiB of base memory or the BIOS ROM, then
+/// read the processor entries of its configuration table.
+pub fn mp_table_apic_ids() -> Option<alloc::vec::Vec<u32>> {
+    let ebda = u64::from(u16_at(bytes(0x40e, 2), 0)?) << 4;
+    let areas = [(ebda, 1024u64), (0x9fc00, 1024), (0xf0000, 0x10000)];
+    let mut config = None;
+    for (start, len) in areas {
+        if start == 0 {
+            continue;
+        }
+        let area = bytes(start, len as usize);
+        for off in (0..area.len().saturating_sub(16)).step_by(16) {
+            let f = &area[off..off + 16];
+            if &f[..4] == b"_MP_" && checksum_ok(f) {
+                config = u32_at(f, 4).filter(|&p| p != 0);
+                break;
+            }
+        }
+        if config.is_some() {
+            break;
+        }
+    }
+    let phys = u64::from(config?);
+    let header = bytes(phys, 44);
+    if &header[..4] != b"PCMP" {
+        return None;
+    }
+    let len = usize::from(u16_at(header, 4)?);
+    let count = usize::from(u16_at(header, 34)?);
+    if len < 44 {
+        return None;
+    }
+    let table = bytes(phys, len);
+    if !checksum_ok(table) {
+        return None;
+    }
+    let mut ids = alloc::vec::Vec::new();
+    let mut off = 44;
+    for _ in 0..count {
+        let Some(&kind) = table.get(off) else { break };
+        if kind == 0 {
+            // Processor: APIC id at 1, flags at 3 (bit 0: enabled).
+            let (Some(&id), Some(&flags)) = (table.get(off + 1), table.get(off + 3)) else {
+                break;
+            };
+            if flags & 1 != 0 {
+                ids.push(u32::from(id));
+            }
+            off += 20;
+        } else {
+            off += 8;
+        }
+    }
+    (!ids.is_empty()).then_some(ids)
 }

@@ -12,9 +12,12 @@ const APIC_GLOBAL_ENABLE: u64 = 1 << 11;
 const APIC_X2APIC_ENABLE: u64 = 1 << 10;
 
 // Register offsets in xAPIC MMIO; x2APIC MSR = 0x800 + offset / 16.
+const REG_ID: u32 = 0x20;
 const REG_TPR: u32 = 0x80;
 const REG_EOI: u32 = 0xb0;
 const REG_SVR: u32 = 0xf0;
+const REG_ICR_LOW: u32 = 0x300;
+const REG_ICR_HIGH: u32 = 0x310;
 const REG_LVT_TIMER: u32 = 0x320;
 const REG_LVT_LINT0: u32 = 0x350;
 const REG_LVT_LINT1: u32 = 0x360;
@@ -67,13 +70,15 @@ pub fn timer_mode() -> &'static str {
 }
 
 /// Enables this CPU's local APIC with everything masked but the timer.
+/// The boot CPU maps the registers; the others (same address, each sees
+/// its own APIC) reuse the mapping.
 pub fn init(lapic_phys: Option<u64>) {
     let base = cpu::read_msr(IA32_APIC_BASE);
     let x2 = feature::x2apic();
     let mut enable = base | APIC_GLOBAL_ENABLE;
     if x2 {
         enable |= APIC_X2APIC_ENABLE;
-    } else {
+    } else if MMIO_BASE.load(Ordering::Relaxed) == 0 {
         let phys = lapic_phys.unwrap_or(base & 0xf_ffff_f000);
         MMIO_BASE.store(crate::mm::map_mmio(phys, 4096), Ordering::Relaxed);
     }
@@ -90,6 +95,45 @@ pub fn init(lapic_phys: Option<u64>) {
     write(REG_SVR, 0x100 | u32::from(vector::SPURIOUS)); // software enable
     idt::set_irq_handler(vector::TIMER, timer_interrupt);
     disarm();
+}
+
+/// This CPU's local APIC id.
+pub fn id() -> u32 {
+    if X2APIC.load(Ordering::Relaxed) {
+        read(REG_ID)
+    } else {
+        read(REG_ID) >> 24
+    }
+}
+
+fn wait_icr_idle() {
+    if !X2APIC.load(Ordering::Relaxed) {
+        let mut spins = 0u32;
+        while read(REG_ICR_LOW) & (1 << 12) != 0 && spins < 1_000_000 {
+            spins += 1;
+            cpu::pause();
+        }
+    }
+}
+
+/// Writes the interrupt command register (SDM Vol. 3A, 11.6.1): `low` is
+/// the vector and delivery mode, sent to the APIC `dest`.
+pub fn send_command(dest: u32, low: u32) {
+    if X2APIC.load(Ordering::Relaxed) {
+        // SAFETY: the x2APIC ICR (MSR 0x830) only sends an interrupt.
+        unsafe { cpu::write_msr(0x830, (u64::from(dest) << 32) | u64::from(low)) };
+    } else {
+        wait_icr_idle();
+        write(REG_ICR_HIGH, dest << 24);
+        write(REG_ICR_LOW, low);
+        wait_icr_idle();
+    }
+}
+
+/// Sends a fixed interrupt with `vector` to the CPU whose APIC id is
+/// `dest`.
+pub fn send_ipi(dest: u32, vector: u8) {
+    send_command(dest, u32::from(vector));
 }
 
 pub fn end_of_interrupt() {
@@ -151,5 +195,7 @@ pub fn timer_interrupts() -> u64 {
 fn timer_interrupt(_frame: &mut idt::TrapFrame) {
     TIMER_IRQS.fetch_add(1, Ordering::Relaxed);
     end_of_interrupt();
-    crate::time::on_timer_interrupt();
+    if super::percpu::ready() && crate::sched::try_current().is_some() {
+        crate::sched::on_timer_interrupt();
+    }
 }

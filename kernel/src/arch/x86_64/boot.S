@@ -141,8 +141,10 @@ boot_pd:
 .global boot_stack_guard
 boot_stack_guard:
     .skip 4096
+.global boot_stack
 boot_stack:
     .skip 64 * 1024
+.global boot_stack_top
 boot_stack_top:
 
 /* The kernel symbol table's place: tools/build (ksyms) moves this segment to

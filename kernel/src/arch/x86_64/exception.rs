@@ -1,7 +1,9 @@
-//! CPU exceptions. In the kernel they are fatal: report everything a developer
-//! needs (vector, error code, RIP, CR2, every register, a symbolized
-//! backtrace) and power off with `KERNEL_FAILURE_STATUS`. (Faults in program
-//! code become signals in a later issue.)
+//! CPU exceptions. A page fault in program memory may be demand paging;
+//! one in a user-memory copy ends the copy. In program code an exception
+//! becomes a signal for the faulting thread (`program::fault`). In the
+//! kernel it is fatal: report everything a developer needs (vector, error
+//! code, RIP, CR2, every register, a symbolized backtrace) and power off
+//! with `KERNEL_FAILURE_STATUS`.
 
 use super::cpu;
 use super::idt::{TrapFrame, vector};
@@ -47,6 +49,7 @@ const NAMES: [(&str, &str); 32] = [
 pub fn handle(frame: &mut TrapFrame) {
     let cr2 = cpu::read_cr2();
     let in_program = |addr: u64| addr < syscalls::user::USER_END;
+    let mut segv_code = syscalls::mm::SEGV_MAPERR;
     if frame.vector == vector::PAGE_FAULT {
         let access = if frame.error_code & 16 != 0 {
             Access::Execute
@@ -55,12 +58,17 @@ pub fn handle(frame: &mut TrapFrame) {
         } else {
             Access::Read
         };
-        // Demand paging of program memory, whoever touched it.
+        // Demand paging of program memory, whoever touched it. It takes
+        // locks, so interrupts come back on if the faulting code had them
+        // (a TLB shootdown waits for this CPU meanwhile).
         if in_program(cr2) {
+            if frame.rflags & (1 << 9) != 0 && super::percpu::ready() {
+                cpu::interrupts_enable();
+            }
             match crate::program::resolve_fault(cr2, access) {
                 crate::program::Demand::Mapped => return,
                 crate::program::Demand::OutOfMemory => crate::program::fault::out_of_memory(cr2),
-                crate::program::Demand::Fault => {}
+                crate::program::Demand::Fault(code) => segv_code = code,
             }
         }
         // A copy to or from program memory that hit a hole: fail the copy.
@@ -69,9 +77,11 @@ pub fn handle(frame: &mut TrapFrame) {
             return;
         }
     }
-    if in_program(frame.rip) {
-        crate::program::fault::kill(frame, cr2);
+    if in_program(frame.rip) && crate::sched::try_current().is_some_and(|t| t.is_program()) {
+        crate::program::fault::program_exception(frame, cr2, segv_code);
+        return;
     }
+    cpu::interrupts_disable();
     let mut out = RawConsole;
     let (mnemonic, name) = NAMES[frame.vector as usize & 31];
     let _ = write!(
@@ -100,7 +110,8 @@ pub fn handle(frame: &mut TrapFrame) {
     }
     let _ = writeln!(out);
     if frame.vector == vector::PAGE_FAULT
-        && super::stack_guard_pages().any(|g| (g..g + crate::mm::PAGE_SIZE).contains(&cr2))
+        && (super::stack_guard_pages().any(|g| (g..g + crate::mm::PAGE_SIZE).contains(&cr2))
+            || crate::mm::kstack::is_guard(cr2))
     {
         let _ = writeln!(
             out,

@@ -44,8 +44,8 @@ struct GuardedStack {
     stack: [u8; IST_STACK_SIZE],
 }
 
-/// The boot CPU's tables. (Application processors get their own in the SMP
-/// issue; nothing here assumes there is only one.)
+/// One CPU's tables: the boot CPU's are static, the others' are allocated
+/// when they start.
 struct CpuTables {
     gdt: [u64; 5],
     tss: Tss,
@@ -92,6 +92,37 @@ pub fn init_bsp() {
     for (i, s) in stacks.iter_mut().enumerate() {
         tables.tss.ist[i] = s.stack.as_mut_ptr() as u64 + IST_STACK_SIZE as u64;
     }
+    load(tables);
+}
+
+/// Gives an application processor its own GDT, TSS and IST stacks (each
+/// guarded) and loads them. False if memory is out.
+pub fn init_ap() -> bool {
+    let tables = alloc::boxed::Box::leak(alloc::boxed::Box::new(CpuTables {
+        gdt: [0; 5],
+        tss: Tss {
+            _reserved0: 0,
+            rsp: [0; 3],
+            _reserved1: 0,
+            ist: [0; 7],
+            _reserved2: 0,
+            _reserved3: 0,
+            iomap_base: size_of::<Tss>() as u16,
+        },
+    }));
+    for i in 0..ist::COUNT {
+        let Some(stack) = crate::mm::kstack::KernelStack::new(IST_STACK_SIZE as u64) else {
+            return false;
+        };
+        tables.tss.ist[i] = stack.top();
+        // The CPU uses it for as long as the machine runs.
+        core::mem::forget(stack);
+    }
+    load(tables);
+    true
+}
+
+fn load(tables: &'static mut CpuTables) {
     let tss_base = &raw const tables.tss as u64;
     let tss_limit = (size_of::<Tss>() - 1) as u64;
     tables.gdt = [

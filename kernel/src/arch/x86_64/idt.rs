@@ -1,7 +1,10 @@
-//! The IDT: every vector goes through `interrupts.S` to `trap_dispatch` on an
-//! IST stack. Exceptions (0-31) are fatal in the kernel for now and produce a
-//! fault report; device and timer interrupts (32-255) go to registered
-//! handlers.
+//! The IDT: every vector goes through `interrupts.S`, arrives on an IST
+//! stack, moves to the interrupted thread's kernel stack (`trap_enter`)
+//! and is handled by `trap_dispatch`: exceptions (0-31) by `exception`,
+//! device, timer and inter-processor interrupts (32-255) by registered
+//! handlers. An interrupt that came from program code goes back through
+//! `program::exit_to_program`, where signals are delivered and threads
+//! switched.
 
 use super::gdt::{KERNEL_CODE, ist};
 use core::arch::asm;
@@ -16,33 +19,9 @@ unsafe extern "C" {
 }
 const STUB_SIZE: u64 = 16;
 
-/// The registers saved on entry, in stack order (see interrupts.S).
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct TrapFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    pub rcx: u64,
-    pub rbx: u64,
-    pub rax: u64,
-    pub vector: u64,
-    pub error_code: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
-}
+/// The registers saved on entry: the program's, when it was program code
+/// that was interrupted (see `syscalls::regs`).
+pub type TrapFrame = syscalls::regs::UserRegs;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -93,6 +72,11 @@ pub mod vector {
     pub const MACHINE_CHECK: u64 = 18;
     /// The local APIC timer.
     pub const TIMER: u8 = 0x30;
+    /// Inter-processor interrupts: look at the run queue and pending work;
+    /// flush TLB entries; stop (the VM is powering off).
+    pub const RESCHEDULE: u8 = 0x40;
+    pub const TLB_SHOOTDOWN: u8 = 0x41;
+    pub const STOP: u8 = 0x42;
     /// The local APIC's spurious-interrupt vector.
     pub const SPURIOUS: u8 = 0xff;
 }
@@ -144,12 +128,61 @@ pub fn set_irq_handler(vector: u8, handler: IrqHandler) {
     IRQ_HANDLERS[vector as usize].store(handler as usize, Ordering::Release);
 }
 
+/// Vectors that stay on their IST stack: they can arrive anywhere, even
+/// inside another handler or with a broken stack.
+fn stays_on_ist(v: u64) -> bool {
+    matches!(v, vector::NMI | vector::DOUBLE_FAULT | vector::MACHINE_CHECK)
+}
+
+/// Below this much room a kernel stack is overflowing: the fault is
+/// handled on its IST stack (and reported).
+const STACK_MARGIN: u64 = 1024;
+
+/// Moves the frame from the IST stack to the interrupted thread's kernel
+/// stack: just below the interrupted RSP if the thread was running kernel
+/// code on that stack (kernel code has no red zone), else at the stack's
+/// top (the thread was in program code, whose stack and red zone must not
+/// be touched; its kernel stack is empty then). Returns where the frame is.
+#[unsafe(no_mangle)]
+extern "C" fn trap_enter(frame: &mut TrapFrame) -> *mut TrapFrame {
+    if stays_on_ist(frame.vector) || !super::percpu::ready() {
+        return frame;
+    }
+    let Some(t) = crate::sched::try_current() else {
+        return frame;
+    };
+    let top = if t.on_stack(frame.rsp) {
+        frame.rsp & !15
+    } else {
+        t.stack_top
+    };
+    let at = top - size_of::<TrapFrame>() as u64;
+    if at < t.stack_bottom + STACK_MARGIN {
+        return frame;
+    }
+    let dest = at as *mut TrapFrame;
+    // SAFETY: `dest` lies on the current thread's kernel stack below
+    // anything in use (below the interrupted RSP, or the whole stack is
+    // free), with room checked above; the IST frame is not used after.
+    unsafe { dest.write(*frame) };
+    dest
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    let from_program = frame.rip < syscalls::user::USER_END
+        || super::syscall::complete_syscall_return(frame);
     if frame.vector < 32 {
         super::exception::handle(frame);
-        return;
+    } else {
+        irq(frame);
     }
+    if from_program && !stays_on_ist(frame.vector) {
+        crate::program::exit_to_program(frame);
+    }
+}
+
+fn irq(frame: &mut TrapFrame) {
     let raw = IRQ_HANDLERS[frame.vector as usize].load(Ordering::Acquire);
     if raw != 0 {
         // SAFETY: only `set_irq_handler` stores non-zero values, and it stores

@@ -7,11 +7,13 @@ pub mod apic;
 pub mod cpu;
 pub mod cpuinfo;
 pub mod exception;
+pub mod fpu;
 pub mod frames;
 pub mod gdt;
 pub mod hpet;
 pub mod idt;
 pub mod kvmclock;
+pub mod percpu;
 pub mod pic;
 pub mod pit;
 pub mod port;
@@ -20,6 +22,7 @@ pub mod pvh;
 pub mod random;
 pub mod rtc;
 pub mod serial;
+pub mod smp;
 pub mod syscall;
 pub mod tsc;
 
@@ -30,9 +33,17 @@ pub fn stack_guard_pages() -> impl Iterator<Item = u64> {
     unsafe extern "C" {
         static boot_stack_guard: u8;
     }
-    core::iter::once(&raw const boot_stack_guard as u64)
-        .chain(gdt::guard_pages())
-        .chain(core::iter::once(syscall::guard_page()))
+    core::iter::once(&raw const boot_stack_guard as u64).chain(gdt::guard_pages())
+}
+
+/// The boot CPU's stack (its idle thread's): bottom and top.
+pub fn boot_stack() -> (u64, u64) {
+    // SAFETY: symbols boot.S defines; only their addresses are used.
+    unsafe extern "C" {
+        static boot_stack: u8;
+        static boot_stack_top: u8;
+    }
+    (&raw const boot_stack as u64, &raw const boot_stack_top as u64)
 }
 
 /// Per-CPU tables for the boot CPU: GDT/TSS (with IST stacks) and the IDT.

@@ -1,63 +1,149 @@
 /* The program's way in: `syscall` from ring 0 (DESIGN.md "The path of a
- * system call").
+ * system call"), and the ways back out.
  *
- * SYSCALL saves RIP in RCX and RFLAGS in R11 and touches no stack; SFMASK is
- * zero so flags (IF included) stay as the program had them. The program's
- * red zone lies below its RSP, so nothing is pushed until RSP points at the
- * syscall stack. The frame below is `SyscallFrame` (syscall.rs). Return is
- * `popfq` on the syscall stack, then RSP back to the program's and
- * `jmp *%rcx`: SYSRET would drop to ring 3.
+ * SYSCALL saves RIP in RCX and RFLAGS in R11 and touches no stack; SFMASK
+ * clears IF (and DF, TF, AC), so the stub is not interrupted before it has
+ * a stack. SWAPGS makes GS the per-CPU area (percpu.rs), whose words at 8
+ * and 16 are a scratch slot and the current thread's kernel stack top. The
+ * program's red zone lies below its RSP, so nothing is pushed until RSP
+ * points at the kernel stack. The frame is `UserRegs` (syscalls/regs.rs).
  *
- * One CPU, one thread for now: the saved RSP and the stack are single
- * globals. (Per-thread syscall stacks arrive with threads.)
+ * The handler returns 0 when the program may get back its registers the
+ * quick way: everything popped, then `popfq` and `jmp *%rcx` (SYSRET would
+ * drop to ring 3). It returns 1 when the frame was rewritten (a signal
+ * handler, a restarted call, rt_sigreturn): then IRETQ restores all of it.
+ * An interrupt in the two-instruction window after `popfq` is completed by
+ * the interrupt path (idt.rs, `complete_syscall_return`).
  */
 
-.section .text
-.global syscall_entry
-.type syscall_entry, @function
-syscall_entry:
-    movq %rsp, syscall_user_rsp(%rip)
-    movq syscall_stack_top(%rip), %rsp
-    pushq syscall_user_rsp(%rip)
-    pushq %r11
-    pushq %rcx
-    pushq %rax
+.set GS_SCRATCH, 8
+.set GS_KSTACK, 16
+.set KERNEL_CODE, 0x08
+.set KERNEL_DATA, 0x10
+.set SYSCALL_VECTOR, 0x100
+.set ENTRY_FLAGS, 128           /* offset of UserRegs::entry_flags */
+
+.macro PUSH_GPRS
     pushq %rdi
     pushq %rsi
     pushq %rdx
-    pushq %r10
+    pushq %rcx
+    pushq %rax
     pushq %r8
     pushq %r9
+    pushq %r10
+    pushq %r11
     pushq %rbx
     pushq %rbp
     pushq %r12
     pushq %r13
     pushq %r14
     pushq %r15
-    cld
-    movq %rsp, %rdi
-    xorl %ebp, %ebp         /* backtraces stop at the program's frame */
-    callq syscall_handler
+.endm
+
+.macro POP_GPRS
     popq %r15
     popq %r14
     popq %r13
     popq %r12
     popq %rbp
     popq %rbx
+    popq %r11
+    popq %r10
     popq %r9
     popq %r8
-    popq %r10
+    popq %rax
+    popq %rcx
     popq %rdx
     popq %rsi
     popq %rdi
-    addq $8, %rsp           /* the syscall number; RAX holds the result */
-    popq %rcx               /* program RIP */
-    popq %r11               /* program RFLAGS */
-    pushq %r11
+.endm
+
+.section .text
+.global syscall_entry
+.type syscall_entry, @function
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:GS_SCRATCH
+    movq %gs:GS_KSTACK, %rsp
+    pushq $KERNEL_DATA          /* ss */
+    pushq %gs:GS_SCRATCH        /* rsp */
+    pushq %r11                  /* rflags */
+    pushq $KERNEL_CODE          /* cs */
+    pushq %rcx                  /* rip */
+    pushq $0                    /* error code */
+    pushq $SYSCALL_VECTOR       /* vector */
+    pushq $1                    /* entry flags: GS is swapped */
+    pushq %rax                  /* orig_rax: the number */
+    PUSH_GPRS
+    cld
+    movq %rsp, %rdi
+    xorl %ebp, %ebp             /* backtraces stop at the program's frame */
+    sti
+    callq syscall_handler       /* returns with interrupts off */
+    testq %rax, %rax
+    jnz return_to_program
+    POP_GPRS
+    addq $48, %rsp              /* orig_rax .. cs: at the saved rflags */
+    swapgs
     popfq
-    movq (%rsp), %rsp       /* program RSP */
+.global syscall_return_mov
+syscall_return_mov:
+    movq (%rsp), %rsp           /* the program's RSP */
+.global syscall_return_jmp
+syscall_return_jmp:
     jmpq *%rcx
 .size syscall_entry, . - syscall_entry
+
+/* Restores a whole UserRegs frame at RSP and returns into it, swapping GS
+ * back if the frame says so. Interrupts are off. */
+.global return_to_program
+.type return_to_program, @function
+return_to_program:
+    testq $1, ENTRY_FLAGS(%rsp)
+    jz 1f
+    POP_GPRS
+    addq $32, %rsp              /* orig_rax, entry flags, vector, error code */
+    swapgs
+    iretq
+1:  POP_GPRS
+    addq $32, %rsp
+    iretq
+.size return_to_program, . - return_to_program
+
+/* switch_context(prev_rsp: *mut u64, next_rsp: u64): saves the callee-saved
+ * registers on this stack, stores RSP in *prev_rsp, and resumes the thread
+ * whose stack is at next_rsp the same way. Interrupts are off. */
+.global switch_context_asm
+.type switch_context_asm, @function
+switch_context_asm:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    retq
+.size switch_context_asm, . - switch_context_asm
+
+/* A new program thread's first instructions: switch_context "returns"
+ * here with RSP at the UserRegs frame the thread starts from. */
+.global thread_entry
+.type thread_entry, @function
+thread_entry:
+    movq %rsp, %rdi
+    xorl %ebp, %ebp
+    callq thread_start          /* returns with interrupts off */
+    jmp return_to_program
+.size thread_entry, . - thread_entry
 
 /* Copies RDX bytes from RSI to RDI where one side is program memory.
  * Returns in RAX the number of bytes NOT copied: 0 on success. A page fault
@@ -78,28 +164,19 @@ copy_user_fixup:
     retq
 .size copy_user, . - copy_user
 
-/* Starts the program: RSP at its initial stack, every other register zero
- * (RDX = 0 means no exit handler for the libc to register), interrupts on. */
-.global enter_program
-.type enter_program, @function
-enter_program:
-    movq %rsi, %rsp
-    movq %rdi, %rcx
-    xorl %eax, %eax
-    xorl %ebx, %ebx
-    xorl %edx, %edx
-    xorl %esi, %esi
-    xorl %edi, %edi
-    xorl %ebp, %ebp
-    xorl %r8d, %r8d
-    xorl %r9d, %r9d
-    xorl %r10d, %r10d
-    xorl %r11d, %r11d
-    xorl %r12d, %r12d
-    xorl %r13d, %r13d
-    xorl %r14d, %r14d
-    xorl %r15d, %r15d
-    pushq $0x202            /* IF and the reserved bit */
-    popfq
-    jmpq *%rcx
-.size enter_program, . - enter_program
+/* cmpxchg_user(addr: RDI, old: ESI, new: EDX) -> RAX: the value found in
+ * the low 32 bits, or bit 32 set if the page could not be reached (the
+ * fault resumes at `cmpxchg_user_fixup`). */
+.global cmpxchg_user
+.type cmpxchg_user, @function
+cmpxchg_user:
+    movl %esi, %eax
+.global cmpxchg_user_insn
+cmpxchg_user_insn:
+    lock cmpxchgl %edx, (%rdi)
+    retq
+.global cmpxchg_user_fixup
+cmpxchg_user_fixup:
+    movabsq $0x100000000, %rax
+    retq
+.size cmpxchg_user, . - cmpxchg_user
