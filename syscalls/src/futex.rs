@@ -369,6 +369,34 @@ impl FutexTable {
     }
 }
 
+#[cfg(test)]
+impl FutexTable {
+    /// Queues a waiter as FUTEX_WAIT_BITSET would (host tests run one
+    /// thread, so the waiter is a record).
+    pub fn test_queue(&self, addr: u64, bitset: u32, tid: u32, waker: Arc<dyn Wake>) {
+        self.buckets[bucket_of(addr)].lock().push(Arc::new(Waiter {
+            addr: AtomicU64::new(addr),
+            bitset,
+            tid,
+            pi: false,
+            woken: AtomicBool::new(false),
+            waker,
+        }));
+    }
+
+    /// Queues a PI waiter as FUTEX_LOCK_PI would.
+    pub fn test_queue_pi(&self, addr: u64, tid: u32, waker: Arc<dyn Wake>) {
+        self.buckets[bucket_of(addr)].lock().push(Arc::new(Waiter {
+            addr: AtomicU64::new(addr),
+            bitset: FUTEX_BITSET_MATCH_ANY,
+            tid,
+            pi: true,
+            woken: AtomicBool::new(false),
+            waker,
+        }));
+    }
+}
+
 /// Wakes up to `n` waiters of `addr` in the bucket that `pick` accepts.
 fn take_waiters(
     b: &mut Vec<Arc<Waiter>>,

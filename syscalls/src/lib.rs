@@ -29,6 +29,8 @@ pub mod sys;
 pub mod table;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(test)]
+mod tests;
 pub mod thread;
 pub mod timers;
 pub mod user;

@@ -80,6 +80,11 @@ impl TestPlatform {
             .fetch_max(deadline_ns.min(u64::MAX / 2), Ordering::Relaxed);
     }
 
+    /// Marks the FPU image the "CPU" holds (byte 100, in the x87 registers).
+    pub fn fpu_image_set(&self, byte: u8) {
+        self.fpu.lock()[100] = byte;
+    }
+
     /// The FPU image the "CPU" holds now.
     pub fn fpu_image(&self) -> Vec<u8> {
         self.fpu.lock().clone()
@@ -380,8 +385,15 @@ impl Harness {
         let outcome = dispatch(&self.process, &self.thread, &self.platform, &mut regs);
         let mut result = regs.rax as i64;
         if outcome == Outcome::Continue && self.thread.has_work() {
-            let mut ctx = Ctx::new(&self.process, &self.thread, &self.platform, &mut regs);
-            crate::signal::deliver::deliver(&mut ctx);
+            use crate::signal::deliver::{Delivery, deliver};
+            // As the kernel's way back to the program: until nothing is left.
+            for _ in 0..8 {
+                let mut ctx = Ctx::new(&self.process, &self.thread, &self.platform, &mut regs);
+                match deliver(&mut ctx) {
+                    Delivery::Changed if self.thread.has_work() => continue,
+                    _ => break,
+                }
+            }
             if regs.rip == TEST_HANDLER {
                 // A handler was entered: the call's result is what the
                 // frame will give back to the program.
