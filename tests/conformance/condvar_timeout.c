@@ -22,8 +22,8 @@ static void *signaller(void *arg)
 
 static void timeout_case(pthread_cond_t *cv, clockid_t clock, const char *name)
 {
-	struct timespec deadline = deadline_after(clock, 50000000LL);
 	long long t0 = now_ns();
+	struct timespec deadline = deadline_after(clock, 50000000LL);
 	pthread_mutex_lock(&m);
 	int r;
 	do

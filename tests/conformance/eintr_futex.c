@@ -39,11 +39,9 @@ int main(void)
 	/* No SA_RESTART. */
 	install_handler(SIGUSR1, handler, 0);
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, NULL, NULL, 0), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, NULL, NULL, 0), EINTR, pelter_stop(&p));
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, &ten, NULL, 0), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, &ten, NULL, 0), EINTR, pelter_stop(&p));
 
 	/* SA_RESTART, no timeout: restarted, then woken. */
 	install_handler(SIGUSR1, handler, SA_RESTART);
@@ -69,9 +67,8 @@ int main(void)
 	/* SA_RESTART with a timeout: EINTR all the same. */
 	pelter_start(&p, me, SIGUSR1, 20, 0);
 	long long t0 = now_ns();
-	CHECK_ERR(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, &ten, NULL, 0), EINTR);
+	CHECK_ERR_THEN(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, &ten, NULL, 0), EINTR, pelter_stop(&p));
 	CHECK(now_ns() - t0 < 9000000000LL, "well before the timeout");
-	pelter_stop(&p);
 	struct timespec deadline = deadline_after(CLOCK_MONOTONIC, 10000000000LL);
 	pelter_start(&p, me, SIGUSR1, 20, 0);
 	CHECK_ERR(sole_futex(&word, SOLE_FUTEX_WAIT_BITSET | PRIV, 0, &deadline, NULL,
@@ -82,6 +79,7 @@ int main(void)
 	/* Ignored: the timed wait runs to its end. */
 	install_handler(SIGUSR2, SIG_IGN, 0);
 	pelter_start(&p, me, SIGUSR2, 5, 0);
+	wait_count(&p.sent, 1, 20000);
 	struct timespec short_wait = { 0, 80 * 1000 * 1000 };
 	t0 = now_ns();
 	CHECK_ERR(sole_futex(&word, SOLE_FUTEX_WAIT | PRIV, 0, &short_wait, NULL, 0), ETIMEDOUT);

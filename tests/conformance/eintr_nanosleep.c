@@ -81,8 +81,10 @@ int main(void)
 	install_handler(SIGUSR2, SIG_IGN, 0);
 	struct pelter q;
 	pelter_start(&q, me, SIGUSR2, 5, 0);
+	wait_count(&q.sent, 1, 20000);
 	mask_signal(SIG_BLOCK, SIGUSR1);
 	pelter_start(&p, me, SIGUSR1, 5, 0);
+	wait_count(&p.sent, 1, 20000);
 	struct timespec ts = { 0, 80 * 1000 * 1000 }, rem = { -1, -1 };
 	long long t0 = now_ns();
 	CHECK_OK(nanosleep(&ts, &rem));

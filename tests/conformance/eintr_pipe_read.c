@@ -52,13 +52,11 @@ int main(void)
 	/* No SA_RESTART: EINTR. */
 	install_handler(SIGUSR1, handler, 0);
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(read(fds[0], &c, 1), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(read(fds[0], &c, 1), EINTR, pelter_stop(&p));
 	CHECK(hits >= 1, "the handler ran (%d)", hits);
 	struct iovec iov = { &c, 1 };
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(readv(fds[0], &iov, 1), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(readv(fds[0], &iov, 1), EINTR, pelter_stop(&p));
 
 	/* SA_RESTART: three signals, then data. */
 	install_handler(SIGUSR1, handler, SA_RESTART);
@@ -85,8 +83,10 @@ int main(void)
 	install_handler(SIGUSR2, SIG_IGN, 0);
 	install_handler(SIGCHLD, SIG_DFL, 0);
 	pelter_start(&p, me, SIGUSR2, 5, 0);
+	wait_count(&p.sent, 1, 20000);
 	struct pelter q;
 	pelter_start(&q, me, SIGCHLD, 5, 0);
+	wait_count(&q.sent, 1, 20000);
 	write_later(&l, 0);
 	CHECK_RET(read(fds[0], &c, 1), 1);
 	pelter_stop(&p);
@@ -99,6 +99,7 @@ int main(void)
 	mask_signal(SIG_BLOCK, SIGUSR1);
 	hits = 0;
 	pelter_start(&p, me, SIGUSR1, 5, 0);
+	wait_count(&p.sent, 1, 20000);
 	write_later(&l, 0);
 	CHECK_RET(read(fds[0], &c, 1), 1);
 	pelter_stop(&p);

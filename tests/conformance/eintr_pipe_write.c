@@ -73,8 +73,7 @@ int main(void)
 	filled = fill();
 	CHECK(filled == capacity, "the pipe took %d bytes", filled);
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(write(fds[1], "y", 1), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(write(fds[1], "y", 1), EINTR, pelter_stop(&p));
 	CHECK(hits >= 1, "the handler ran");
 
 	/* Full pipe, SA_RESTART: completes after the reader drains. */

@@ -85,8 +85,7 @@ int main(void)
 	struct pollfd pfd = { fds[0], POLLIN, 0 };
 	int before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(ppoll(&pfd, 1, NULL, &during), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(ppoll(&pfd, 1, NULL, &during), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "ppoll's mask let the handler run");
 	CHECK(signal_blocked(SIGUSR1), "and the old mask is back");
 	fd_set rd;
@@ -94,21 +93,20 @@ int main(void)
 	FD_SET(fds[0], &rd);
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(pselect(fds[0] + 1, &rd, NULL, NULL, NULL, &during), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(pselect(fds[0] + 1, &rd, NULL, NULL, NULL, &during), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "pselect's mask let the handler run");
 	CHECK(signal_blocked(SIGUSR1), "and the old mask is back");
 	struct epoll_event out;
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(epoll_pwait(ep, &out, 1, -1, &during), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(epoll_pwait(ep, &out, 1, -1, &during), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "epoll_pwait's mask let the handler run");
 	mask_signal(SIG_UNBLOCK, SIGUSR1);
 
 	/* Ignored signals: the poll times out normally. */
 	install_handler(SIGUSR2, SIG_IGN, 0);
 	pelter_start(&p, me, SIGUSR2, 5, 0);
+	wait_count(&p.sent, 1, 20000);
 	long long t0 = now_ns();
 	CHECK_RET(poll(&pfd, 1, 80), 0);
 	CHECK(now_ns() - t0 >= 75000000LL, "poll ran its 80 ms");

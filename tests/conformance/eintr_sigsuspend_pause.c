@@ -28,14 +28,12 @@ int main(void)
 
 	int before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(sigsuspend(&empty), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sigsuspend(&empty), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "sigsuspend: the handler ran");
 
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(pause(), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(pause(), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "pause: the handler ran");
 
 	/* rt_sigtimedwait, directly: musl's sigtimedwait and sigwaitinfo
@@ -44,27 +42,23 @@ int main(void)
 	struct timespec ten = { 10, 0 };
 	pelter_start(&p, me, SIGUSR1, 20, 0);
 	long long t0 = now_ns();
-	CHECK_ERR(syscall(SYS_rt_sigtimedwait, &other, NULL, &ten, 8), EINTR);
+	CHECK_ERR_THEN(syscall(SYS_rt_sigtimedwait, &other, NULL, &ten, 8), EINTR, pelter_stop(&p));
 	CHECK(now_ns() - t0 < 9000000000LL, "rt_sigtimedwait: before its timeout");
-	pelter_stop(&p);
 	CHECK(hits > before, "rt_sigtimedwait with a timeout: the handler ran");
 
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(syscall(SYS_rt_sigtimedwait, &other, NULL, NULL, 8), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(syscall(SYS_rt_sigtimedwait, &other, NULL, NULL, 8), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "rt_sigtimedwait without a timeout: the handler ran");
 
 #ifdef __GLIBC__
 	/* glibc's wrappers pass EINTR on. */
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(sigtimedwait(&other, NULL, &ten), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sigtimedwait(&other, NULL, &ten), EINTR, pelter_stop(&p));
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(sigwaitinfo(&other, NULL), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sigwaitinfo(&other, NULL), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "sigwaitinfo: the handler ran");
 #endif
 

@@ -118,8 +118,8 @@ int main(void)
 	holder_go = 0;
 	t = start_thread(holder, &o);
 	CHECK(wait_flag(&o.locked, 20000), "the holder took the lock");
-	struct timespec deadline = deadline_after(CLOCK_REALTIME, 40000000LL);
 	long long t0 = now_ns();
+	struct timespec deadline = deadline_after(CLOCK_REALTIME, 40000000LL);
 	CHECK_ERR(sole_futex(&word, SOLE_FUTEX_LOCK_PI | PRIV, 0, &deadline, NULL, 0), ETIMEDOUT);
 	CHECK(now_ns() - t0 >= 35000000LL, "the timed lock waited for its deadline");
 	CHECK_EQ(word & SOLE_FUTEX_TID_MASK, (uint32_t)o.tid);

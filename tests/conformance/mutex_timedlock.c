@@ -46,8 +46,8 @@ int main(void)
 	wait_sem(&held);
 
 	/* Held: times out after the deadline. */
-	struct timespec deadline = deadline_after(CLOCK_REALTIME, 60000000LL);
 	long long t0 = now_ns();
+	struct timespec deadline = deadline_after(CLOCK_REALTIME, 60000000LL);
 	CHECK_RET(pthread_mutex_timedlock(&m, &deadline), ETIMEDOUT);
 	long long waited = now_ns() - t0;
 	struct timespec after;
@@ -69,8 +69,8 @@ int main(void)
 	/* Released before the deadline: the waiter gets it. */
 	release_delay_ms = 30;
 	sem_post(&release);
-	deadline = deadline_after(CLOCK_REALTIME, 20000000000LL);
 	t0 = now_ns();
+	deadline = deadline_after(CLOCK_REALTIME, 20000000000LL);
 	CHECK_RET(pthread_mutex_timedlock(&m, &deadline), 0);
 	CHECK(now_ns() - t0 < 10000000000LL, "woken by the unlock, not the deadline");
 	CHECK_RET(pthread_mutex_unlock(&m), 0);
@@ -85,8 +85,8 @@ int main(void)
 	release_delay_ms = 0;
 	t = start_thread(holder, NULL);
 	wait_sem(&held);
-	deadline = deadline_after(CLOCK_REALTIME, 30000000LL);
 	t0 = now_ns();
+	deadline = deadline_after(CLOCK_REALTIME, 30000000LL);
 	CHECK_RET(pthread_mutex_timedlock(&m, &deadline), ETIMEDOUT);
 	CHECK(now_ns() - t0 >= 25000000LL, "the error-checking mutex waited too");
 	sem_post(&release);

@@ -46,8 +46,8 @@ int main(void)
 	CHECK_EQ(value, 0);
 	CHECK_ERR(sem_trywait(&s), EAGAIN);
 
-	struct timespec deadline = deadline_after(CLOCK_REALTIME, 50000000LL);
 	long long t0 = now_ns();
+	struct timespec deadline = deadline_after(CLOCK_REALTIME, 50000000LL);
 	CHECK_ERR(sem_timedwait(&s, &deadline), ETIMEDOUT);
 	long long waited = now_ns() - t0;
 	CHECK(waited >= 45000000LL, "sem_timedwait waited %lld ns (about 50 ms)", waited);

@@ -51,8 +51,7 @@ int main(void)
 	struct pelter p;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
 	sigemptyset(&tmp);
-	CHECK_ERR(sigsuspend(&tmp), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sigsuspend(&tmp), EINTR, pelter_stop(&p));
 	CHECK(hits >= 2, "the handler ran (%d)", hits);
 	CHECK(signal_blocked(SIGUSR1), "SIGUSR1 is blocked again");
 	/* The pelter may have sent once more after sigsuspend returned. */
@@ -72,9 +71,7 @@ int main(void)
 	while (!wait_count(&p.sent, 3, 20000))
 		;
 	pelter_start(&q, me, SIGUSR1, 20, 0);
-	CHECK_ERR(sigsuspend(&tmp), EINTR);
-	pelter_stop(&q);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(sigsuspend(&tmp), EINTR, (pelter_stop(&q), pelter_stop(&p)));
 	CHECK(hits > before, "SIGUSR1 ended sigsuspend");
 	CHECK_EQ(hup_hits, 0);
 	CHECK(signal_pending(SIGHUP), "SIGHUP stays pending");
@@ -86,8 +83,7 @@ int main(void)
 	mask_signal(SIG_UNBLOCK, SIGUSR1);
 	before = hits;
 	pelter_start(&p, me, SIGUSR1, 20, 0);
-	CHECK_ERR(pause(), EINTR);
-	pelter_stop(&p);
+	CHECK_ERR_THEN(pause(), EINTR, pelter_stop(&p));
 	CHECK(hits > before, "pause returned after the handler");
 	/* SIGHUP is delivered once unblocked (standard signals coalesce). */
 	mask_signal(SIG_UNBLOCK, SIGHUP);

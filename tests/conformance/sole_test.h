@@ -184,6 +184,21 @@ static inline int st_report(int ok, const char *file, int line, const char *what
 			  st_r_ == -1 ? errno_name(st_e_) : "-");              \
 	})
 
+/* CHECK_ERR_THEN(call, E, then): runs call, then the statement `then`
+ * (say, stopping a thread that sends signals, so that no signal can cut
+ * into the report), then checks that call returned -1 with errno E. */
+#define CHECK_ERR_THEN(call, want, then)                                       \
+	({                                                                     \
+		errno = 0;                                                     \
+		long st_r_ = (long)(call);                                     \
+		int st_e_ = errno;                                             \
+		then;                                                          \
+		st_report(st_r_ == -1 && st_e_ == (want), __FILE__, __LINE__,  \
+			  #call " fails with " #want,                          \
+			  "returned %ld, errno=%s", st_r_,                     \
+			  st_r_ == -1 ? errno_name(st_e_) : "-");              \
+	})
+
 /* CHECK_RET(call, value): passes if call returns exactly value. */
 #define CHECK_RET(call, value)                                                 \
 	({                                                                     \
