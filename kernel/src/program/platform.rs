@@ -125,6 +125,8 @@ impl Platform for KernelPlatform {
             .unwrap_or_else(|| me.fs_base.load(Ordering::Relaxed));
         let gs = percpu::program_gs_base();
         let t = sched::new_program_thread(spec.tid, spec.regs, fs, gs, fpu).ok_or(Errno::ENOMEM)?;
+        // Its CPUs are its creator's (sched_setaffinity(2)).
+        sched::inherit_affinity(&t, me);
         let linux = Arc::new(LinuxThread::new(
             spec.tid,
             Arc::new(ThreadWaker(Arc::downgrade(&t))),

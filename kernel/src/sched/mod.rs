@@ -151,6 +151,7 @@ pub fn init_cpu(cpu: &PerCpu, stack_bottom: u64, stack_top: u64) {
             cpu: cpu.index,
             affinity: [0; 4],
             sleep_seq: 0,
+            woken_on_cpu: false,
         }),
         saved_rsp: UnsafeCell::new(0),
         stack: None,
@@ -196,6 +197,7 @@ pub fn new_program_thread(
             cpu: percpu::this().index,
             affinity: all_cpus_mask(),
             sleep_seq: 0,
+            woken_on_cpu: false,
         }),
         saved_rsp: UnsafeCell::new(rsp),
         stack: Some(stack),
@@ -220,7 +222,7 @@ pub fn start(t: Arc<Thread>) {
         let mut st = t.sched.lock();
         st.state = State::Runnable;
     }
-    enqueue(t);
+    enqueue(t, true);
 }
 
 /// A program thread by Linux thread id.
@@ -251,8 +253,11 @@ fn place(t: &Thread) -> u32 {
         .map_or(0, |c| c.index)
 }
 
-/// Queues a Runnable thread on a CPU and tells that CPU.
-fn enqueue(t: Arc<Thread>) {
+/// Queues a Runnable thread on a CPU and tells that CPU. A thread that
+/// was woken (`woken`) takes this CPU from the program thread running here
+/// at its next return to the program; one that merely gave its CPU up
+/// (a yield, the end of a slice) waits its turn.
+fn enqueue(t: Arc<Thread>, woken: bool) {
     let target = place(&t);
     let Some(cpu) = percpu::cpu(target) else {
         return;
@@ -261,7 +266,7 @@ fn enqueue(t: Arc<Thread>) {
     let here = percpu::this().index;
     if target != here {
         apic::send_ipi(cpu.apic_id, crate::arch::idt::vector::RESCHEDULE);
-    } else if !is_idle(current()) {
+    } else if woken && !is_idle(current()) {
         cpu.sched.need_resched.store(true, Ordering::Release);
     }
 }
@@ -279,6 +284,8 @@ pub fn wake(t: &Arc<Thread>) {
         match st.state {
             State::Sleeping => {
                 st.state = State::Runnable;
+                // Still switching away: its CPU queues it, as woken.
+                st.woken_on_cpu = st.on_cpu;
                 (!st.on_cpu, None)
             }
             State::Running if st.cpu != percpu::this().index => (false, Some(st.cpu)),
@@ -286,7 +293,7 @@ pub fn wake(t: &Arc<Thread>) {
         }
     };
     if queue {
-        enqueue(t.clone());
+        enqueue(t.clone(), true);
     }
     if let Some(c) = kick.and_then(percpu::cpu) {
         apic::send_ipi(c.apic_id, crate::arch::idt::vector::RESCHEDULE);
@@ -476,9 +483,8 @@ fn switch_to(cpu: &PerCpu, next: Arc<Thread>) {
         }
         syscall::set_fs_base(next.fs_base.load(Ordering::Relaxed));
         percpu::set_program_gs_base(next.gs_base.load(Ordering::Relaxed));
-        if cpu.sched.tick_at.load(Ordering::Relaxed) == 0 {
-            cpu.sched.tick_at.store(now + TICK_NS, Ordering::Relaxed);
-        }
+        // A full slice for the thread coming in.
+        cpu.sched.tick_at.store(now + TICK_NS, Ordering::Relaxed);
     } else {
         cpu.sched.tick_at.store(0, Ordering::Relaxed);
     }
@@ -506,13 +512,14 @@ pub fn finish_switch() {
     let Some(prev) = (unsafe { (*cpu.sched.prev.get()).take() }) else {
         return;
     };
-    let requeue = {
+    let (requeue, woken) = {
         let mut st = prev.sched.lock();
         st.on_cpu = false;
-        st.state == State::Runnable
+        (st.state == State::Runnable, st.woken_on_cpu)
     };
     if requeue && !is_idle(&prev) {
-        enqueue(prev);
+        prev.sched.lock().woken_on_cpu = false;
+        enqueue(prev, woken);
     }
 }
 
@@ -611,6 +618,14 @@ pub fn take_softirq() -> Option<(Vec<u64>, bool)> {
     let ids = core::mem::take(&mut *cpu.sched.expired.lock());
     let tick = cpu.sched.cpu_tick.swap(false, Ordering::AcqRel);
     Some((ids, tick))
+}
+
+/// A new thread runs where its creator may.
+pub fn inherit_affinity(t: &Thread, creator: &Thread) {
+    let mask = creator.sched.lock().affinity;
+    if mask.iter().any(|&w| w != 0) {
+        t.sched.lock().affinity = mask;
+    }
 }
 
 /// Where a thread may run.

@@ -38,6 +38,8 @@ pub struct SchedState {
     pub affinity: CpuMask,
     /// Bumped at each sleep, so a stale timeout cannot wake a later one.
     pub sleep_seq: u64,
+    /// Woken while still on its CPU (about to sleep): queued as a wakeup.
+    pub woken_on_cpu: bool,
 }
 
 pub struct Thread {

@@ -202,6 +202,10 @@ fn enter_handler(ctx: &mut Ctx<'_>, info: &SigInfo, action: &SigAction) -> bool 
         return false;
     }
     frame::enter_handler(ctx.regs, placement.frame, sig, action.handler);
+    // The handler starts with a clean FPU (Linux's fpu__clear_user_states);
+    // the program's state waits in the frame.
+    ctx.platform
+        .restore_fpu(&frame::initial_fpu_image(ctx.platform.xstate_size()));
     let mut s = ctx.process.signals.lock();
     let mut new_mask = s.mask(tid) | action.mask;
     if action.flags & SA_NODEFER == 0 {
@@ -229,8 +233,12 @@ fn shown_altstack(alt: &StackT, rsp: u64) -> StackT {
     shown
 }
 
+/// Whether a signal came from a CPU exception (its sigcontext then shows
+/// the trap number, error code and CR2).
 fn is_fault(info: &SigInfo) -> bool {
-    info.code > 0 && info.code < super::SI_KERNEL
+    use super::{SIGBUS, SIGFPE, SIGILL, SIGTRAP};
+    matches!(info.sig(), SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP)
+        && (info.code > 0 || info.code == super::SI_KERNEL)
 }
 
 /// A handler's frame could not be written (Linux's force_sigsegv): the

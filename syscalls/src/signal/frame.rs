@@ -251,3 +251,16 @@ pub fn xstate_len(fx: &[u8], machine_len: usize) -> Option<usize> {
     let size = word(SW_BYTES_OFFSET + 16) as usize;
     (magic1 == FP_XSTATE_MAGIC1 && size == machine_len && extended == size + 4).then_some(size)
 }
+
+/// The FPU's initial state as an image of `len` bytes: x87 control word
+/// 0x37f, MXCSR 0x1f80, everything else zero (with XSAVE, x87 and SSE
+/// named in XSTATE_BV).
+pub fn initial_fpu_image(len: usize) -> alloc::vec::Vec<u8> {
+    let mut image = alloc::vec![0u8; len];
+    image[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+    image[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+    if len > FXSAVE_SIZE {
+        image[FXSAVE_SIZE..FXSAVE_SIZE + 8].copy_from_slice(&3u64.to_le_bytes());
+    }
+    image
+}

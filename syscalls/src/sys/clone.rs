@@ -169,7 +169,17 @@ fn clone(ctx: &mut Ctx<'_>, a: &CloneArgs, is_clone3: bool) -> SysResult {
     let tid = process.alloc_tid();
     let mask = process.signals.lock().mask(parent.tid);
     let comm = *parent.comm.lock();
+    // Scheduling parameters are inherited (sched(7)); SCHED_RESET_ON_FORK
+    // gives the child the default policy and no negative nice value.
+    let mut sched = *parent.sched.lock();
+    if sched.reset_on_fork {
+        sched = crate::thread::SchedParams {
+            nice: sched.nice.max(0),
+            ..crate::thread::SchedParams::default()
+        };
+    }
     let mut register = |t: &alloc::sync::Arc<crate::thread::Thread>| {
+        *t.sched.lock() = sched;
         process.add_thread(t, mask)?;
         if f & CLONE_CHILD_CLEARTID != 0 {
             t.clear_child_tid.store(a.child_tid, Ordering::Release);

@@ -51,17 +51,11 @@ fn restore(ctx: &mut Ctx<'_>, at: u64) -> Option<()> {
 fn restore_fpu(ctx: &Ctx<'_>, addr: u64) -> Option<()> {
     let p = ctx.platform;
     let len = p.xstate_size();
-    let mut image = alloc::vec![0u8; len];
     if addr == 0 {
-        // Linux's fpu__clear: back to the initial state (an all-zero
-        // image with the default control words).
-        image[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
-        image[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
-        if len > FXSAVE_SIZE {
-            image[FXSAVE_SIZE..FXSAVE_SIZE + 8].copy_from_slice(&3u64.to_le_bytes());
-        }
-        return p.restore_fpu(&image).then_some(());
+        // Linux's fpu__clear: back to the initial state.
+        return p.restore_fpu(&frame::initial_fpu_image(len)).then_some(());
     }
+    let mut image = alloc::vec![0u8; len];
     if addr % 16 != 0 {
         return None;
     }

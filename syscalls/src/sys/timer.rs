@@ -1,7 +1,8 @@
 //! POSIX timers (timer_create(2), timer_settime(2), timer_gettime(2),
 //! timer_getoverrun(2), timer_delete(2)) on the wall clocks and the CPU
 //! clocks. SIGEV_THREAD is the libc's (it makes a thread and asks for
-//! SIGEV_THREAD_ID); the kernel interface refuses it, as Linux does.
+//! SIGEV_THREAD_ID); given to the kernel it means SIGEV_SIGNAL, as on
+//! Linux.
 
 use super::clock_gettime::{CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, CpuClock, cpu_clock};
 use crate::abi::Timespec;
@@ -77,7 +78,9 @@ pub fn sys_timer_create(
         let sig_ok = (1..=NSIG as i32).contains(&ev.signo);
         match ev.notify {
             SIGEV_NONE => Notify::None,
-            SIGEV_SIGNAL if sig_ok => Notify::Signal {
+            // The kernel treats SIGEV_THREAD (the C library's business)
+            // as SIGEV_SIGNAL, as Linux's good_sigevent does.
+            SIGEV_SIGNAL | SIGEV_THREAD if sig_ok => Notify::Signal {
                 sig: ev.signo as usize,
                 value: ev.value,
                 target: Target::Process,
@@ -90,12 +93,6 @@ pub fn sys_timer_create(
                     value: ev.value,
                     target: Target::Thread(tid),
                 }
-            }
-            SIGEV_THREAD => {
-                return Err(Error::new(
-                    Errno::EINVAL,
-                    "SIGEV_THREAD is the C library's, not the kernel's",
-                ));
             }
             _ => return Err(Errno::EINVAL.into()),
         }
