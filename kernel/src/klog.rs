@@ -2,9 +2,9 @@
 //! monotonic time and level, one line at a time.
 
 use crate::arch::serial;
+use crate::sync::IrqMutex;
 use core::fmt::Write;
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use crate::sync::IrqMutex;
 
 struct ConsoleLog;
 

@@ -5,8 +5,8 @@
 use crate::platform::Platform;
 use crate::process::{ExitStatus, Process};
 use crate::regs::UserRegs;
-use crate::thread::Thread;
 use crate::table::{self, Arg, Entry};
+use crate::thread::Thread;
 use crate::user::{UserCStr, UserPtr, UserSlice};
 use crate::{Errno, Error, SysResult};
 use alloc::string::String;
@@ -291,7 +291,10 @@ mod tests {
         // A misaligned munmap: the program's mistake (plain EINVAL).
         assert_eq!(h.call(nr::MUNMAP, &[0x1001, 4096]), -22);
         // MAP_HUGETLB: a feature Sole declines (EINVAL with a note).
-        assert_eq!(h.call(nr::MMAP, &[0, 4096, 3, 0x22 | 0x40000, u64::MAX, 0]), -22);
+        assert_eq!(
+            h.call(nr::MMAP, &[0, 4096, 3, 0x22 | 0x40000, u64::MAX, 0]),
+            -22
+        );
         let count = |n: usize| h.process.stats.get(n);
         assert_eq!((count(1000).errors, count(1000).refused), (1, 1));
         assert_eq!(

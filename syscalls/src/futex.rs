@@ -15,7 +15,7 @@
 use crate::dispatch::Ctx;
 use crate::platform::Platform;
 use crate::user::UserPtr;
-use crate::wait::{Wake, WaitError, wait_until};
+use crate::wait::{WaitError, Wake, wait_until};
 use crate::{Errno, Error};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -254,7 +254,9 @@ impl FutexTable {
                 let mut b = self.buckets[bucket_of(addr)].lock();
                 let v = read_word(p, addr)?;
                 let owner = v & FUTEX_TID_MASK;
-                let queued = b.iter().any(|w| w.pi && w.addr.load(Ordering::Relaxed) == addr);
+                let queued = b
+                    .iter()
+                    .any(|w| w.pi && w.addr.load(Ordering::Relaxed) == addr);
                 if owner == 0 || (ctx.process.thread(owner).is_none() && v & FUTEX_OWNER_DIED != 0)
                 {
                     // Free, or its owner died and the robust list said so:
@@ -434,7 +436,8 @@ pub fn exit_robust_list(table: &FutexTable, p: &dyn Platform, tid: u32, head: u6
         return;
     }
     let word = |a: u64| UserPtr::<u64>::new(a).read(p).ok();
-    let (Some(mut entry), Some(offset), Some(pending)) = (word(head), word(head + 8), word(head + 16))
+    let (Some(mut entry), Some(offset), Some(pending)) =
+        (word(head), word(head + 8), word(head + 16))
     else {
         return;
     };

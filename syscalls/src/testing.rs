@@ -2,6 +2,7 @@
 //! pages populated on demand through `Mm::fault` as the kernel would, the
 //! console is a byte buffer, and the clock moves only when slept on.
 
+use crate::Errno;
 use crate::dispatch::{Ctx, Outcome, dispatch};
 use crate::mm::{Access, FaultResolution, Mm, PAGE_SIZE, Prot, page_floor};
 use crate::platform::{CpuMask, Fault, Machine, Platform, ThreadSpec};
@@ -9,7 +10,6 @@ use crate::process::Process;
 use crate::regs::{SYSCALL_VECTOR, UserRegs};
 use crate::thread::Thread;
 use crate::wait::Wake;
-use crate::Errno;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;
@@ -210,7 +210,11 @@ impl Platform for TestPlatform {
         spec: ThreadSpec<'_>,
         register: &mut dyn FnMut(&Arc<Thread>) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
-        let t = Arc::new(Thread::new(spec.tid, Arc::new(TestWaker::default()), spec.comm));
+        let t = Arc::new(Thread::new(
+            spec.tid,
+            Arc::new(TestWaker::default()),
+            spec.comm,
+        ));
         register(&t)?;
         self.spawned.lock().push((spec.tid, *spec.regs, spec.tls));
         Ok(())
@@ -423,8 +427,12 @@ impl Harness {
             mask: 0,
         };
         let info = SigInfo::user(sig, SI_USER, 1, 0);
-        generate::send(&self.process, generate::Target::Thread(self.thread.tid), info)
-            .expect("send");
+        generate::send(
+            &self.process,
+            generate::Target::Thread(self.thread.tid),
+            info,
+        )
+        .expect("send");
     }
 
     /// Runs syscall `nr`; the raw result register.

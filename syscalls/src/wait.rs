@@ -22,10 +22,7 @@ pub trait Wake: Send + Sync {
 }
 
 fn same(a: &Arc<dyn Wake>, b: &Arc<dyn Wake>) -> bool {
-    core::ptr::eq(
-        Arc::as_ptr(a) as *const (),
-        Arc::as_ptr(b) as *const (),
-    )
+    core::ptr::eq(Arc::as_ptr(a) as *const (), Arc::as_ptr(b) as *const ())
 }
 
 /// Threads waiting for something (data in a pipe, a futex word, a child of

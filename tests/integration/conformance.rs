@@ -5,8 +5,8 @@
 //! `# N passed, M failed`, and exits 0 only when every check passed. This
 //! runner builds each one two ways (musl `-static`, glibc `-static-pie`),
 //! runs it natively first (a test that fails on Linux is a broken test),
-//! then in Sole under TCG, two VMs at a time, and prints a table and a
-//! summary line.
+//! then in Sole under TCG with two vCPUs, two VMs at a time, and prints a
+//! table and a summary line.
 //!
 //! Environment:
 //! - `SOLE_CONFORMANCE_NATIVE_ONLY=1` skips the Sole column (to check the
@@ -47,6 +47,9 @@ const DETAILED_FAILURES: usize = 20;
 
 /// QEMU instances at once (CI has two cores).
 const SOLE_JOBS: usize = 2;
+
+/// The vCPUs each test runs on in Sole.
+const SOLE_CPUS: u16 = 2;
 
 /// Set to `1` to skip the Sole column.
 const NATIVE_ONLY_VAR: &str = "SOLE_CONFORMANCE_NATIVE_ONLY";
@@ -339,6 +342,8 @@ fn boot_program(binary: &Path) -> Result<(u8, String), String> {
     let initrd = spec.pack().map_err(|e| format!("{e:#}"))?;
     let options = BootOptions {
         accel: AccelChoice::Tcg,
+        // Two CPUs, so threads really run at once (and migrate).
+        cpus: SOLE_CPUS,
         mem: sole::program::memory_for(initrd.size(), None).map_err(|e| format!("{e:#}"))?,
         timeout: Some(SOLE_TIMEOUT),
         initrd: Some(initrd.path().to_path_buf()),

@@ -9,8 +9,8 @@ use super::platform::KernelPlatform;
 use super::{PLATFORM, PROCESS, SYSCALL_SUMMARY};
 use crate::arch::fpu::FpuArea;
 use crate::arch::{cpu, gdt, power, random};
-use crate::sched::{self, thread::ThreadWaker};
 use crate::mm::PAGE_SIZE;
+use crate::sched::{self, thread::ThreadWaker};
 use crate::time;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -212,9 +212,7 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
         );
     }
     let process = Process::new(mm, fs, time::monotonic_ns());
-    process
-        .strace
-        .store(launch.flags.strace, Ordering::Relaxed);
+    process.strace.store(launch.flags.strace, Ordering::Relaxed);
     SYSCALL_SUMMARY.store(launch.flags.syscall_summary, Ordering::Relaxed);
     let process = PROCESS.call_once(|| Arc::new(process));
     // Writing the stack faults its pages in through the process's VMAs.
@@ -245,7 +243,10 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
     };
     let tid = process.alloc_tid();
     let Some(t) = sched::new_program_thread(tid, &regs, 0, 0, FpuArea::new()) else {
-        fail(CANNOT_EXECUTE, format_args!("out of memory starting the program"))
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("out of memory starting the program"),
+        )
     };
     let mut comm = [0u8; 16];
     let name = basename(path);
@@ -257,7 +258,10 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
     ));
     t.linux.call_once(|| linux.clone());
     if process.add_thread(&linux, 0).is_err() {
-        fail(CANNOT_EXECUTE, format_args!("cannot start the first thread"));
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot start the first thread"),
+        );
     }
     sched::start(t);
 }

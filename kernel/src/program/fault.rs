@@ -15,9 +15,8 @@ use syscalls::platform::Platform;
 use syscalls::process::ExitStatus;
 use syscalls::signal::generate::force_fault;
 use syscalls::signal::{
-    BUS_ADRALN, FPE_FLTDIV, FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND, FPE_INTDIV,
-    FaultInfo, ILL_ILLOPN, SI_KERNEL, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, SigInfo,
-    TRAP_TRACE,
+    BUS_ADRALN, FPE_FLTDIV, FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND, FPE_INTDIV, FaultInfo,
+    ILL_ILLOPN, SI_KERNEL, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, SigInfo, TRAP_TRACE,
 };
 
 /// The program's name (argv[0]'s last component, as Linux's comm) and where

@@ -87,10 +87,7 @@ pub fn exit_to_program(frame: &mut TrapFrame) {
         match deliver(&mut ctx) {
             Delivery::Nothing | Delivery::Changed => {}
             Delivery::Stop => wait_while_stopped(&ctx),
-            Delivery::Exit(status, info) => {
-                drop(ctx);
-                end(status, info, Some(frame))
-            }
+            Delivery::Exit(status, info) => end(status, info, Some(ctx.regs)),
         }
     }
 }

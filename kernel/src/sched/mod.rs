@@ -393,7 +393,11 @@ fn block() {
 }
 
 fn idle_of(cpu: &PerCpu) -> Arc<Thread> {
-    cpu.sched.idle.get().expect("every CPU has an idle thread").clone()
+    cpu.sched
+        .idle
+        .get()
+        .expect("every CPU has an idle thread")
+        .clone()
 }
 
 /// Lets another runnable thread have this CPU (sched_yield, the end of a
@@ -431,8 +435,8 @@ pub fn exit_current() -> ! {
 /// Switches this CPU from its current thread to `next` (interrupts off).
 fn switch_to(cpu: &PerCpu, next: Arc<Thread>) {
     // SAFETY: this CPU's own fields, interrupts off.
-    let prev = unsafe { (*cpu.sched.current.get()).replace(next.clone()) }
-        .expect("a CPU runs a thread");
+    let prev =
+        unsafe { (*cpu.sched.current.get()).replace(next.clone()) }.expect("a CPU runs a thread");
     if Arc::ptr_eq(&prev, &next) {
         next.sched.lock().state = State::Running;
         return;
@@ -572,9 +576,7 @@ pub fn on_timer_interrupt() {
     }
     let tick = cpu.sched.tick_at.load(Ordering::Relaxed);
     if tick != 0 && now >= tick {
-        cpu.sched
-            .tick_at
-            .store(now + TICK_NS, Ordering::Relaxed);
+        cpu.sched.tick_at.store(now + TICK_NS, Ordering::Relaxed);
         if cpu.sched.queued() > 0 {
             cpu.sched.need_resched.store(true, Ordering::Release);
             // A CPU with nothing to do could take some of it.

@@ -3,9 +3,9 @@
 //! pipe is as full or empty as it is; the console always polls ready (see
 //! `tty`). A wait sleeps on the wait queues of the pipes it polls.
 
+use super::devfs;
 use super::file::OpenFile;
 use super::inode::Node;
-use super::devfs;
 use super::pipe::{POLLIN, POLLNVAL, POLLOUT, POLLRDNORM, POLLWRNORM};
 use crate::Error;
 use crate::dispatch::Ctx;

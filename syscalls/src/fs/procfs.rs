@@ -238,7 +238,9 @@ fn cpuinfo(ctx: &Ctx<'_>, s: &mut String) {
 
 fn meminfo(ctx: &Ctx<'_>, s: &mut String) {
     let m = ctx.platform.machine();
-    let shmem_kb = ctx.fs().root
+    let shmem_kb = ctx
+        .fs()
+        .root
         .sb
         .used_pages
         .load(core::sync::atomic::Ordering::Relaxed)

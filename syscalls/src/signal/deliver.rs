@@ -7,8 +7,8 @@
 
 use super::frame::{self, FrameInput};
 use super::{
-    DefaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SIG_DFL,
-    SIG_IGN, SIGSEGV, SS_AUTODISARM, SigAction, SigInfo, StackT, bit, default_action,
+    DefaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SIG_DFL, SIG_IGN,
+    SIGSEGV, SS_AUTODISARM, SigAction, SigInfo, StackT, bit, default_action,
 };
 use crate::dispatch::Ctx;
 use crate::process::ExitStatus;

@@ -16,7 +16,9 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// `struct sigcontext` (arch/x86/include/uapi/asm/sigcontext.h), 64-bit.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct SigContext {
     pub r8: u64,
     pub r9: u64,
@@ -49,7 +51,9 @@ pub struct SigContext {
 
 /// `struct ucontext` as the kernel writes it.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct UContext {
     pub flags: u64,
     pub link: u64,
@@ -60,7 +64,9 @@ pub struct UContext {
 
 /// `struct rt_sigframe`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct RtSigFrame {
     /// The handler's return address: sa_restorer, which calls rt_sigreturn.
     pub pretcode: u64,

@@ -4,8 +4,7 @@
 
 use super::pending::Queued;
 use super::{
-    SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, SIGRTMIN, STOP_SIGNALS, SigInfo, SigState, UNBLOCKABLE,
-    bit,
+    SIG_DFL, SIG_IGN, SIGCONT, SIGKILL, SIGRTMIN, STOP_SIGNALS, SigInfo, SigState, UNBLOCKABLE, bit,
 };
 use crate::Errno;
 use crate::process::{ExitStatus, Process, RLIMIT_SIGPENDING};

@@ -28,7 +28,10 @@ impl Pending {
 
     /// Real-time instances queued here.
     pub fn queued_rt(&self) -> usize {
-        self.queue.iter().filter(|q| q.info.sig() >= SIGRTMIN).count()
+        self.queue
+            .iter()
+            .filter(|q| q.info.sig() >= SIGRTMIN)
+            .count()
     }
 
     /// Adds an instance. A standard signal already pending is dropped

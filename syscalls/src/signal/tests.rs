@@ -69,7 +69,10 @@ fn a_handled_signal_gets_linux_s_frame() {
     let mut img = alloc::vec![0u8; TEST_XSTATE_SIZE + 4];
     h.platform.read_user(fp, &mut img).unwrap();
     assert_eq!(img[100], 0x55);
-    assert_eq!(u32::from_le_bytes(img[464..468].try_into().unwrap()), FP_XSTATE_MAGIC1);
+    assert_eq!(
+        u32::from_le_bytes(img[464..468].try_into().unwrap()),
+        FP_XSTATE_MAGIC1
+    );
     assert_eq!(
         u32::from_le_bytes(img[TEST_XSTATE_SIZE..].try_into().unwrap()),
         FP_XSTATE_MAGIC2
@@ -116,7 +119,10 @@ fn a_malformed_fpu_image_in_the_frame_is_fatal() {
     assert_eq!(s.pending(1) & bit(SIGSEGV), 0, "delivered");
     assert!(matches!(
         s.group_exit,
-        Some(crate::process::ExitStatus::Signal { sig: 11, core: true })
+        Some(crate::process::ExitStatus::Signal {
+            sig: 11,
+            core: true
+        })
     ));
 }
 
@@ -145,7 +151,10 @@ fn default_actions_terminate_ignore_and_stop() {
     h.call(nr::KILL, &[1, SIGTERM as u64]);
     assert_eq!(
         h.process.signals.lock().group_exit,
-        Some(crate::process::ExitStatus::Signal { sig: 15, core: false })
+        Some(crate::process::ExitStatus::Signal {
+            sig: 15,
+            core: false
+        })
     );
     let mut h = harness();
     h.call(nr::KILL, &[1, SIGQUIT as u64]);
@@ -158,7 +167,12 @@ fn default_actions_terminate_ignore_and_stop() {
     let mut h = harness();
     h.call(nr::KILL, &[1, SIGSTOP as u64]);
     assert!(h.process.signals.lock().stopped);
-    generate::send(&h.process, generate::Target::Process, SigInfo::kernel(SIGCONT)).unwrap();
+    generate::send(
+        &h.process,
+        generate::Target::Process,
+        SigInfo::kernel(SIGCONT),
+    )
+    .unwrap();
     assert!(!h.process.signals.lock().stopped);
 }
 
@@ -167,7 +181,9 @@ fn blocked_signals_wait_and_standard_ones_coalesce() {
     let mut h = harness();
     sigaction(&mut h, SIGUSR1, handler(0));
     let set = testing::scratch(&h.process, &h.platform, 4096);
-    h.platform.write_user(set, &bit(SIGUSR1).to_le_bytes()).unwrap();
+    h.platform
+        .write_user(set, &bit(SIGUSR1).to_le_bytes())
+        .unwrap();
     h.call(nr::RT_SIGPROCMASK, &[0, set, 0, 8]);
     h.call(nr::KILL, &[1, SIGUSR1 as u64]);
     h.call(nr::KILL, &[1, SIGUSR1 as u64]);
@@ -200,7 +216,9 @@ fn real_time_signals_queue_in_order_with_their_values() {
         let got = h.call(nr::RT_SIGTIMEDWAIT, &[set, set + 256, 0, 8]);
         assert_eq!(got, rt as i64);
         let mut info = SigInfo::default();
-        h.platform.read_user(set + 256, info.as_mut_bytes()).unwrap();
+        h.platform
+            .read_user(set + 256, info.as_mut_bytes())
+            .unwrap();
         assert_eq!((info.code, info.fields[1]), (SI_QUEUE, value));
     }
     // Nothing left: a zero timeout is EAGAIN.
@@ -248,13 +266,19 @@ fn sigsuspend_waits_with_its_mask_and_the_frame_restores_the_old_one() {
     let mut h = harness();
     sigaction(&mut h, SIGUSR1, handler(0));
     let set = testing::scratch(&h.process, &h.platform, 4096);
-    h.platform.write_user(set, &bit(SIGUSR1).to_le_bytes()).unwrap();
+    h.platform
+        .write_user(set, &bit(SIGUSR1).to_le_bytes())
+        .unwrap();
     h.call(nr::RT_SIGPROCMASK, &[0, set, 0, 8]);
     h.call(nr::KILL, &[1, SIGUSR1 as u64]);
     // sigsuspend with an empty mask: the pending signal is delivered.
     h.platform.write_user(set + 8, &0u64.to_le_bytes()).unwrap();
     assert_eq!(h.call(nr::RT_SIGSUSPEND, &[set + 8, 8]), -4);
-    assert_eq!(frame(&h).uc.sigmask, bit(SIGUSR1), "the old mask, for later");
+    assert_eq!(
+        frame(&h).uc.sigmask,
+        bit(SIGUSR1),
+        "the old mask, for later"
+    );
 }
 
 #[test]
@@ -301,7 +325,12 @@ fn a_frame_that_overflows_the_alternate_stack_kills() {
     h.platform.write_user(at, ss.as_bytes()).unwrap();
     h.call(nr::SIGALTSTACK, &[at, 0]);
     sigaction(&mut h, SIGSEGV, handler(SA_ONSTACK | SA_NODEFER));
-    generate::force_fault(&h.process, 1, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 8), FaultInfo::default());
+    generate::force_fault(
+        &h.process,
+        1,
+        SigInfo::fault(SIGSEGV, SEGV_MAPERR, 8),
+        FaultInfo::default(),
+    );
     h.call_from(nr::GETPID, &[], alt + 600);
     assert!(matches!(
         h.process.signals.lock().group_exit,
@@ -320,11 +349,19 @@ fn faults_cannot_be_blocked_or_ignored_away() {
             ..SigAction::default()
         },
     );
-    generate::force_fault(&h.process, 1, SigInfo::fault(SIGSEGV, SEGV_ACCERR, 0x10), FaultInfo::default());
+    generate::force_fault(
+        &h.process,
+        1,
+        SigInfo::fault(SIGSEGV, SEGV_ACCERR, 0x10),
+        FaultInfo::default(),
+    );
     h.call(nr::GETPID, &[]);
     assert!(matches!(
         h.process.signals.lock().group_exit,
-        Some(crate::process::ExitStatus::Signal { sig: 11, core: true })
+        Some(crate::process::ExitStatus::Signal {
+            sig: 11,
+            core: true
+        })
     ));
 }
 
@@ -340,6 +377,10 @@ fn kill_tgkill_and_sigqueueinfo_check_their_arguments() {
     assert_eq!(h.call(nr::TKILL, &[0, SIGUSR1 as u64]), -22);
     let act = testing::scratch(&h.process, &h.platform, 4096);
     assert_eq!(h.call(nr::RT_SIGACTION, &[SIGKILL as u64, act, 0, 8]), -22);
-    assert_eq!(h.call(nr::RT_SIGACTION, &[SIGKILL as u64, 0, act, 8]), 0, "reading is fine");
+    assert_eq!(
+        h.call(nr::RT_SIGACTION, &[SIGKILL as u64, 0, act, 8]),
+        0,
+        "reading is fine"
+    );
     assert_eq!(h.call(nr::RT_SIGACTION, &[SIGUSR1 as u64, 0x10, 0, 8]), -14);
 }

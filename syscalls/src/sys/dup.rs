@@ -26,7 +26,9 @@ pub fn sys_dup3(ctx: &mut Ctx<'_>, oldfd: i32, newfd: i32, flags: u32) -> SysRes
         return Err(Errno::EBADF.into());
     }
     // The old file at newfd is closed silently (dup2(2)).
-    let _old = ctx.fs().fds
+    let _old = ctx
+        .fs()
+        .fds
         .install(newfd as usize, file, flags & O_CLOEXEC != 0);
     Ok(newfd as u64)
 }

@@ -35,9 +35,7 @@ pub fn thread_exit(ctx: &mut Ctx<'_>, status: u8) -> Outcome {
     futex::exit_robust_list(&ctx.process.futexes, ctx.platform, tid, head);
     let ctid = ctx.thread.clear_child_tid.swap(0, Ordering::AcqRel);
     if ctid != 0 && UserPtr::<u32>::new(ctid).write(ctx.platform, &0).is_ok() {
-        ctx.process
-            .futexes
-            .wake(ctid, 1, FUTEX_BITSET_MATCH_ANY);
+        ctx.process.futexes.wake(ctid, 1, FUTEX_BITSET_MATCH_ANY);
     }
     let cpu = ctx.platform.thread_cpu_ns(tid).unwrap_or(0);
     if !ctx.process.remove_thread(tid, status, cpu) {

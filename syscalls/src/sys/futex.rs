@@ -39,7 +39,12 @@ pub fn sys_futex(
 ) -> SysResult {
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
-    if realtime && !matches!(cmd, FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2) {
+    if realtime
+        && !matches!(
+            cmd,
+            FUTEX_WAIT_BITSET | FUTEX_WAIT_REQUEUE_PI | FUTEX_LOCK_PI2
+        )
+    {
         return Err(Errno::ENOSYS.into()); // as Linux: no clock for the others
     }
     if !uaddr.is_multiple_of(4) {
@@ -82,7 +87,14 @@ pub fn sys_futex(
                 return Err(Errno::EINVAL.into());
             }
             let expect = (cmd == FUTEX_CMP_REQUEUE).then_some(val3);
-            Ok(u64::from(futexes.requeue(ctx.platform, uaddr, uaddr2, val, val2, expect)?))
+            Ok(u64::from(futexes.requeue(
+                ctx.platform,
+                uaddr,
+                uaddr2,
+                val,
+                val2,
+                expect,
+            )?))
         }
         FUTEX_WAKE_OP => Ok(u64::from(futexes.wake_op(
             ctx.platform,
@@ -134,13 +146,7 @@ fn read_timeout(ctx: &Ctx<'_>, addr: u64) -> Result<Option<u64>, Error> {
 /// restarted after a handler with SA_RESTART (ERESTARTSYS); a timed one
 /// returns EINTR after any handler, or resumes with its deadline through
 /// restart_syscall(2) when no handler runs (Linux's futex_wait_restart).
-pub fn wait(
-    ctx: &Ctx<'_>,
-    uaddr: u64,
-    val: u32,
-    bitset: u32,
-    deadline: Option<u64>,
-) -> SysResult {
+pub fn wait(ctx: &Ctx<'_>, uaddr: u64, val: u32, bitset: u32, deadline: Option<u64>) -> SysResult {
     match ctx.process.futexes.wait(ctx, uaddr, val, bitset, deadline) {
         Ok(()) => Ok(0),
         Err(e) if e.errno == Errno::ERESTARTSYS && deadline.is_some() => {

@@ -17,7 +17,8 @@ pub fn sys_renameat2(
     let old = read_path(ctx.platform, oldpath, false)?;
     let new = read_path(ctx.platform, newpath, false)?;
     let now = now(ctx.platform);
-    ctx.fs().rename(olddirfd, &old, newdirfd, &new, flags, now)?;
+    ctx.fs()
+        .rename(olddirfd, &old, newdirfd, &new, flags, now)?;
     Ok(0)
 }
 

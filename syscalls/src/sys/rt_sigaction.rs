@@ -4,8 +4,8 @@
 
 use crate::dispatch::Ctx;
 use crate::signal::{
-    NSIG, SA_KNOWN, SIG_DFL, SIG_IGN, SigAction, UNBLOCKABLE, bit, default_action,
-    DefaultAction, generate::unblockable,
+    DefaultAction, NSIG, SA_KNOWN, SIG_DFL, SIG_IGN, SigAction, UNBLOCKABLE, bit, default_action,
+    generate::unblockable,
 };
 use crate::user::UserPtr;
 use crate::{Errno, SysResult};

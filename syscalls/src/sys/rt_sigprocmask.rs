@@ -52,6 +52,7 @@ pub fn sys_rt_sigpending(ctx: &mut Ctx<'_>, set: UserPtr<u64>, sigsetsize: usize
         s.pending(tid) & s.mask(tid)
     };
     let bytes = pending.to_le_bytes();
-    crate::user::UserSlice::new(set.addr(), sigsetsize).write(ctx.platform, &bytes[..sigsetsize])?;
+    crate::user::UserSlice::new(set.addr(), sigsetsize)
+        .write(ctx.platform, &bytes[..sigsetsize])?;
     Ok(0)
 }

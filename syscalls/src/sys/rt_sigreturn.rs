@@ -4,12 +4,12 @@
 //! frame that cannot be read, or whose FPU image is malformed, kills the
 //! thread with SIGSEGV, as on Linux.
 
+use crate::SysResult;
 use crate::dispatch::Ctx;
 use crate::signal::frame::{self, FXSAVE_SIZE, RtSigFrame};
 use crate::signal::generate::force_fault;
 use crate::signal::{FaultInfo, SIGSEGV, SigInfo, UNBLOCKABLE};
 use crate::user::{UserPtr, UserSlice};
-use crate::SysResult;
 
 pub fn sys_rt_sigreturn(ctx: &mut Ctx<'_>) -> SysResult {
     let at = ctx.regs.rsp.wrapping_sub(8);
@@ -56,7 +56,7 @@ fn restore_fpu(ctx: &Ctx<'_>, addr: u64) -> Option<()> {
         return p.restore_fpu(&frame::initial_fpu_image(len)).then_some(());
     }
     let mut image = alloc::vec![0u8; len];
-    if addr % 16 != 0 {
+    if !addr.is_multiple_of(16) {
         return None;
     }
     UserSlice::new(addr, FXSAVE_SIZE.min(len))

@@ -137,7 +137,11 @@ pub fn sys_sched_setscheduler(
 pub fn sys_sched_getscheduler(ctx: &mut Ctx<'_>, pid: i32) -> SysResult {
     let t = target(ctx, pid)?;
     let s = *t.sched.lock();
-    let reset = if s.reset_on_fork { SCHED_RESET_ON_FORK } else { 0 };
+    let reset = if s.reset_on_fork {
+        SCHED_RESET_ON_FORK
+    } else {
+        0
+    };
     Ok((s.policy | reset) as u64)
 }
 
@@ -198,15 +202,22 @@ pub fn sys_sched_setattr(ctx: &mut Ctx<'_>, pid: i32, attr: u64, flags: u32) -> 
     }
     let t = target(ctx, pid)?;
     let size = UserPtr::<u32>::new(attr).read(ctx.platform)?;
-    let size = if size == 0 { SCHED_ATTR_SIZE_VER0 } else { size };
-    if size < SCHED_ATTR_SIZE_VER0 || size > 4096 {
+    let size = if size == 0 {
+        SCHED_ATTR_SIZE_VER0
+    } else {
+        size
+    };
+    if !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::E2BIG.into());
     }
     let mut a = SchedAttr::default();
     let n = (size as usize).min(size_of::<SchedAttr>());
     UserSlice::new(attr, n).read_into(ctx.platform, &mut a.as_mut_bytes()[..n])?;
     if a.policy == SCHED_DEADLINE {
-        return Err(crate::Error::new(Errno::EINVAL, "SCHED_DEADLINE is not supported").into());
+        return Err(crate::Error::new(
+            Errno::EINVAL,
+            "SCHED_DEADLINE is not supported",
+        ));
     }
     if a.flags & !SCHED_FLAG_RESET_ON_FORK != 0 {
         return Err(Errno::EINVAL.into());
@@ -230,7 +241,7 @@ pub fn sys_sched_getattr(
     size: u32,
     flags: u32,
 ) -> SysResult {
-    if attr == 0 || flags != 0 || pid < 0 || size < SCHED_ATTR_SIZE_VER0 || size > 4096 {
+    if attr == 0 || flags != 0 || pid < 0 || !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL.into());
     }
     let t = target(ctx, pid)?;
@@ -259,7 +270,11 @@ const PRIO_USER: i32 = 2;
 /// The threads `which`/`who` name (setpriority(2)): a thread id for
 /// PRIO_PROCESS (as Linux, which treats it per thread), the whole process
 /// for its group or user.
-fn prio_targets(ctx: &Ctx<'_>, which: i32, who: i32) -> Result<alloc::vec::Vec<Arc<Thread>>, Errno> {
+fn prio_targets(
+    ctx: &Ctx<'_>,
+    which: i32,
+    who: i32,
+) -> Result<alloc::vec::Vec<Arc<Thread>>, Errno> {
     let me = ctx.process.pid as i32;
     match which {
         PRIO_PROCESS if who == 0 => Ok(alloc::vec![ctx.thread.clone()]),

@@ -10,8 +10,7 @@ use crate::dispatch::Ctx;
 use crate::signal::generate::Target;
 use crate::signal::{NSIG, SIGALRM};
 use crate::timers::{
-    Expiry, MAX_POSIX_TIMERS, Notify, PosixTimer, TimerClock, TimerShared, check_target,
-    clock_now,
+    Expiry, MAX_POSIX_TIMERS, Notify, PosixTimer, TimerClock, TimerShared, check_target, clock_now,
 };
 use crate::user::UserPtr;
 use crate::{Errno, Error, SysResult};
@@ -37,7 +36,9 @@ pub struct SigEvent {
 
 /// `struct itimerspec`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 pub struct Itimerspec {
     pub interval: Timespec,
     pub value: Timespec,

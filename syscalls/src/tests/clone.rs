@@ -35,7 +35,9 @@ fn a_thread_starts_with_the_creator_s_registers_its_stack_and_tls() {
     drop(spawned);
     let child = h.process.thread(2).expect("registered");
     assert_eq!(
-        child.clear_child_tid.load(core::sync::atomic::Ordering::Relaxed),
+        child
+            .clear_child_tid
+            .load(core::sync::atomic::Ordering::Relaxed),
         mem + 4
     );
     assert_eq!(h.process.thread_count(), 2);
@@ -74,9 +76,15 @@ fn new_processes_are_refused_and_bad_flag_sets_are_einval() {
     let (mut h, _) = setup();
     // fork (SIGCHLD), vfork (CLONE_VM | CLONE_VFORK): no.
     assert_eq!(h.call(nr::CLONE, &[17, 0, 0, 0, 0]), -38);
-    assert_eq!(h.call(nr::CLONE, &[CLONE_VM | CLONE_VFORK | 17, 0, 0, 0, 0]), -38);
+    assert_eq!(
+        h.call(nr::CLONE, &[CLONE_VM | CLONE_VFORK | 17, 0, 0, 0, 0]),
+        -38
+    );
     // copy_process's rules: THREAD needs SIGHAND, SIGHAND needs VM.
-    assert_eq!(h.call(nr::CLONE, &[CLONE_VM | CLONE_THREAD, 0, 0, 0, 0]), -22);
+    assert_eq!(
+        h.call(nr::CLONE, &[CLONE_VM | CLONE_THREAD, 0, 0, 0, 0]),
+        -22
+    );
     assert_eq!(h.call(nr::CLONE, &[CLONE_SIGHAND, 0, 0, 0, 0]), -22);
     // A TLS in the kernel's half.
     assert_eq!(
@@ -127,8 +135,12 @@ fn robust_futexes_of_a_dying_thread_are_marked_owner_died() {
     let entry = mem + 64;
     let word = entry + 16;
     h.platform.write_user(head, &entry.to_le_bytes()).unwrap();
-    h.platform.write_user(head + 8, &16u64.to_le_bytes()).unwrap();
-    h.platform.write_user(head + 16, &0u64.to_le_bytes()).unwrap();
+    h.platform
+        .write_user(head + 8, &16u64.to_le_bytes())
+        .unwrap();
+    h.platform
+        .write_user(head + 16, &0u64.to_le_bytes())
+        .unwrap();
     h.platform.write_user(entry, &head.to_le_bytes()).unwrap();
     put_u32(&h, word, 1 | crate::futex::FUTEX_WAITERS);
     assert_eq!(h.call(nr::SET_ROBUST_LIST, &[head, 24]), 0);

@@ -18,17 +18,33 @@ fn wake_op_changes_the_second_word_and_wakes_on_the_comparison() {
     put_u32(&h, mem + 4, 5);
     // op ADD 3, compare old > 4: wakes on both (none waiting: 0).
     let encoded = (1u32 << 28) | (4 << 24) | (3 << 12) | 4;
-    let r = h.call(nr::FUTEX, &[mem, FUTEX_WAKE_OP as u64 | PRIVATE, 1, 1, mem + 4, encoded as u64]);
+    let r = h.call(
+        nr::FUTEX,
+        &[
+            mem,
+            FUTEX_WAKE_OP as u64 | PRIVATE,
+            1,
+            1,
+            mem + 4,
+            encoded as u64,
+        ],
+    );
     assert_eq!(r, 0);
     assert_eq!(get_u32(&h, mem + 4), 8);
     // FUTEX_OP_OPARG_SHIFT: SET 1 << 4.
     let encoded = (8u32 << 28) | (4 << 12);
-    h.call(nr::FUTEX, &[mem, FUTEX_WAKE_OP as u64, 1, 1, mem + 4, encoded as u64]);
+    h.call(
+        nr::FUTEX,
+        &[mem, FUTEX_WAKE_OP as u64, 1, 1, mem + 4, encoded as u64],
+    );
     assert_eq!(get_u32(&h, mem + 4), 16);
     // An unknown operation.
     let encoded = 7u32 << 28;
     assert_eq!(
-        h.call(nr::FUTEX, &[mem, FUTEX_WAKE_OP as u64, 1, 1, mem + 4, encoded as u64]),
+        h.call(
+            nr::FUTEX,
+            &[mem, FUTEX_WAKE_OP as u64, 1, 1, mem + 4, encoded as u64]
+        ),
         -38
     );
 }
@@ -38,11 +54,17 @@ fn cmp_requeue_checks_the_word() {
     let (mut h, mem) = setup();
     put_u32(&h, mem, 3);
     assert_eq!(
-        h.call(nr::FUTEX, &[mem, FUTEX_CMP_REQUEUE as u64, 1, 1, mem + 8, 4]),
+        h.call(
+            nr::FUTEX,
+            &[mem, FUTEX_CMP_REQUEUE as u64, 1, 1, mem + 8, 4]
+        ),
         -11
     );
     assert_eq!(
-        h.call(nr::FUTEX, &[mem, FUTEX_CMP_REQUEUE as u64, 1, 1, mem + 8, 3]),
+        h.call(
+            nr::FUTEX,
+            &[mem, FUTEX_CMP_REQUEUE as u64, 1, 1, mem + 8, 3]
+        ),
         0
     );
     assert_eq!(
@@ -61,9 +83,15 @@ fn a_timed_wait_times_out_on_the_platform_clock() {
         .write_user(ts, &[2u64.to_le_bytes(), 0u64.to_le_bytes()].concat())
         .unwrap();
     let before = h.platform.monotonic_ns();
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_WAIT as u64, 7, ts, 0, 0]), -110);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_WAIT as u64, 7, ts, 0, 0]),
+        -110
+    );
     assert_eq!(h.platform.monotonic_ns() - before, 2_000_000_000);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_WAIT as u64, 6, ts, 0, 0]), -11);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_WAIT as u64, 6, ts, 0, 0]),
+        -11
+    );
 }
 
 #[test]
@@ -92,29 +120,57 @@ fn waiters_are_woken_by_bitset_and_requeued_to_another_word() {
 fn pi_locks_take_free_words_refuse_their_owner_and_hand_over() {
     let (mut h, mem) = setup();
     // Free: LOCK_PI takes it (word = tid).
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]),
+        0
+    );
     assert_eq!(get_u32(&h, mem), 1);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]), -35, "EDEADLK");
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_TRYLOCK_PI as u64, 0, 0, 0, 0]), -35);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_UNLOCK_PI as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]),
+        -35,
+        "EDEADLK"
+    );
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_TRYLOCK_PI as u64, 0, 0, 0, 0]),
+        -35
+    );
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_UNLOCK_PI as u64, 0, 0, 0, 0]),
+        0
+    );
     assert_eq!(get_u32(&h, mem), 0);
     // Held by thread 2: TRYLOCK is EAGAIN, UNLOCK is EPERM.
     let second = Arc::new(Thread::new(2, Arc::new(TestWaker::default()), [0; 16]));
     h.process.add_thread(&second, 0).unwrap();
     put_u32(&h, mem, 2);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_TRYLOCK_PI as u64, 0, 0, 0, 0]), -11);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_UNLOCK_PI as u64, 0, 0, 0, 0]), -1);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_TRYLOCK_PI as u64, 0, 0, 0, 0]),
+        -11
+    );
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_UNLOCK_PI as u64, 0, 0, 0, 0]),
+        -1
+    );
     // A dead owner without a robust list: ESRCH; with OWNER_DIED: taken.
     put_u32(&h, mem, 77);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]), -3);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]),
+        -3
+    );
     put_u32(&h, mem, 77 | FUTEX_OWNER_DIED);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_LOCK_PI as u64, 0, 0, 0, 0]),
+        0
+    );
     assert_eq!(get_u32(&h, mem), 1 | FUTEX_OWNER_DIED);
     // Unlocking with a queued waiter hands the lock to it.
     let waiter = Arc::new(TestWaker::default());
     h.process.futexes.test_queue_pi(mem, 2, waiter.clone());
     put_u32(&h, mem, 1 | FUTEX_WAITERS);
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_UNLOCK_PI as u64, 0, 0, 0, 0]), 0);
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem, FUTEX_UNLOCK_PI as u64, 0, 0, 0, 0]),
+        0
+    );
     assert_eq!(get_u32(&h, mem), 2 | FUTEX_WAITERS);
     assert!(waiter.woken.load(Ordering::Acquire));
 }
@@ -123,10 +179,19 @@ fn pi_locks_take_free_words_refuse_their_owner_and_hand_over() {
 fn clock_flags_and_requeue_pi_are_refused_as_linux_refuses_them() {
     let (mut h, mem) = setup();
     let rt = FUTEX_CLOCK_REALTIME as u64;
-    assert_eq!(h.call(nr::FUTEX, &[mem, FUTEX_WAKE as u64 | rt, 1, 0, 0, 0]), -38);
     assert_eq!(
-        h.call(nr::FUTEX, &[mem, FUTEX_CMP_REQUEUE_PI as u64, 1, 0, mem + 4, 0]),
+        h.call(nr::FUTEX, &[mem, FUTEX_WAKE as u64 | rt, 1, 0, 0, 0]),
         -38
     );
-    assert_eq!(h.call(nr::FUTEX, &[mem + 1, FUTEX_WAKE as u64, 1, 0, 0, 0]), -22);
+    assert_eq!(
+        h.call(
+            nr::FUTEX,
+            &[mem, FUTEX_CMP_REQUEUE_PI as u64, 1, 0, mem + 4, 0]
+        ),
+        -38
+    );
+    assert_eq!(
+        h.call(nr::FUTEX, &[mem + 1, FUTEX_WAKE as u64, 1, 0, 0, 0]),
+        -22
+    );
 }

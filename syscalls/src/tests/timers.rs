@@ -13,7 +13,8 @@ fn alarm_arms_itimer_real_and_reports_what_was_left() {
     assert_eq!(h.call(nr::ALARM, &[5]), 0);
     let deadline = *h.platform.timers.lock().get(&REAL_TIMER_ID).unwrap();
     assert_eq!(deadline, h.platform.monotonic_ns() + 5_000_000_000);
-    h.platform.sleep_until(h.platform.monotonic_ns() + 1_400_000_000);
+    h.platform
+        .sleep_until(h.platform.monotonic_ns() + 1_400_000_000);
     assert_eq!(h.call(nr::ALARM, &[0]), 4, "3.6 s rounds to 4");
     assert!(h.platform.timers.lock().get(&REAL_TIMER_ID).is_none());
 }
@@ -22,7 +23,9 @@ fn alarm_arms_itimer_real_and_reports_what_was_left() {
 fn itimer_real_sends_sigalrm_and_rearms_with_its_interval() {
     let (mut h, mem) = setup();
     // Block SIGALRM so it stays pending where the test can see it.
-    h.platform.write_user(mem, &bit(SIGALRM).to_le_bytes()).unwrap();
+    h.platform
+        .write_user(mem, &bit(SIGALRM).to_le_bytes())
+        .unwrap();
     h.call(nr::RT_SIGPROCMASK, &[0, mem, 0, 8]);
     let val = [0i64, 100_000, 0, 50_000]; // interval 0.1 s, value 0.05 s
     h.platform.write_user(mem + 64, val.as_bytes()).unwrap();
@@ -78,14 +81,20 @@ fn posix_timer_overruns_count_expiries_while_the_signal_waits() {
 #[test]
 fn cpu_time_timers_fire_on_the_tick_once_the_time_is_used() {
     let (mut h, mem) = setup();
-    h.platform.write_user(mem, &bit(SIGVTALRM).to_le_bytes()).unwrap();
+    h.platform
+        .write_user(mem, &bit(SIGVTALRM).to_le_bytes())
+        .unwrap();
     h.call(nr::RT_SIGPROCMASK, &[0, mem, 0, 8]);
     let val = [0i64, 0, 0, 20_000]; // 20 ms of CPU time, once
     h.platform.write_user(mem + 64, val.as_bytes()).unwrap();
     assert_eq!(h.call(nr::SETITIMER, &[1, mem + 64, 0]), 0);
     h.platform.cpu_ns.lock().insert(1, 10_000_000);
     cpu_tick(&h.process, &h.platform);
-    assert_eq!(h.process.signals.lock().pending(1), 0, "10 ms is not enough");
+    assert_eq!(
+        h.process.signals.lock().pending(1),
+        0,
+        "10 ms is not enough"
+    );
     h.platform.cpu_ns.lock().insert(1, 25_000_000);
     cpu_tick(&h.process, &h.platform);
     assert_eq!(h.process.signals.lock().pending(1), bit(SIGVTALRM));

@@ -34,20 +34,18 @@ fn has_xsave() -> bool {
 /// Turns on XSAVE and the state components this CPU and Sole support.
 /// The boot CPU decides; the others follow (they are the same model).
 pub fn init_cpu(boot: bool) {
-    if boot {
-        if has_xsave() && cpu::max_leaf() >= 0xd {
-            let supported = {
-                let r = cpu::cpuid(0xd, 0);
-                u64::from(r.eax) | (u64::from(r.edx) << 32)
-            };
-            let mut xcr0 = supported & WANTED;
-            if xcr0 & AVX512 != AVX512 {
-                xcr0 &= !AVX512;
-            }
-            XCR0.store(xcr0, Ordering::Relaxed);
-            XSAVE.store(true, Ordering::Relaxed);
-            XSAVEOPT.store(cpu::cpuid(0xd, 1).eax & 1 != 0, Ordering::Relaxed);
+    if boot && has_xsave() && cpu::max_leaf() >= 0xd {
+        let supported = {
+            let r = cpu::cpuid(0xd, 0);
+            u64::from(r.eax) | (u64::from(r.edx) << 32)
+        };
+        let mut xcr0 = supported & WANTED;
+        if xcr0 & AVX512 != AVX512 {
+            xcr0 &= !AVX512;
         }
+        XCR0.store(xcr0, Ordering::Relaxed);
+        XSAVE.store(true, Ordering::Relaxed);
+        XSAVEOPT.store(cpu::cpuid(0xd, 1).eax & 1 != 0, Ordering::Relaxed);
     }
     if XSAVE.load(Ordering::Relaxed) {
         let cr4 = cpu::read_cr4() | CR4_OSXSAVE;

@@ -131,7 +131,10 @@ pub fn set_irq_handler(vector: u8, handler: IrqHandler) {
 /// Vectors that stay on their IST stack: they can arrive anywhere, even
 /// inside another handler or with a broken stack.
 fn stays_on_ist(v: u64) -> bool {
-    matches!(v, vector::NMI | vector::DOUBLE_FAULT | vector::MACHINE_CHECK)
+    matches!(
+        v,
+        vector::NMI | vector::DOUBLE_FAULT | vector::MACHINE_CHECK
+    )
 }
 
 /// Below this much room a kernel stack is overflowing: the fault is
@@ -170,8 +173,8 @@ extern "C" fn trap_enter(frame: &mut TrapFrame) -> *mut TrapFrame {
 
 #[unsafe(no_mangle)]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    let from_program = frame.rip < syscalls::user::USER_END
-        || super::syscall::complete_syscall_return(frame);
+    let from_program =
+        frame.rip < syscalls::user::USER_END || super::syscall::complete_syscall_return(frame);
     if frame.vector < 32 {
         super::exception::handle(frame);
     } else {

@@ -43,7 +43,10 @@ pub fn boot_stack() -> (u64, u64) {
         static boot_stack: u8;
         static boot_stack_top: u8;
     }
-    (&raw const boot_stack as u64, &raw const boot_stack_top as u64)
+    (
+        &raw const boot_stack as u64,
+        &raw const boot_stack_top as u64,
+    )
 }
 
 /// Per-CPU tables for the boot CPU: GDT/TSS (with IST stacks) and the IDT.

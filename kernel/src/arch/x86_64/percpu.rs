@@ -36,7 +36,8 @@ pub const KSTACK_TOP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, scratch_rsp) == SCRATCH_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, kstack_top) == KSTACK_TOP_OFFSET);
 
-static CPUS: [AtomicPtr<PerCpu>; MAX_CPUS] = [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
+static CPUS: [AtomicPtr<PerCpu>; MAX_CPUS] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
 static ONLINE: AtomicU32 = AtomicU32::new(0);
 
 /// Makes a `PerCpu` for CPU `index` and points this CPU's GS base at it.

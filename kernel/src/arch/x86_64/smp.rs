@@ -49,11 +49,7 @@ fn prepare() {
     // SAFETY: the code is `len` bytes of kernel rodata; the destination is
     // the reserved trampoline page (len is far below a page).
     unsafe {
-        core::ptr::copy_nonoverlapping(
-            start as *const u8,
-            phys_to_virt(TRAMPOLINE) as *mut u8,
-            len,
-        )
+        core::ptr::copy_nonoverlapping(start as *const u8, phys_to_virt(TRAMPOLINE) as *mut u8, len)
     };
     let cr3 = cpu::read_cr3() & mm::paging::ADDR_MASK;
     KERNEL_CR3.store(cr3, Ordering::Relaxed);
@@ -203,9 +199,7 @@ fn reschedule_interrupt(_frame: &mut idt::TrapFrame) {
     // The interrupt's way back to a program thread looks at its signals;
     // with others queued here, this thread's slice gives way.
     let cpu = percpu::this();
-    if cpu.sched.queued() > 0
-        && crate::sched::try_current().is_some_and(|t| t.is_program())
-    {
+    if cpu.sched.queued() > 0 && crate::sched::try_current().is_some_and(|t| t.is_program()) {
         cpu.sched.need_resched.store(true, Ordering::Release);
     }
 }

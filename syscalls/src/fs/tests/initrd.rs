@@ -68,7 +68,9 @@ fn initrd_files_keep_mode_and_mtime_and_parents_are_made() {
     assert_eq!(st.size, 7);
     let st = t.stat("/usr/bin").unwrap();
     assert_eq!(st.mode, S_IFDIR | 0o755, "made as a parent");
-    t.process.fs.lock()
+    t.process
+        .fs
+        .lock()
         .add_initrd_entry(&InitrdEntry {
             path: "usr/bin/later",
             mode: S_IFREG | 0o644,
@@ -144,14 +146,27 @@ fn remove_tree_set_cwd_and_set_exe() {
     t.process.fs.lock().remove_tree(b"/.sole").unwrap();
     assert!(!t.exists("/.sole"));
     assert_eq!(
-        t.process.fs.lock().remove_tree(b"/.sole").unwrap_err().errno,
+        t.process
+            .fs
+            .lock()
+            .remove_tree(b"/.sole")
+            .unwrap_err()
+            .errno,
         Errno::ENOENT
     );
-    assert_eq!(t.process.fs.lock().remove_tree(b"/dev").unwrap_err().errno, Errno::EBUSY);
+    assert_eq!(
+        t.process.fs.lock().remove_tree(b"/dev").unwrap_err().errno,
+        Errno::EBUSY
+    );
     t.process.fs.lock().set_cwd(b"/usr/bin").unwrap();
     assert_eq!(t.cat("hello").unwrap(), b"#!hello");
     assert_eq!(
-        t.process.fs.lock().set_cwd(b"/usr/bin/hello").unwrap_err().errno,
+        t.process
+            .fs
+            .lock()
+            .set_cwd(b"/usr/bin/hello")
+            .unwrap_err()
+            .errno,
         Errno::ENOTDIR
     );
     t.process.fs.lock().set_exe(b"/usr/bin/hello");

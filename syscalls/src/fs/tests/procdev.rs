@@ -209,8 +209,14 @@ fn proc_files_regenerate_when_read_from_the_start() {
 #[test]
 fn cmdline_and_environ_are_nul_separated() {
     let mut t = T::new();
-    t.process.fs.lock().set_cmdline(&[b"/bin/prog", b"-v", b"x y"]);
-    t.process.fs.lock().set_environ(&[b"HOME=/root", b"TERM=xterm"]);
+    t.process
+        .fs
+        .lock()
+        .set_cmdline(&[b"/bin/prog", b"-v", b"x y"]);
+    t.process
+        .fs
+        .lock()
+        .set_environ(&[b"HOME=/root", b"TERM=xterm"]);
     assert_eq!(
         t.cat("/proc/self/cmdline").unwrap(),
         b"/bin/prog\0-v\0x y\0"
