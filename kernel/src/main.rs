@@ -67,9 +67,9 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         acpi::Facts::default()
     });
     if facts.apic_ids.is_empty() {
-        match acpi::mp_table_apic_ids() {
+        match acpi::mp_table_apic_ids().or_else(acpi::fw_cfg_apic_ids) {
             Some(ids) => facts.apic_ids = ids,
-            None => log::warn!("neither ACPI nor an MP table lists the CPUs; using one"),
+            None => log::warn!("neither ACPI, an MP table nor fw_cfg lists the CPUs; using one"),
         }
     }
     apic::init(facts.lapic_phys);

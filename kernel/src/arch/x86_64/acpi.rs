@@ -224,3 +224,27 @@ pub fn mp_table_apic_ids() -> Option<alloc::vec::Vec<u32>> {
     }
     (!ids.is_empty()).then_some(ids)
 }
+
+/// The last resort on QEMU without ACPI or an MP table (microvm with
+/// acpi=off): the firmware configuration device (docs/specs/fw_cfg.txt)
+/// says how many CPUs there are (FW_CFG_NB_CPUS); QEMU numbers their
+/// local APICs from 0.
+pub fn fw_cfg_apic_ids() -> Option<alloc::vec::Vec<u32>> {
+    use super::port::Port;
+    const SIGNATURE: u16 = 0x0000;
+    const NB_CPUS: u16 = 0x0005;
+    // SAFETY: QEMU's fw_cfg selector and data ports; on a machine without
+    // the device, reads give 0xff and the signature check fails.
+    let (selector, data) = unsafe { (Port::<u16>::new(0x510), Port::<u8>::new(0x511)) };
+    selector.write(SIGNATURE);
+    let mut sig = [0u8; 4];
+    for b in &mut sig {
+        *b = data.read();
+    }
+    if &sig != b"QEMU" {
+        return None;
+    }
+    selector.write(NB_CPUS);
+    let n = u16::from(data.read()) | (u16::from(data.read()) << 8);
+    (n > 0).then(|| (0..u32::from(n)).collect())
+}
