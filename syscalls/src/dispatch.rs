@@ -119,7 +119,7 @@ pub fn dispatch(
 ) -> Outcome {
     let nr = regs.orig_rax;
     let args = Args(regs.syscall_args());
-    let entry = usize::try_from(nr).ok().and_then(table::lookup);
+    let entry = usize::try_from(nr).ok().and_then(table::lookup).copied();
     let mut ctx = Ctx::new(process, thread, platform, regs);
     let strace = ctx.process.strace.load(Ordering::Relaxed);
     let mut line = String::new();

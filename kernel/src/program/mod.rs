@@ -41,9 +41,8 @@ pub fn syscall(frame: &mut TrapFrame) {
     };
     let linux = sched::current()
         .linux()
-        .expect("system calls come from program threads")
-        .clone();
-    match dispatch(process, &linux, platform, frame) {
+        .expect("system calls come from program threads");
+    match dispatch(process, linux, platform, frame) {
         Outcome::Continue => exit_to_program(frame),
         Outcome::ThreadExit => sched::exit_current(),
         Outcome::Exit(status) => end(status, None, Some(frame)),

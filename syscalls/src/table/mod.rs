@@ -40,25 +40,46 @@ pub struct Entry {
 /// the result in hex).
 macro_rules! syscall_table {
     ($($nr:ident => $name:literal [$($arg:expr),*] $handler:expr $(, $hex:ident)?;)*) => {
-        pub(super) fn lookup(nr: usize) -> Option<super::Entry> {
+        pub(super) const ENTRIES: &[(usize, super::Entry)] = {
             #[allow(unused_imports)]
             use super::Arg::*;
-            match nr {
-                $(crate::nr::$nr => Some(super::Entry {
-                    name: $name,
-                    args: &[$($arg),*],
-                    handler: $handler,
-                    hex_result: super::syscall_table!(@hex $($hex)?),
-                }),)*
-                _ => None,
-            }
-        }
+            &[$((crate::nr::$nr, super::Entry {
+                name: $name,
+                args: &[$($arg),*],
+                handler: $handler,
+                hex_result: super::syscall_table!(@hex $($hex)?),
+            }),)*]
+        };
     };
     (@hex hex) => { true };
     (@hex) => { false };
 }
 pub(crate) use syscall_table;
 
-pub fn lookup(nr: usize) -> Option<Entry> {
-    process::lookup(nr).or_else(|| fs::lookup(nr))
+/// Syscall numbers the table covers (the highest Linux number is below).
+const SLOTS: usize = 512;
+
+/// Every entry at its number: one index per call, no search.
+static TABLE: [Option<Entry>; SLOTS] = build();
+
+const fn build() -> [Option<Entry>; SLOTS] {
+    let mut table = [None; SLOTS];
+    let groups: [&[(usize, Entry)]; 2] = [process::ENTRIES, fs::ENTRIES];
+    let mut g = 0;
+    while g < groups.len() {
+        let mut i = 0;
+        while i < groups[g].len() {
+            let (nr, entry) = groups[g][i];
+            assert!(nr < SLOTS, "a syscall number beyond the table");
+            assert!(table[nr].is_none(), "a syscall listed twice");
+            table[nr] = Some(entry);
+            i += 1;
+        }
+        g += 1;
+    }
+    table
+}
+
+pub fn lookup(nr: usize) -> Option<&'static Entry> {
+    TABLE.get(nr)?.as_ref()
 }
