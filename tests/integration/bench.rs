@@ -48,3 +48,50 @@ fn the_syscall_workload_reports_positive_figures_in_sole() {
     assert!(text.starts_with("Sole alone: QEMU q35 with TCG"), "{text}");
     assert!(text.contains("getppid() (ns)"), "{text}");
 }
+
+#[test]
+fn the_thread_workloads_run_on_two_vcpus_in_sole() {
+    // --icount asked for, but two-vCPU workloads run without it (QEMU's
+    // instruction counting runs vCPUs one at a time): their rows say wall.
+    let options = BenchOptions {
+        accel: AccelChoice::Tcg,
+        icount: true,
+        runs: 1,
+        only: vec![Workload::Threads, Workload::Parallel],
+        linux: None,
+        ..BenchOptions::default()
+    };
+    let report = bench(&options, &mut |_| {}).unwrap_or_else(|e| panic!("bench failed: {e:#}"));
+    let rows: Vec<(&str, &str)> = report
+        .table
+        .rows
+        .iter()
+        .map(|r| (r.workload.as_str(), r.metric.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("threads", "thread_create_join"),
+            ("threads", "futex_same_cpu"),
+            ("threads", "futex_cross_cpu"),
+            ("parallel", "parallel_1_thread"),
+            ("parallel", "parallel_2_threads"),
+            ("parallel", "parallel_speedup"),
+        ]
+    );
+    for row in &report.table.rows {
+        match &row.results["Sole"] {
+            Outcome::Measured(s) => {
+                assert!(s.median > 0.0 && s.median.is_finite(), "{row:?}");
+            }
+            Outcome::Unavailable { unavailable } => {
+                panic!("{} unavailable: {unavailable}", row.metric)
+            }
+        }
+    }
+    assert_eq!(report.cpus.values().copied().collect::<Vec<_>>(), [2, 2]);
+    assert_eq!(report.wall_clock, ["threads", "parallel"]);
+    let text = report.render();
+    assert!(text.contains(" with TCG, 2 CPUs, 512 MiB; "), "{text}");
+    assert!(text.contains("pthread_create+join, wall (ns)"), "{text}");
+}

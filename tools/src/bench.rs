@@ -5,6 +5,9 @@
 //! ([`workloads`]), run several times on each system, interleaved so that
 //! host noise falls on both alike; two more are measured from outside: the
 //! smallest memory hello runs in ([`minmem`]) and the size of what boots.
+//!
+//! A workload runs on one vCPU unless its program asks for more (the thread
+//! workloads take two), with the same count in Sole and the Linux guest.
 
 pub mod guest;
 pub mod linux;
@@ -13,6 +16,7 @@ mod session;
 pub mod table;
 pub mod workloads;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -53,6 +57,12 @@ pub enum Workload {
     File,
     /// First touch of 256 MiB; mmap/munmap pairs.
     Memory,
+    /// pthread_create+join; futex ping-pong on one CPU and across two (2
+    /// vCPUs).
+    Threads,
+    /// CPU-bound work on 1 thread and on 2, and the speedup (2 vCPUs; wall
+    /// time even under `--icount`).
+    Parallel,
     /// The smallest `--mem` at which hello still runs.
     MinMemory,
     /// Kernel image bytes, and kernel plus initrd for hello.
@@ -61,11 +71,13 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in the order they run.
-    pub const ALL: [Workload; 6] = [
+    pub const ALL: [Workload; 8] = [
         Workload::Boot,
         Workload::Syscall,
         Workload::File,
         Workload::Memory,
+        Workload::Threads,
+        Workload::Parallel,
         Workload::MinMemory,
         Workload::Size,
     ];
@@ -77,6 +89,8 @@ impl Workload {
             Workload::Syscall => "syscall",
             Workload::File => "file",
             Workload::Memory => "memory",
+            Workload::Threads => "threads",
+            Workload::Parallel => "parallel",
             Workload::MinMemory => "min-memory",
             Workload::Size => "size",
         }
@@ -89,8 +103,25 @@ impl Workload {
             Workload::Syscall => Some(workloads::SYSCALL),
             Workload::File => Some(workloads::FILE),
             Workload::Memory => Some(workloads::MEMORY),
+            Workload::Threads => Some(workloads::THREADS),
+            Workload::Parallel => Some(workloads::PARALLEL),
             Workload::MinMemory | Workload::Size => None,
         }
+    }
+
+    /// The vCPUs its guests run with, if it boots any.
+    pub fn cpus(self) -> Option<u16> {
+        match self {
+            Workload::MinMemory => Some(workloads::BOOT.cpus),
+            Workload::Size => None,
+            _ => self.program().map(|p| p.cpus),
+        }
+    }
+
+    /// Whether `--icount` leaves it wall-clock timed (see
+    /// [`Program::wall_clock`]).
+    pub fn wall_clock(self) -> bool {
+        self.program().is_some_and(|p| p.wall_clock())
     }
 }
 
@@ -137,6 +168,13 @@ pub struct BenchReport {
     pub icount: bool,
     /// Guest memory for the timed workloads, in MiB.
     pub mem_mib: u32,
+    /// The vCPUs of each workload's guests (those that boot one), the
+    /// same in Sole and in the Linux guest.
+    pub cpus: BTreeMap<String, u16>,
+    /// The workloads that ran without instruction counting although it was
+    /// asked for, because they need two vCPUs (see
+    /// [`Program::wall_clock`]): their times are wall time.
+    pub wall_clock: Vec<String>,
     /// The Linux kernel compared with, if any.
     pub linux: Option<String>,
     /// Why there is no Linux column, if there is none.
@@ -158,9 +196,13 @@ impl BenchReport {
             (None, Some(why)) => format!("Sole alone (no Linux guest: {why})"),
             (None, None) => "Sole alone".to_owned(),
         };
+        let cpus = self
+            .cpus_text()
+            .map(|text| format!("{text}, "))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{versus}: QEMU {} with {}, 1 CPU, {} MiB; programs built with {}",
+            "{versus}: QEMU {} with {}, {cpus}{} MiB; programs built with {}",
             self.machine, self.accel, self.mem_mib, self.compiler
         );
         if self.runs == 1 {
@@ -177,16 +219,64 @@ impl BenchReport {
                 "guest time is instruction-counted (-icount shift=0,sleep=off): \
                  1 ns = 1 instruction; wall time is still wall time\n",
             );
+            if !self.wall_clock.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "{} ran without it (times marked wall): instruction counting runs vCPUs \
+                     one at a time, and Linux does not bring up a second one under it",
+                    self.wall_clock.join(", ")
+                );
+            }
         }
         if let Some(ratio) = self.table.ratio_name() {
             let _ = writeln!(
                 out,
                 "{ratio}: the Linux guest's median over Sole's; above 1, Sole is faster or smaller"
             );
+            if self.table.has_higher_is_better() {
+                out.push_str(
+                    "  (for a speedup, where more is better, Sole's over the Linux guest's: \
+                     above 1, Sole scales better)\n",
+                );
+            }
         }
         out.push('\n');
         out.push_str(&self.table.render());
         out
+    }
+
+    /// The vCPU counts, for the header: `2 CPUs` when every workload had
+    /// the same; else the most common count, and the others with their
+    /// workloads (`1 CPU (2 for threads, parallel)`). `None` when no
+    /// workload booted a guest.
+    fn cpus_text(&self) -> Option<String> {
+        let cpus = |n: u16| format!("{n} CPU{}", if n == 1 { "" } else { "s" });
+        // Workloads in the order of their rows.
+        let mut order: Vec<&str> = Vec::new();
+        for row in &self.table.rows {
+            if !order.contains(&row.workload.as_str()) {
+                order.push(&row.workload);
+            }
+        }
+        let mut by_count: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+        for (workload, &n) in &self.cpus {
+            by_count.entry(n).or_default().push(workload);
+        }
+        for names in by_count.values_mut() {
+            names.sort_by_key(|name| order.iter().position(|o| o == name).unwrap_or(usize::MAX));
+        }
+        // The most common count; the smallest of those that tie.
+        let (&common, _) = by_count.iter().rev().max_by_key(|(_, names)| names.len())?;
+        let others: Vec<String> = by_count
+            .iter()
+            .filter(|(n, _)| **n != common)
+            .map(|(n, names)| format!("{n} for {}", names.join(", ")))
+            .collect();
+        Some(if others.is_empty() {
+            cpus(common)
+        } else {
+            format!("{} ({})", cpus(common), others.join("; "))
+        })
     }
 }
 
@@ -240,11 +330,19 @@ pub fn bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<B
         progress,
     };
     let mut rows = Vec::new();
+    let mut cpus = BTreeMap::new();
+    let mut wall_clock = Vec::new();
     for workload in Workload::ALL {
         if !options.only.is_empty() && !options.only.contains(&workload) {
             continue;
         }
         rows.extend(session.rows(workload)?);
+        if let Some(n) = workload.cpus() {
+            cpus.insert(workload.name().to_owned(), n);
+        }
+        if options.icount && workload.wall_clock() {
+            wall_clock.push(workload.name().to_owned());
+        }
     }
     Ok(BenchReport {
         runs: options.runs,
@@ -252,6 +350,8 @@ pub fn bench(options: &BenchOptions, progress: &mut dyn FnMut(&str)) -> Result<B
         accel: decision.accel.to_string(),
         icount: options.icount,
         mem_mib: MEM_MIB,
+        cpus,
+        wall_clock,
         linux: match &session.linux {
             Some(Ok((kernel, _))) => Some(kernel.name.clone()),
             _ => None,

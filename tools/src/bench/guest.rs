@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::linux::{self, LinuxKernel};
+use super::workloads::Program;
 use crate::mem_size::MemSize;
 use crate::program::{Initrd, ProgramSpec};
 use crate::qemu::{Accel, Machine, VmConfig};
@@ -41,7 +42,8 @@ impl fmt::Display for System {
     }
 }
 
-/// What every VM of a session shares.
+/// What every VM of a session shares; a workload chooses its vCPUs (and
+/// whether it may be instruction-counted) with [`Shape`].
 #[derive(Debug, Clone)]
 pub struct Host {
     /// The QEMU binary.
@@ -50,10 +52,19 @@ pub struct Host {
     pub machine: Machine,
     /// The accelerator.
     pub accel: Accel,
-    /// Count instructions for guest time.
+    /// Count instructions for guest time (where the workload allows it).
     pub icount: bool,
     /// The Sole kernel, where QEMU can read it.
     pub sole_kernel: PathBuf,
+}
+
+/// What one workload's VMs have of their own, the same for both systems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// vCPUs.
+    pub cpus: u16,
+    /// Count instructions for guest time; only if the host does.
+    pub icount: bool,
 }
 
 /// The guest's initrd, kept on disk until the guest is dropped.
@@ -87,13 +98,23 @@ pub struct Guest {
 }
 
 impl Host {
-    fn config(&self, kernel: PathBuf, append: String, initrd: &Path) -> VmConfig {
+    /// The shape of the VMs for `program`: its vCPUs, and instruction
+    /// counting if the host does it and the program allows it
+    /// ([`Program::wall_clock`]).
+    pub fn shape(&self, program: &Program) -> Shape {
+        Shape {
+            cpus: program.cpus,
+            icount: self.icount && !program.wall_clock(),
+        }
+    }
+
+    fn config(&self, kernel: PathBuf, append: String, initrd: &Path, shape: Shape) -> VmConfig {
         VmConfig {
             machine: self.machine,
             accel: self.accel,
             mem: MemSize::default(),
-            cpus: 1,
-            icount: self.icount,
+            cpus: shape.cpus,
+            icount: shape.icount,
             kernel,
             append,
             initrd: Some(initrd.to_path_buf()),
@@ -101,7 +122,7 @@ impl Host {
     }
 
     /// `program` packed for Sole, as `sole run PROGRAM` packs it.
-    pub fn sole(&self, program: &Path) -> Result<Guest> {
+    pub fn sole(&self, program: &Path, shape: Shape) -> Result<Guest> {
         let initrd = ProgramSpec {
             program: program.to_path_buf(),
             ..ProgramSpec::default()
@@ -114,7 +135,7 @@ impl Host {
         .kernel_command_line()?;
         Ok(Guest {
             system: System::Sole,
-            config: self.config(self.sole_kernel.clone(), append, initrd.path()),
+            config: self.config(self.sole_kernel.clone(), append, initrd.path(), shape),
             kernel_bytes: crate::KERNEL_ELF.len() as u64,
             initrd_bytes: initrd.size(),
             initrd: InitrdFile::Sole(initrd),
@@ -122,7 +143,13 @@ impl Host {
     }
 
     /// `program` as the child of `init` in an initramfs for `kernel`.
-    pub fn linux(&self, kernel: &LinuxKernel, init: &Path, program: &Path) -> Result<Guest> {
+    pub fn linux(
+        &self,
+        kernel: &LinuxKernel,
+        init: &Path,
+        program: &Path,
+        shape: Shape,
+    ) -> Result<Guest> {
         let read = |path: &Path| {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
         };
@@ -137,7 +164,12 @@ impl Host {
             .len();
         Ok(Guest {
             system: System::Linux,
-            config: self.config(kernel.path.clone(), linux::COMMAND_LINE.into(), file.path()),
+            config: self.config(
+                kernel.path.clone(),
+                linux::COMMAND_LINE.into(),
+                file.path(),
+                shape,
+            ),
             kernel_bytes,
             initrd_bytes: archive.len() as u64,
             initrd: InitrdFile::Linux(file),

@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use super::guest::{Guest, Host, System};
 use super::linux::LinuxKernel;
-use super::table::{Outcome, Row, Unit};
+use super::table::{Better, Outcome, Row, Unit};
 use super::workloads::{self, Compiler, Program};
 use super::{BOOT_TIMEOUT, MEM_MIB, MIN_MEMORY_SLACK, Workload, minmem};
 use crate::cache::Cache;
@@ -33,8 +33,9 @@ pub(super) struct Session<'a> {
 #[derive(Debug, Clone)]
 struct RowSpec {
     metric: &'static str,
-    label: &'static str,
+    label: String,
     unit: Unit,
+    better: Better,
 }
 
 /// One system's runs of a program: the packed guest and, per metric, the
@@ -45,11 +46,14 @@ struct Column {
 }
 
 /// The wall time the boot workload adds to its program's figures.
-const WALL_TIME: RowSpec = RowSpec {
-    metric: "wall_time",
-    label: "QEMU start to exit, wall",
-    unit: Unit::Millis,
-};
+fn wall_time() -> RowSpec {
+    RowSpec {
+        metric: "wall_time",
+        label: "QEMU start to exit, wall".into(),
+        unit: Unit::Millis,
+        better: Better::Lower,
+    }
+}
 
 impl Session<'_> {
     /// The systems measured.
@@ -67,10 +71,11 @@ impl Session<'_> {
             .compiler
             .build(program, &self.cache)
             .map_err(|e| format!("{e:#}"))?;
+        let shape = self.host.shape(program);
         match system {
-            System::Sole => self.host.sole(&binary),
+            System::Sole => self.host.sole(&binary, shape),
             System::Linux => match &self.linux {
-                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &binary),
+                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &binary, shape),
                 Some(Err(why)) => return Err(why.clone()),
                 None => return Err("not measured".into()),
             },
@@ -93,17 +98,28 @@ impl Session<'_> {
         // Fail early and loudly if a workload does not build: that is a bug
         // here, not a figure.
         self.compiler.build(program, &self.cache)?;
+        // Guest time that is wall time where the rest is counted in
+        // instructions says so, as the boot workload's wall time does.
+        let wall = if self.host.icount && program.wall_clock() {
+            ", wall"
+        } else {
+            ""
+        };
         let mut specs: Vec<RowSpec> = program
             .metrics
             .iter()
             .map(|m| RowSpec {
                 metric: m.name,
-                label: m.label,
+                label: match m.unit {
+                    Unit::Times => m.label.to_owned(),
+                    _ => format!("{}{wall}", m.label),
+                },
                 unit: m.unit,
+                better: m.better,
             })
             .collect();
         if workload == Workload::Boot {
-            specs.push(WALL_TIME);
+            specs.push(wall_time());
         }
         let mut results: BTreeMap<System, Result<Column, String>> = self
             .systems()
@@ -157,8 +173,9 @@ impl Session<'_> {
             .map(|(i, spec)| Row {
                 workload: workload.name().into(),
                 metric: spec.metric.into(),
-                label: spec.label.into(),
+                label: spec.label.clone(),
                 unit: spec.unit,
+                better: spec.better,
                 results: results
                     .iter()
                     .map(|(system, state)| {
@@ -189,6 +206,7 @@ impl Session<'_> {
             metric: "smallest_mem".into(),
             label: "smallest --mem running hello".into(),
             unit: Unit::Mib,
+            better: Better::Lower,
             results,
         }
     }
@@ -244,6 +262,7 @@ impl Session<'_> {
             metric: metric.into(),
             label: label.into(),
             unit: Unit::Bytes,
+            better: Better::Lower,
             results,
         };
         vec![

@@ -3,8 +3,10 @@
 //! range of the runs, and the ratio of the second system's median to the
 //! first's. Printed for people and serialized as JSON for tools.
 //!
-//! Every metric is "less is better" (a time, a size), so the ratio
-//! `Linux / Sole` reads as how many times faster or smaller Sole is.
+//! Almost every metric is "less is better" (a time, a size), and for those
+//! the ratio is `Linux / Sole`: how many times faster or smaller Sole is. A
+//! metric where more is better (a speedup) takes the ratio the other way
+//! round, `Sole / Linux`, so that above 1 still means Sole is ahead.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,10 +31,24 @@ pub enum Unit {
     /// Mebibytes.
     #[serde(rename = "MiB")]
     Mib,
+    /// A ratio of two times (a speedup): how many times as fast.
+    #[serde(rename = "x")]
+    Times,
+}
+
+/// Which way a metric improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// Less is better: a time, a size.
+    #[default]
+    Lower,
+    /// More is better: a speedup.
+    Higher,
 }
 
 impl Unit {
-    /// The unit a workload prints (`ns`, `us`, `ms`, `bytes`, `MiB`).
+    /// The unit a workload prints (`ns`, `us`, `ms`, `bytes`, `MiB`, `x`).
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "ns" => Unit::Nanos,
@@ -40,6 +56,7 @@ impl Unit {
             "ms" => Unit::Millis,
             "bytes" => Unit::Bytes,
             "MiB" => Unit::Mib,
+            "x" => Unit::Times,
             _ => return None,
         })
     }
@@ -52,6 +69,7 @@ impl Unit {
             Unit::Millis => "ms",
             Unit::Bytes => "bytes",
             Unit::Mib => "MiB",
+            Unit::Times => "x",
         }
     }
 
@@ -162,6 +180,8 @@ pub struct Row {
     pub label: String,
     /// The unit of every figure in the row.
     pub unit: Unit,
+    /// Which way the metric improves.
+    pub better: Better,
     /// Figures by system name; a system not measured is missing.
     pub results: BTreeMap<String, Outcome>,
 }
@@ -187,14 +207,26 @@ impl Table {
     }
 
     /// The second system's median over the first's, for `row`, when both
-    /// were measured and the first is not zero.
+    /// were measured and the divisor is not zero; for a metric where more
+    /// is better, the first's over the second's. Either way, above 1 means
+    /// the first system is ahead.
     pub fn ratio(&self, row: &Row) -> Option<f64> {
         let [base, other, ..] = self.systems.as_slice() else {
             return None;
         };
         let base = row.results.get(base)?.summary()?.median;
         let other = row.results.get(other)?.summary()?.median;
-        (base > 0.0).then(|| other / base)
+        let (numerator, divisor) = match row.better {
+            Better::Lower => (other, base),
+            Better::Higher => (base, other),
+        };
+        (divisor > 0.0).then(|| numerator / divisor)
+    }
+
+    /// Whether any row is a metric where more is better (its ratio is the
+    /// other way round).
+    pub fn has_higher_is_better(&self) -> bool {
+        self.rows.iter().any(|r| r.better == Better::Higher)
     }
 
     /// The table as aligned text: a header, one line per row, then the
@@ -354,6 +386,7 @@ mod tests {
             ("ms", Unit::Millis),
             ("bytes", Unit::Bytes),
             ("MiB", Unit::Mib),
+            ("x", Unit::Times),
         ] {
             assert_eq!(Unit::parse(text), Some(unit));
         }
@@ -366,6 +399,8 @@ mod tests {
         assert_eq!(Unit::Nanos.format(0.0), "0");
         assert_eq!(Unit::Bytes.format(3183680.0), "3183680");
         assert_eq!(Unit::Mib.format(7.0), "7");
+        assert_eq!(Unit::Times.format(1.874), "1.87");
+        assert_eq!(Unit::Times.symbol(), "x");
     }
 
     fn row(workload: &str, metric: &str, unit: Unit, results: &[(&str, Outcome)]) -> Row {
@@ -374,6 +409,7 @@ mod tests {
             metric: metric.into(),
             label: metric.replace('_', " "),
             unit,
+            better: Better::Lower,
             results: results
                 .iter()
                 .map(|(system, outcome)| ((*system).to_owned(), outcome.clone()))
@@ -437,6 +473,40 @@ mod tests {
         };
         assert_eq!(one.ratio_name(), None);
         assert_eq!(one.ratio(&one.rows[1]), None);
+    }
+
+    #[test]
+    fn where_more_is_better_the_ratio_is_the_first_over_the_second() {
+        let mut speedup = row(
+            "parallel",
+            "speedup",
+            Unit::Times,
+            &[
+                ("Sole", measured(&[1.8, 1.9, 1.7])),
+                ("Linux", measured(&[1.5])),
+            ],
+        );
+        speedup.better = Better::Higher;
+        let mut t = table();
+        assert!(!t.has_higher_is_better());
+        t.rows.push(speedup);
+        assert!(t.has_higher_is_better());
+        let ratio = t.ratio(&t.rows[4]).unwrap();
+        assert!((ratio - 1.8 / 1.5).abs() < 1e-12, "{ratio}");
+        assert!(
+            t.render().contains("\nparallel  speedup (x)"),
+            "{}",
+            t.render()
+        );
+        assert!(t.render().contains(" 1.80  1.70-1.90 "), "{}", t.render());
+        assert!(t.render().contains(" 1.20x\n"), "{}", t.render());
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["rows"][4]["better"], "higher");
+        assert_eq!(json["rows"][4]["unit"], "x");
+        assert_eq!(json["rows"][0]["better"], "lower");
+        // A zero divisor gives no ratio, whichever way it goes.
+        t.rows[4].results.insert("Linux".into(), measured(&[0.0]));
+        assert_eq!(t.ratio(&t.rows[4]), None);
     }
 
     #[test]

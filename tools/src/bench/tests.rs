@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::session::{hello_ran, program_figures};
-use super::table::{Outcome, Row, Unit};
+use super::table::{Better, Outcome, Row, Unit};
 use super::*;
 use crate::console::Transcript;
 use crate::qemu::Accel;
@@ -24,6 +24,8 @@ fn report(icount: bool, linux: bool) -> BenchReport {
         accel: "TCG".into(),
         icount,
         mem_mib: MEM_MIB,
+        cpus: BTreeMap::from([("syscall".to_owned(), 1)]),
+        wall_clock: Vec::new(),
         linux: linux.then(|| "Debian linux-image-6.1.0-56-cloud-amd64".to_owned()),
         linux_unavailable: None,
         compiler: "musl-gcc".into(),
@@ -34,6 +36,7 @@ fn report(icount: bool, linux: bool) -> BenchReport {
                 metric: "getppid".into(),
                 label: "getppid()".into(),
                 unit: Unit::Nanos,
+                better: Better::Lower,
                 results,
             }],
         },
@@ -80,6 +83,9 @@ fn json_carries_the_conditions_beside_the_table() {
     assert_eq!(json["mem_mib"], 512);
     assert_eq!(json["linux"], "Debian linux-image-6.1.0-56-cloud-amd64");
     assert_eq!(json["compiler"], "musl-gcc");
+    assert_eq!(json["cpus"], serde_json::json!({"syscall": 1}));
+    assert_eq!(json["wall_clock"], serde_json::json!([]));
+    assert_eq!(json["rows"][0]["better"], "lower");
     assert_eq!(json["systems"], serde_json::json!(["Sole", "Linux"]));
     assert_eq!(json["rows"][0]["results"]["Sole"]["max"], 300.0);
     assert_eq!(json["rows"][0]["ratio"], 7.5);
@@ -100,16 +106,166 @@ fn workloads_have_names_and_programs() {
     let names: Vec<_> = Workload::ALL.iter().map(|w| w.name()).collect();
     assert_eq!(
         names,
-        ["boot", "syscall", "file", "memory", "min-memory", "size"]
+        [
+            "boot",
+            "syscall",
+            "file",
+            "memory",
+            "threads",
+            "parallel",
+            "min-memory",
+            "size"
+        ]
     );
     for w in Workload::ALL {
         let value = clap::ValueEnum::to_possible_value(&w).unwrap();
         assert_eq!(value.get_name(), w.name());
         if let Some(program) = w.program() {
             assert_eq!(program.name, w.name());
+            assert_eq!(w.cpus(), Some(program.cpus));
         }
     }
     assert!(Workload::MinMemory.program().is_none());
+    assert_eq!(Workload::MinMemory.cpus(), Some(1));
+    assert_eq!(Workload::Size.cpus(), None);
+}
+
+#[test]
+fn the_thread_workloads_get_two_cpus_and_wall_clock_time() {
+    for w in Workload::ALL {
+        let two = matches!(w, Workload::Threads | Workload::Parallel);
+        assert_eq!(w.cpus().is_some_and(|n| n == 2), two, "{}", w.name());
+        assert_eq!(w.wall_clock(), two, "{}", w.name());
+    }
+}
+
+/// Sole's guest config for `program` in a session with `icount`.
+fn shape(icount: bool, program: &workloads::Program) -> guest::Shape {
+    let host = Host {
+        qemu: "qemu".into(),
+        machine: crate::qemu::Machine::Q35,
+        accel: Accel::Tcg,
+        icount,
+        sole_kernel: "kernel".into(),
+    };
+    host.shape(program)
+}
+
+#[test]
+fn icount_applies_to_every_workload_with_one_cpu() {
+    use guest::Shape;
+    assert_eq!(
+        shape(true, &workloads::SYSCALL),
+        Shape {
+            cpus: 1,
+            icount: true
+        }
+    );
+    assert_eq!(
+        shape(true, &workloads::THREADS),
+        Shape {
+            cpus: 2,
+            icount: false
+        }
+    );
+    assert_eq!(
+        shape(true, &workloads::PARALLEL),
+        Shape {
+            cpus: 2,
+            icount: false
+        }
+    );
+    assert_eq!(
+        shape(false, &workloads::THREADS),
+        Shape {
+            cpus: 2,
+            icount: false
+        }
+    );
+}
+
+fn speedup_row() -> Row {
+    Row {
+        workload: "parallel".into(),
+        metric: "parallel_speedup".into(),
+        label: "speedup, 2 threads over 1".into(),
+        unit: Unit::Times,
+        better: Better::Higher,
+        results: BTreeMap::from([
+            ("Sole".to_owned(), Outcome::of(vec![1.9])),
+            ("Linux".to_owned(), Outcome::of(vec![1.8])),
+        ]),
+    }
+}
+
+#[test]
+fn render_names_the_cpus_of_each_workload() {
+    let mut r = report(false, true);
+    r.cpus.insert("parallel".into(), 2);
+    r.cpus.insert("threads".into(), 2);
+    r.cpus.insert("boot".into(), 1);
+    r.table.rows.push(speedup_row());
+    let text = r.render();
+    assert!(
+        text.starts_with(
+            "Sole and a Linux guest (Debian linux-image-6.1.0-56-cloud-amd64): QEMU q35 with \
+             TCG, 1 CPU (2 for parallel, threads), 512 MiB; "
+        ),
+        "{text}"
+    );
+    // Only two-CPU workloads: no exception to name.
+    r.cpus = BTreeMap::from([("threads".into(), 2), ("parallel".into(), 2)]);
+    assert!(r.render().contains(" with TCG, 2 CPUs, 512 MiB; "));
+    // A tie goes to the smaller count; the others are in row order.
+    r.cpus = BTreeMap::from([
+        ("syscall".into(), 1),
+        ("threads".into(), 2),
+        ("parallel".into(), 2),
+        ("boot".into(), 1),
+    ]);
+    assert!(
+        r.render()
+            .contains(" with TCG, 1 CPU (2 for parallel, threads), 512 MiB; "),
+        "{}",
+        r.render()
+    );
+    // Nothing booted (the size workload alone): no count at all.
+    r.cpus.clear();
+    assert!(r.render().contains(" with TCG, 512 MiB; "));
+}
+
+#[test]
+fn render_says_which_ratio_is_inverted_and_what_icount_left_out() {
+    let mut r = report(true, true);
+    assert!(!r.render().contains("speedup"));
+    assert!(!r.render().contains("ran without it"));
+    r.table.rows.push(speedup_row());
+    r.wall_clock = vec!["threads".into(), "parallel".into()];
+    let text = r.render();
+    assert!(
+        text.contains(
+            "threads, parallel ran without it (times marked wall): instruction counting runs \
+             vCPUs one at a time, and Linux does not bring up a second one under it\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  (for a speedup, where more is better, Sole's over the Linux guest's: above 1, \
+             Sole scales better)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("speedup, 2 threads over 1 (x)"), "{text}");
+    // Without --icount, nothing was left out.
+    r.icount = false;
+    assert!(!r.render().contains("ran without it"));
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(
+        json["wall_clock"],
+        serde_json::json!(["threads", "parallel"])
+    );
+    assert_eq!(json["cpus"]["syscall"], 1);
 }
 
 fn boot(status: u8, text: &str) -> Boot {

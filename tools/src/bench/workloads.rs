@@ -8,7 +8,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::table::Unit;
+use super::table::{Better, Unit};
 use crate::cache::{Cache, fnv1a64};
 
 /// The header every workload includes.
@@ -23,6 +23,20 @@ pub struct Metric {
     pub label: &'static str,
     /// The unit the program prints it in.
     pub unit: Unit,
+    /// Which way it improves.
+    pub better: Better,
+}
+
+impl Metric {
+    /// A metric where less is better (a time), as most are.
+    pub const fn lower(name: &'static str, label: &'static str, unit: Unit) -> Self {
+        Self {
+            name,
+            label,
+            unit,
+            better: Better::Lower,
+        }
+    }
 }
 
 /// A C program that measures itself.
@@ -34,6 +48,8 @@ pub struct Program {
     pub source: &'static str,
     /// What it prints, in order.
     pub metrics: &'static [Metric],
+    /// The vCPUs its VM gets, in Sole and in the Linux guest alike.
+    pub cpus: u16,
 }
 
 /// `boot`: guest time from kernel entry to `main` of a hello program; it
@@ -41,11 +57,12 @@ pub struct Program {
 pub const BOOT: Program = Program {
     name: "boot",
     source: include_str!("../../bench/boot.c"),
-    metrics: &[Metric {
-        name: "entry_to_main",
-        label: "kernel entry to main",
-        unit: Unit::Micros,
-    }],
+    metrics: &[Metric::lower(
+        "entry_to_main",
+        "kernel entry to main",
+        Unit::Micros,
+    )],
+    cpus: 1,
 };
 
 /// What [`BOOT`] prints after its figure.
@@ -56,17 +73,10 @@ pub const SYSCALL: Program = Program {
     name: "syscall",
     source: include_str!("../../bench/syscall.c"),
     metrics: &[
-        Metric {
-            name: "getppid",
-            label: "getppid()",
-            unit: Unit::Nanos,
-        },
-        Metric {
-            name: "clock_gettime",
-            label: "clock_gettime()",
-            unit: Unit::Nanos,
-        },
+        Metric::lower("getppid", "getppid()", Unit::Nanos),
+        Metric::lower("clock_gettime", "clock_gettime()", Unit::Nanos),
     ],
+    cpus: 1,
 };
 
 /// `file`: open/read/close of a small file; reading 64 MiB.
@@ -74,17 +84,14 @@ pub const FILE: Program = Program {
     name: "file",
     source: include_str!("../../bench/file.c"),
     metrics: &[
-        Metric {
-            name: "open_read_close",
-            label: "open+read+close, 100 B file",
-            unit: Unit::Nanos,
-        },
-        Metric {
-            name: "read_64m",
-            label: "read 64 MiB sequentially",
-            unit: Unit::Millis,
-        },
+        Metric::lower(
+            "open_read_close",
+            "open+read+close, 100 B file",
+            Unit::Nanos,
+        ),
+        Metric::lower("read_64m", "read 64 MiB sequentially", Unit::Millis),
     ],
+    cpus: 1,
 };
 
 /// `memory`: first touch of 256 MiB; mmap/munmap pairs.
@@ -92,17 +99,53 @@ pub const MEMORY: Program = Program {
     name: "memory",
     source: include_str!("../../bench/memory.c"),
     metrics: &[
+        Metric::lower("first_touch", "first touch, per 4 KiB page", Unit::Nanos),
+        Metric::lower("mmap_munmap", "mmap+munmap of 64 KiB", Unit::Nanos),
+    ],
+    cpus: 1,
+};
+
+/// `threads`: pthread_create+join; futex ping-pong between two threads on
+/// one CPU and on two. Two vCPUs.
+pub const THREADS: Program = Program {
+    name: "threads",
+    source: include_str!("../../bench/threads.c"),
+    metrics: &[
+        Metric::lower("thread_create_join", "pthread_create+join", Unit::Nanos),
+        Metric::lower(
+            "futex_same_cpu",
+            "futex round trip, both on CPU 0",
+            Unit::Nanos,
+        ),
+        Metric::lower(
+            "futex_cross_cpu",
+            "futex round trip, CPU 0 and 1",
+            Unit::Nanos,
+        ),
+    ],
+    cpus: 2,
+};
+
+/// `parallel`: the same CPU-bound work on one thread and split over two, and
+/// the speedup. Two vCPUs, which must really run at once.
+pub const PARALLEL: Program = Program {
+    name: "parallel",
+    source: include_str!("../../bench/parallel.c"),
+    metrics: &[
+        Metric::lower(
+            "parallel_1_thread",
+            "CPU-bound work, 1 thread",
+            Unit::Millis,
+        ),
+        Metric::lower("parallel_2_threads", "same work, 2 threads", Unit::Millis),
         Metric {
-            name: "first_touch",
-            label: "first touch, per 4 KiB page",
-            unit: Unit::Nanos,
-        },
-        Metric {
-            name: "mmap_munmap",
-            label: "mmap+munmap of 64 KiB",
-            unit: Unit::Nanos,
+            name: "parallel_speedup",
+            label: "speedup, 2 threads over 1",
+            unit: Unit::Times,
+            better: Better::Higher,
         },
     ],
+    cpus: 2,
 };
 
 /// The Linux guest's `/init`: runs the workload as its child and ends the VM.
@@ -110,10 +153,11 @@ pub const LINUX_INIT: Program = Program {
     name: "init",
     source: include_str!("../../bench/init.c"),
     metrics: &[],
+    cpus: 1,
 };
 
 /// The programs that are workloads, in the order they run.
-pub const PROGRAMS: [Program; 4] = [BOOT, SYSCALL, FILE, MEMORY];
+pub const PROGRAMS: [Program; 6] = [BOOT, SYSCALL, FILE, MEMORY, THREADS, PARALLEL];
 
 /// One figure a workload printed.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +204,16 @@ pub fn parse_figures(console: &str) -> Result<Vec<Figure>> {
 }
 
 impl Program {
+    /// Whether its times are wall-clock guest time even under `--icount`:
+    /// so are those of every program with more than one vCPU. QEMU's
+    /// instruction counting runs vCPUs one at a time, round-robin, so two
+    /// threads could not run at once and a cross-CPU wake-up would wait
+    /// for the next turn; and a Linux guest (Debian's 6.1 under QEMU 7.2)
+    /// does not even finish bringing up its second vCPU under it.
+    pub fn wall_clock(&self) -> bool {
+        self.cpus > 1
+    }
+
     /// The value of each of this program's metrics in `console`, in the
     /// order of [`Program::metrics`]; an error if one is missing or comes in
     /// another unit.
@@ -322,6 +376,47 @@ mod tests {
         assert!(err.to_string().contains("no `clock_gettime`"), "{err}");
         let err = BOOT.figures("sole-bench entry_to_main 5 ms\n").unwrap_err();
         assert!(err.to_string().contains("came in ms, not µs"), "{err}");
+    }
+
+    #[test]
+    fn the_thread_workloads_take_their_figures() {
+        let console = "Sole 0.1.0: 512 MiB RAM, 2 CPUs, ready in 700 us\r\n\
+                       sole-bench thread_create_join 31234.5 ns\r\n\
+                       sole-bench futex_same_cpu 6129.819 ns\r\n\
+                       sole-bench futex_cross_cpu 28680.525 ns\r\n";
+        assert_eq!(
+            THREADS.figures(console).unwrap(),
+            [31234.5, 6129.819, 28680.525]
+        );
+        let console = "sole-bench parallel_1_thread 158.546 ms\n\
+                       sole-bench parallel_2_threads 84.1 ms\n\
+                       sole-bench parallel_speedup 1.885 x\n";
+        assert_eq!(PARALLEL.figures(console).unwrap(), [158.546, 84.1, 1.885]);
+        let err = PARALLEL
+            .figures(&console.replace("1.885 x", "1.885 ms"))
+            .unwrap_err();
+        assert!(err.to_string().contains("came in ms, not x"), "{err}");
+        let err = THREADS
+            .figures(
+                "sole-bench thread_create_join 1 ns\nsole-bench-error pinning: asked for \
+                 CPUs 0 and 1, ran on 0 and 0\n",
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the workload failed: pinning: asked for CPUs 0 and 1, ran on 0 and 0"
+        );
+    }
+
+    #[test]
+    fn only_the_speedup_is_better_higher() {
+        for program in PROGRAMS {
+            for metric in program.metrics {
+                let higher = metric.name == "parallel_speedup";
+                assert_eq!(metric.better == Better::Higher, higher, "{}", metric.name);
+                assert_eq!(metric.unit == Unit::Times, higher, "{}", metric.name);
+            }
+        }
     }
 
     #[test]
