@@ -4,18 +4,10 @@
 
 #![deny(unsafe_code)]
 
-use sole::program::{EnvVar, ProgramSpec};
+use sole::program::EnvVar;
 use sole::qemu::Machine;
 use sole::run::BootOptions;
-use sole_tests::programs::{Scratch, Variant, compile, fake_program, run, run_with, source};
-
-fn spec(program: std::path::PathBuf, args: &[&str]) -> ProgramSpec {
-    ProgramSpec {
-        program,
-        args: args.iter().map(|a| a.to_string()).collect(),
-        ..ProgramSpec::default()
-    }
-}
+use sole_tests::programs::{Scratch, Variant, compile, fake_program, run, run_with, source, spec};
 
 #[test]
 fn hello_prints_arguments_environment_and_exits_with_its_status() {

@@ -4,17 +4,8 @@
 
 #![deny(unsafe_code)]
 
-use sole::program::ProgramSpec;
 use sole::run::BootOptions;
-use sole_tests::programs::{Scratch, Variant, compile, run, run_with, source};
-
-fn spec(program: std::path::PathBuf, args: &[&str]) -> ProgramSpec {
-    ProgramSpec {
-        program,
-        args: args.iter().map(|a| a.to_string()).collect(),
-        ..ProgramSpec::default()
-    }
-}
+use sole_tests::programs::{Scratch, Variant, compile, run, run_with, source, spec};
 
 /// The mask the program printed after `label`.
 fn mask(text: &str, label: &str) -> u64 {

@@ -125,6 +125,15 @@ pub fn compile(src: &Path, variant: Variant, dir: &Path) -> PathBuf {
 }
 
 /// Runs `program` in Sole with TCG and returns what happened.
+/// `program` with `args`, the rest as `sole run` defaults it.
+pub fn spec(program: PathBuf, args: &[&str]) -> ProgramSpec {
+    ProgramSpec {
+        program,
+        args: args.iter().map(|a| a.to_string()).collect(),
+        ..ProgramSpec::default()
+    }
+}
+
 pub fn run(spec: ProgramSpec) -> Boot {
     run_with(spec, BootOptions::default())
 }

@@ -407,8 +407,12 @@ pub fn yield_now() {
     cpu::interrupts_disable();
     let cpu = percpu::this();
     cpu.sched.need_resched.store(false, Ordering::Release);
-    if let Some(next) = pick(cpu) {
-        let me = current();
+    let me = current();
+    // A thread whose affinity no longer includes this CPU leaves it even
+    // if nothing else wants it (it is queued where it may run).
+    let must_move = !is_idle(me) && !allows(&me.sched.lock().affinity, cpu.index);
+    let next = pick(cpu).or_else(|| must_move.then(|| idle_of(cpu)));
+    if let Some(next) = next {
         if !is_idle(me) {
             me.sched.lock().state = State::Runnable;
         }
@@ -635,27 +639,58 @@ pub fn affinity(t: &Thread) -> CpuMask {
     t.sched.lock().affinity
 }
 
-/// Restricts `t` to `mask`; if it is the current thread and may not stay
-/// here, it moves at once.
+/// Restricts `t` to `mask`. A thread on a CPU it may no longer use moves:
+/// the current thread at once, a queued one to another queue, one running
+/// elsewhere at its next return to the program.
 pub fn set_affinity(t: &Arc<Thread>, mask: CpuMask) {
     let online = all_cpus_mask();
     let mut m = mask;
     for (w, o) in m.iter_mut().zip(online) {
         *w &= o;
     }
-    t.sched.lock().affinity = m;
+    let (state, cpu_of) = {
+        let mut st = t.sched.lock();
+        st.affinity = m;
+        (st.state, st.cpu)
+    };
     let here = percpu::this().index;
-    if core::ptr::eq(Arc::as_ptr(t), current()) && !allows(&m, here) {
-        // Requeue: `place` picks an allowed CPU.
-        let were = cpu::interrupts_enabled();
-        cpu::interrupts_disable();
-        let cpu = percpu::this();
-        let next = pick(cpu).unwrap_or_else(|| idle_of(cpu));
-        t.sched.lock().state = State::Runnable;
-        switch_to(cpu, next);
-        if were {
-            cpu::interrupts_enable();
+    if core::ptr::eq(Arc::as_ptr(t), current()) {
+        if !allows(&m, here) {
+            // Requeue: `place` picks an allowed CPU.
+            let were = cpu::interrupts_enabled();
+            cpu::interrupts_disable();
+            let cpu = percpu::this();
+            let next = pick(cpu).unwrap_or_else(|| idle_of(cpu));
+            t.sched.lock().state = State::Runnable;
+            switch_to(cpu, next);
+            if were {
+                cpu::interrupts_enable();
+            }
         }
+        return;
+    }
+    match state {
+        State::Runnable => {
+            for c in percpu::all().filter(|c| !allows(&m, c.index)) {
+                let taken = {
+                    let mut q = c.sched.rq.lock();
+                    q.iter()
+                        .position(|x| Arc::ptr_eq(x, t))
+                        .and_then(|i| q.remove(i))
+                };
+                if let Some(moved) = taken {
+                    enqueue(moved, false);
+                    break;
+                }
+            }
+        }
+        State::Running if !allows(&m, cpu_of) => {
+            if let Some(c) = percpu::cpu(cpu_of) {
+                c.sched.need_resched.store(true, Ordering::Release);
+                apic::send_ipi(c.apic_id, crate::arch::idt::vector::RESCHEDULE);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -331,6 +331,16 @@ impl SigState {
         self.recalc_all();
     }
 
+    /// Sets `tid`'s mask for the length of a wait (sigsuspend, ppoll),
+    /// keeping the old one to come back once a handler has run.
+    pub fn set_temporary_mask(&mut self, tid: u32, mask: u64) {
+        let old = self.mask(tid);
+        if let Some(t) = self.thread_mut(tid) {
+            t.saved_mask = Some(old);
+        }
+        self.set_mask(tid, mask);
+    }
+
     /// The signals pending for `tid`: its own and the process's.
     pub fn pending(&self, tid: u32) -> u64 {
         self.shared.set() | self.threads.get(&tid).map_or(0, |t| t.pending.set())
@@ -432,14 +442,7 @@ pub fn with_mask<T>(
 ) -> Result<T, crate::Error> {
     let Some(mask) = mask else { return f(ctx) };
     let tid = ctx.thread.tid;
-    {
-        let mut s = ctx.process.signals.lock();
-        let old = s.mask(tid);
-        if let Some(t) = s.thread_mut(tid) {
-            t.saved_mask = Some(old);
-        }
-        s.set_mask(tid, mask);
-    }
+    ctx.process.signals.lock().set_temporary_mask(tid, mask);
     let r = f(ctx);
     let interrupted = matches!(&r, Err(e) if matches!(e.errno,
         crate::Errno::ERESTARTNOHAND | crate::Errno::EINTR | crate::Errno::ERESTARTSYS));

@@ -41,16 +41,7 @@ pub fn sys_kill(ctx: &mut Ctx<'_>, pid: i32, sig: i32) -> SysResult {
 }
 
 pub fn sys_tkill(ctx: &mut Ctx<'_>, tid: i32, sig: i32) -> SysResult {
-    if tid <= 0 {
-        return Err(Errno::EINVAL.into());
-    }
-    let sig = check_sig(sig)?;
-    generate::send(
-        ctx.process,
-        Target::Thread(tid as u32),
-        from_self(ctx, sig, SI_TKILL),
-    )?;
-    Ok(0)
+    sys_tgkill(ctx, ctx.process.pid as i32, tid, sig)
 }
 
 pub fn sys_tgkill(ctx: &mut Ctx<'_>, tgid: i32, tid: i32, sig: i32) -> SysResult {

@@ -20,15 +20,10 @@ pub fn sys_rt_sigsuspend(ctx: &mut Ctx<'_>, mask: UserPtr<u64>, sigsetsize: usiz
         return Err(Errno::EINVAL.into());
     }
     let new = mask.read(ctx.platform)?;
-    let tid = ctx.thread.tid;
-    {
-        let mut s = ctx.process.signals.lock();
-        let old = s.mask(tid);
-        if let Some(t) = s.thread_mut(tid) {
-            t.saved_mask = Some(old);
-        }
-        s.set_mask(tid, new);
-    }
+    ctx.process
+        .signals
+        .lock()
+        .set_temporary_mask(ctx.thread.tid, new);
     wait_for_signal(ctx)
 }
 

@@ -141,15 +141,7 @@ pub fn sys_timer_settime(
     if flags & !TIMER_ABSTIME != 0 {
         return Err(Errno::EINVAL.into());
     }
-    let clock = ctx
-        .process
-        .timers
-        .lock()
-        .posix
-        .get(&id)
-        .map(|t| t.clock)
-        .ok_or(Errno::EINVAL)?;
-    let now = clock_now(clock, ctx.process, ctx.platform);
+    let (clock, now) = clock_of(ctx, id)?;
     let next = if value == 0 {
         None
     } else if flags & TIMER_ABSTIME == 0 {
@@ -174,7 +166,9 @@ pub fn sys_timer_settime(
     Ok(0)
 }
 
-pub fn sys_timer_gettime(ctx: &mut Ctx<'_>, id: i32, cur: UserPtr<Itimerspec>) -> SysResult {
+/// Timer `id`'s clock and its reading now (EINVAL: no such timer). The
+/// reading is taken without the timers' lock (a CPU clock sums threads).
+fn clock_of(ctx: &Ctx<'_>, id: i32) -> Result<(TimerClock, u64), Errno> {
     let clock = ctx
         .process
         .timers
@@ -183,7 +177,11 @@ pub fn sys_timer_gettime(ctx: &mut Ctx<'_>, id: i32, cur: UserPtr<Itimerspec>) -
         .get(&id)
         .map(|t| t.clock)
         .ok_or(Errno::EINVAL)?;
-    let now = clock_now(clock, ctx.process, ctx.platform);
+    Ok((clock, clock_now(clock, ctx.process, ctx.platform)))
+}
+
+pub fn sys_timer_gettime(ctx: &mut Ctx<'_>, id: i32, cur: UserPtr<Itimerspec>) -> SysResult {
+    let (_, now) = clock_of(ctx, id)?;
     let value = {
         let timers = ctx.process.timers.lock();
         remaining(timers.posix.get(&id).ok_or(Errno::EINVAL)?, now)

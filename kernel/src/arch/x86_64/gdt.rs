@@ -51,18 +51,23 @@ struct CpuTables {
     tss: Tss,
 }
 
-static mut BSP_TABLES: CpuTables = CpuTables {
-    gdt: [0; 5],
-    tss: Tss {
-        _reserved0: 0,
-        rsp: [0; 3],
-        _reserved1: 0,
-        ist: [0; 7],
-        _reserved2: 0,
-        _reserved3: 0,
-        iomap_base: size_of::<Tss>() as u16,
-    },
-};
+impl CpuTables {
+    /// Empty tables (`load` fills the GDT; the IST slots come first).
+    const EMPTY: CpuTables = CpuTables {
+        gdt: [0; 5],
+        tss: Tss {
+            _reserved0: 0,
+            rsp: [0; 3],
+            _reserved1: 0,
+            ist: [0; 7],
+            _reserved2: 0,
+            _reserved3: 0,
+            iomap_base: size_of::<Tss>() as u16,
+        },
+    };
+}
+
+static mut BSP_TABLES: CpuTables = CpuTables::EMPTY;
 static mut BSP_IST_STACKS: [GuardedStack; ist::COUNT] = [const {
     GuardedStack {
         guard: [0; 4096],
@@ -98,18 +103,7 @@ pub fn init_bsp() {
 /// Gives an application processor its own GDT, TSS and IST stacks (each
 /// guarded) and loads them. False if memory is out.
 pub fn init_ap() -> bool {
-    let tables = alloc::boxed::Box::leak(alloc::boxed::Box::new(CpuTables {
-        gdt: [0; 5],
-        tss: Tss {
-            _reserved0: 0,
-            rsp: [0; 3],
-            _reserved1: 0,
-            ist: [0; 7],
-            _reserved2: 0,
-            _reserved3: 0,
-            iomap_base: size_of::<Tss>() as u16,
-        },
-    }));
+    let tables = alloc::boxed::Box::leak(alloc::boxed::Box::new(CpuTables::EMPTY));
     for i in 0..ist::COUNT {
         let Some(stack) = crate::mm::kstack::KernelStack::new(IST_STACK_SIZE as u64) else {
             return false;
