@@ -117,47 +117,73 @@ pub fn dispatch(
     platform: &dyn Platform,
     regs: &mut UserRegs,
 ) -> Outcome {
+    if process.strace.load(Ordering::Relaxed) {
+        return dispatch_traced(process, thread, platform, regs);
+    }
     let nr = regs.orig_rax;
     let args = Args(regs.syscall_args());
-    let entry = usize::try_from(nr).ok().and_then(table::lookup).copied();
+    let entry = usize::try_from(nr).ok().and_then(table::lookup);
     let mut ctx = Ctx::new(process, thread, platform, regs);
-    let strace = ctx.process.strace.load(Ordering::Relaxed);
-    let mut line = String::new();
-    if strace {
-        if ctx.process.thread_count() > 1 {
-            let _ = write!(line, "[pid {:>5}] ", ctx.thread.tid);
-        }
-        describe_call(&mut line, &ctx, nr, entry.as_ref(), &args);
-    }
-    let result: SysResult = match &entry {
+    let result: SysResult = match entry {
         Some(e) => (e.handler)(&mut ctx, &args),
         None => Err(Errno::ENOSYS.into()),
     };
-    let nr_index = nr as usize;
-    ctx.process.stats.record(nr_index, result);
+    finish(&mut ctx, nr, entry, result)
+}
+
+/// Records the call, turns its result into RAX (the one place `-errno` is
+/// made) or ends the thread or process.
+#[inline(always)]
+fn finish(ctx: &mut Ctx<'_>, nr: u64, entry: Option<&Entry>, result: SysResult) -> Outcome {
+    ctx.process.stats.record(nr as usize, result);
     if let Err(e) = result {
-        note_refusal(&ctx, nr, entry.as_ref(), e);
+        note_refusal(ctx, nr, entry, e);
     }
     if let Some(exit) = ctx.exit {
-        if strace {
-            let _ = writeln!(line, " = ?");
-            ctx.platform.console_write(line.as_bytes());
-        }
         return match exit {
-            Exit::Thread(status) => crate::sys::exit::thread_exit(&mut ctx, status),
+            Exit::Thread(status) => crate::sys::exit::thread_exit(ctx, status),
             Exit::Group(status) => Outcome::Exit(status),
         };
     }
-    let value = match result {
+    ctx.regs.rax = match result {
         Ok(v) => v,
         Err(e) => (-(e.errno as i64)) as u64,
     };
-    ctx.regs.rax = value;
-    if strace {
-        describe_result(&mut line, &ctx, entry.as_ref(), &args, result);
+    Outcome::Continue
+}
+
+/// `dispatch` under `--strace`: the call and its result printed as strace
+/// prints them.
+#[inline(never)]
+fn dispatch_traced(
+    process: &Process,
+    thread: &Arc<Thread>,
+    platform: &dyn Platform,
+    regs: &mut UserRegs,
+) -> Outcome {
+    let nr = regs.orig_rax;
+    let args = Args(regs.syscall_args());
+    let entry = usize::try_from(nr).ok().and_then(table::lookup);
+    let mut ctx = Ctx::new(process, thread, platform, regs);
+    let mut line = String::new();
+    if ctx.process.thread_count() > 1 {
+        let _ = write!(line, "[pid {:>5}] ", ctx.thread.tid);
+    }
+    describe_call(&mut line, &ctx, nr, entry, &args);
+    let result: SysResult = match entry {
+        Some(e) => (e.handler)(&mut ctx, &args),
+        None => Err(Errno::ENOSYS.into()),
+    };
+    if ctx.exit.is_some() {
+        let _ = writeln!(line, " = ?");
         ctx.platform.console_write(line.as_bytes());
     }
-    Outcome::Continue
+    let outcome = finish(&mut ctx, nr, entry, result);
+    if outcome == Outcome::Continue {
+        describe_result(&mut line, &ctx, entry, &args, result);
+        ctx.platform.console_write(line.as_bytes());
+    }
+    outcome
 }
 
 /// Logs, once per syscall and errno, that Sole refused a call.
@@ -226,12 +252,9 @@ fn describe_call(out: &mut String, ctx: &Ctx<'_>, nr: u64, entry: Option<&Entry>
             Arg::Uint => {
                 let _ = write!(out, "{v}");
             }
+            Arg::Ptr | Arg::OutBuf(_) if v == 0 => out.push_str("NULL"),
             Arg::Hex | Arg::Ptr | Arg::OutBuf(_) => {
-                if v == 0 {
-                    out.push_str("NULL");
-                } else {
-                    let _ = write!(out, "{v:#x}");
-                }
+                let _ = write!(out, "{v:#x}");
             }
             Arg::Oct => {
                 let _ = write!(out, "{v:#o}");

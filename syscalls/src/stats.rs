@@ -55,6 +55,7 @@ impl Default for Stats {
 }
 
 impl Stats {
+    #[inline]
     pub fn record(&self, nr: usize, result: Result<u64, crate::Error>) {
         let c = &self.by_nr[nr.min(SLOTS - 1)];
         c.calls.fetch_add(1, Ordering::Relaxed);

@@ -61,12 +61,14 @@ impl Thread {
     /// Whether something (a deliverable signal, a stop, the process's
     /// exit) must happen before this thread returns to the program, and
     /// so interrupts its sleeps.
+    #[inline]
     pub fn has_work(&self) -> bool {
         self.work.load(Ordering::Acquire)
     }
 
     /// Set under the signal lock by whoever changes what is pending or
     /// blocked.
+    #[inline]
     pub(crate) fn set_work(&self, on: bool) {
         self.work.store(on, Ordering::Release);
     }

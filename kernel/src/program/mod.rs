@@ -49,19 +49,33 @@ pub fn syscall(frame: &mut TrapFrame) {
     }
 }
 
+/// Whether anything must happen before the current thread returns to the
+/// program (interrupts off).
+#[inline(always)]
+fn work_pending() -> bool {
+    let cpu = percpu::this();
+    cpu.sched.need_resched.load(Ordering::Acquire)
+        || cpu.sched.softirq.load(Ordering::Acquire)
+        || sched::current().linux().is_some_and(|l| l.has_work())
+}
+
 /// What must happen before a thread returns to the program: deferred timer
 /// work, a reschedule when its slice is over or others wait, and signal
 /// delivery (which may rewrite `frame`). Returns with interrupts off and
-/// nothing left to do.
+/// nothing left to do. The check is inline; the work is not.
+#[inline(always)]
 pub fn exit_to_program(frame: &mut TrapFrame) {
+    cpu::interrupts_disable();
+    if work_pending() {
+        exit_slow(frame);
+    }
+}
+
+#[inline(never)]
+fn exit_slow(frame: &mut TrapFrame) {
     loop {
         cpu::interrupts_disable();
-        let cpu = percpu::this();
-        let linux = sched::current().linux();
-        let work = cpu.sched.need_resched.load(Ordering::Acquire)
-            || cpu.sched.softirq.load(Ordering::Acquire)
-            || linux.is_some_and(|l| l.has_work());
-        if !work {
+        if !work_pending() {
             return;
         }
         cpu::interrupts_enable();
