@@ -5,6 +5,7 @@
 //! | `log=error\|warn\|info\|debug\|trace` | console log level (default `warn`) |
 //! | `selftest` | run the in-kernel tests and exit with their verdict |
 //! | `crash=page-fault\|divide-error\|invalid-opcode\|stack-overflow\|panic` | fault on purpose after boot (tests the fault report) |
+//! | `noxsave` | save FPU state with FXSAVE (x87 and SSE only) even where XSAVE exists, as Linux's `noxsave` |
 //!
 //! Unknown words are reported, not ignored silently.
 
@@ -24,6 +25,7 @@ pub struct Options {
     pub log_level: LevelFilter,
     pub selftest: bool,
     pub crash: Option<Crash>,
+    pub noxsave: bool,
 }
 
 /// A word the kernel did not understand, for the log.
@@ -36,6 +38,7 @@ impl Options {
             log_level: LevelFilter::Warn,
             selftest: false,
             crash: None,
+            noxsave: false,
         };
         for word in cmdline.split_ascii_whitespace() {
             let (key, value) = word
@@ -47,6 +50,7 @@ impl Options {
                     None => unknown(Unknown(word)),
                 },
                 ("selftest", None) => o.selftest = true,
+                ("noxsave", None) => o.noxsave = true,
                 ("crash", Some(v)) => {
                     o.crash = match v {
                         "page-fault" => Some(Crash::PageFault),

@@ -74,7 +74,7 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     }
     apic::init(facts.lapic_phys);
     let boot_cpu = percpu::init(0, apic::id());
-    fpu::init_cpu(true);
+    fpu::init_cpu(true, !options.noxsave);
     syscall::init_cpu();
     let (stack_bottom, stack_top) = arch::boot_stack();
     sched::init_cpu(boot_cpu, stack_bottom, stack_top);

@@ -104,6 +104,10 @@ pub trait Platform: Sync {
     /// or disarms it (None). When it expires the kernel calls
     /// `timers::expire` at a point where no lock is held.
     fn arm_timer(&self, id: u64, deadline: Option<u64>);
+    /// Whether CPU-time timers are armed: while they are, the kernel calls
+    /// `timers::cpu_tick` every tick on CPUs running the program (and need
+    /// not tick at all otherwise).
+    fn watch_cpu_time(&self, on: bool);
 
     /// Drops the pages of `[start, end)` (page-aligned) and frees their
     /// frames; later touches see zeroes (the VMA, if any, decides).

@@ -38,6 +38,8 @@ pub struct TestPlatform {
     /// CPU time each thread "used" (tests set it).
     pub cpu_ns: Mutex<BTreeMap<u32, u64>>,
     fpu: Mutex<Vec<u8>>,
+    /// What the personality last said of CPU-time timers.
+    pub cpu_watch: AtomicBool,
 }
 
 /// A test thread's waker: records that it was woken.
@@ -71,6 +73,7 @@ impl TestPlatform {
             spawned: Mutex::new(Vec::new()),
             cpu_ns: Mutex::new(BTreeMap::new()),
             fpu: Mutex::new(alloc::vec![0u8; TEST_XSTATE_SIZE]),
+            cpu_watch: AtomicBool::new(false),
         }
     }
 
@@ -261,6 +264,10 @@ impl Platform for TestPlatform {
         }
         self.fpu.lock().copy_from_slice(buf);
         true
+    }
+
+    fn watch_cpu_time(&self, on: bool) {
+        self.cpu_watch.store(on, Ordering::Relaxed);
     }
 
     fn arm_timer(&self, id: u64, deadline: Option<u64>) {

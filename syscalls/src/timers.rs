@@ -140,6 +140,12 @@ impl Timers {
     }
 }
 
+/// Tells the platform whether CPU-time timers are armed (call after any
+/// change to them).
+pub fn watch(timers: &Timers, platform: &dyn Platform) {
+    platform.watch_cpu_time(timers.cpu_armed());
+}
+
 /// The process's CPU time: its live threads' and its exited threads'.
 pub fn process_cpu_ns(process: &Process, platform: &dyn Platform) -> u64 {
     let live: u64 = process
@@ -260,6 +266,7 @@ pub fn cpu_tick(process: &Process, platform: &dyn Platform) {
         t.armed = (e.interval != 0).then_some(e);
         fire(process, id, &timers.posix[&id], skipped);
     }
+    watch(&timers, platform);
 }
 
 /// Checks a thread id for SIGEV_THREAD_ID: it must be the process's.

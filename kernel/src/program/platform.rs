@@ -199,6 +199,10 @@ impl Platform for KernelPlatform {
         sched::arm_personality_timer(id, deadline);
     }
 
+    fn watch_cpu_time(&self, on: bool) {
+        sched::watch_cpu_time(on);
+    }
+
     fn unmap(&self, start: u64, end: u64) {
         memory::unmap(start, end);
     }

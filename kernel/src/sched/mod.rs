@@ -266,8 +266,12 @@ fn enqueue(t: Arc<Thread>, woken: bool) {
     let here = percpu::this().index;
     if target != here {
         apic::send_ipi(cpu.apic_id, crate::arch::idt::vector::RESCHEDULE);
-    } else if woken && !is_idle(current()) {
-        cpu.sched.need_resched.store(true, Ordering::Release);
+    } else if !is_idle(current()) {
+        if woken {
+            cpu.sched.need_resched.store(true, Ordering::Release);
+        }
+        // Someone waits here now: the running thread's slice counts.
+        update_tick();
     }
 }
 
@@ -491,11 +495,12 @@ fn switch_to(cpu: &PerCpu, next: Arc<Thread>) {
         }
         syscall::set_fs_base(next.fs_base.load(Ordering::Relaxed));
         percpu::set_program_gs_base(next.gs_base.load(Ordering::Relaxed));
-        // A full slice for the thread coming in.
-        cpu.sched.tick_at.store(now + TICK_NS, Ordering::Relaxed);
-    } else {
-        cpu.sched.tick_at.store(0, Ordering::Relaxed);
     }
+    // A full slice for the thread coming in, if it needs a tick at all.
+    let tick = wants_tick(cpu, &next);
+    cpu.sched
+        .tick_at
+        .store(if tick { now + TICK_NS } else { 0 }, Ordering::Relaxed);
     rearm(cpu);
     syscall::set_kstack_top(next.stack_top);
 
@@ -528,6 +533,41 @@ pub fn finish_switch() {
     if requeue && !is_idle(&prev) {
         prev.sched.lock().woken_on_cpu = false;
         enqueue(prev, woken);
+    }
+}
+
+/// Whether CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF, CPU-clock POSIX
+/// timers) are armed: CPUs running program threads then tick to check them.
+static CPU_TIMERS: AtomicBool = AtomicBool::new(false);
+
+/// Whether this CPU, running `t`, needs the slice tick: a program thread
+/// runs and others wait here for the CPU, or CPU-time timers need
+/// checking. Otherwise the CPU stays tickless even while busy.
+fn wants_tick(cpu: &PerCpu, t: &Thread) -> bool {
+    t.is_program() && (cpu.sched.queued() > 0 || CPU_TIMERS.load(Ordering::Acquire))
+}
+
+/// Starts the tick if this CPU now needs one (something was queued here,
+/// or CPU-time timers were armed).
+pub fn update_tick() {
+    let cpu = percpu::this();
+    let Some(t) = try_current() else { return };
+    if cpu.sched.tick_at.load(Ordering::Relaxed) == 0 && wants_tick(cpu, t) {
+        let now = time::monotonic_ns();
+        cpu.sched.tick_at.store(now + TICK_NS, Ordering::Relaxed);
+        rearm(cpu);
+    }
+}
+
+/// The personality says whether CPU-time timers are armed.
+pub fn watch_cpu_time(on: bool) {
+    if CPU_TIMERS.swap(on, Ordering::AcqRel) == on || !on {
+        return;
+    }
+    update_tick();
+    let here = percpu::this().index;
+    for c in percpu::all().filter(|c| c.index != here) {
+        apic::send_ipi(c.apic_id, crate::arch::idt::vector::RESCHEDULE);
     }
 }
 
@@ -580,7 +620,10 @@ pub fn on_timer_interrupt() {
     }
     let tick = cpu.sched.tick_at.load(Ordering::Relaxed);
     if tick != 0 && now >= tick {
-        cpu.sched.tick_at.store(now + TICK_NS, Ordering::Relaxed);
+        let again = try_current().is_some_and(|t| wants_tick(cpu, t));
+        cpu.sched
+            .tick_at
+            .store(if again { now + TICK_NS } else { 0 }, Ordering::Relaxed);
         if cpu.sched.queued() > 0 {
             cpu.sched.need_resched.store(true, Ordering::Release);
             // A CPU with nothing to do could take some of it.

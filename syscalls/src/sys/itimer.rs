@@ -83,6 +83,7 @@ fn set(ctx: &Ctx<'_>, which: i32, value: u64, interval: u64) -> Itimerval {
     if which == ITIMER_REAL {
         ctx.platform.arm_timer(REAL_TIMER_ID, s.map(|e| e.next));
     }
+    crate::timers::watch(&timers, ctx.platform);
     old
 }
 

@@ -161,6 +161,7 @@ pub fn sys_timer_settime(
     if matches!(clock, TimerClock::Wall { .. }) {
         ctx.platform.arm_timer(platform_id(id), next);
     }
+    crate::timers::watch(&timers, ctx.platform);
     drop(timers);
     old.write_if_some(ctx.platform, &previous)?;
     Ok(0)
@@ -197,13 +198,12 @@ pub fn sys_timer_getoverrun(ctx: &mut Ctx<'_>, id: i32) -> SysResult {
 }
 
 pub fn sys_timer_delete(ctx: &mut Ctx<'_>, id: i32) -> SysResult {
-    let t = ctx
-        .process
-        .timers
-        .lock()
-        .posix
-        .remove(&id)
-        .ok_or(Errno::EINVAL)?;
+    let t = {
+        let mut timers = ctx.process.timers.lock();
+        let t = timers.posix.remove(&id).ok_or(Errno::EINVAL)?;
+        crate::timers::watch(&timers, ctx.platform);
+        t
+    };
     if matches!(t.clock, TimerClock::Wall { .. }) {
         ctx.platform.arm_timer(platform_id(id), None);
     }

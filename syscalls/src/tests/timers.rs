@@ -88,6 +88,12 @@ fn cpu_time_timers_fire_on_the_tick_once_the_time_is_used() {
     let val = [0i64, 0, 0, 20_000]; // 20 ms of CPU time, once
     h.platform.write_user(mem + 64, val.as_bytes()).unwrap();
     assert_eq!(h.call(nr::SETITIMER, &[1, mem + 64, 0]), 0);
+    let watched = || {
+        h.platform
+            .cpu_watch
+            .load(core::sync::atomic::Ordering::Relaxed)
+    };
+    assert!(watched(), "the kernel is asked to tick");
     h.platform.cpu_ns.lock().insert(1, 10_000_000);
     cpu_tick(&h.process, &h.platform);
     assert_eq!(
@@ -98,4 +104,8 @@ fn cpu_time_timers_fire_on_the_tick_once_the_time_is_used() {
     h.platform.cpu_ns.lock().insert(1, 25_000_000);
     cpu_tick(&h.process, &h.platform);
     assert_eq!(h.process.signals.lock().pending(1), bit(SIGVTALRM));
+    assert!(
+        !watched(),
+        "a one-shot timer that fired needs no more ticks"
+    );
 }

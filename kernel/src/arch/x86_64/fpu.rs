@@ -31,10 +31,11 @@ fn has_xsave() -> bool {
     cpu::cpuid(1, 0).ecx & (1 << 26) != 0
 }
 
-/// Turns on XSAVE and the state components this CPU and Sole support.
-/// The boot CPU decides; the others follow (they are the same model).
-pub fn init_cpu(boot: bool) {
-    if boot && has_xsave() && cpu::max_leaf() >= 0xd {
+/// Turns on XSAVE and the state components this CPU and Sole support
+/// (unless `use_xsave` is false: FXSAVE then, for x87 and SSE only). The
+/// boot CPU decides; the others follow (they are the same model).
+pub fn init_cpu(boot: bool, use_xsave: bool) {
+    if boot && use_xsave && has_xsave() && cpu::max_leaf() >= 0xd {
         let supported = {
             let r = cpu::cpuid(0xd, 0);
             u64::from(r.eax) | (u64::from(r.edx) << 32)
@@ -114,9 +115,13 @@ impl FpuArea {
             alloc::alloc::handle_alloc_error(Self::layout(len));
         }
         let mut a = FpuArea { ptr, len };
+        let xsave = XSAVE.load(Ordering::Relaxed);
         let b = a.bytes_mut();
         b[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
         b[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        if xsave {
+            b[HEADER..HEADER + 8].copy_from_slice(&3u64.to_le_bytes());
+        }
         a
     }
 

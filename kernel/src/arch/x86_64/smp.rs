@@ -147,7 +147,7 @@ extern "C" fn ap_main(index: u32) -> ! {
     idt::load();
     apic::init(None);
     let cpu = percpu::init(index, apic::id());
-    fpu::init_cpu(false);
+    fpu::init_cpu(false, true);
     syscall::init_cpu();
     let bottom = AP_STACK.load(Ordering::Acquire);
     crate::sched::init_cpu(cpu, bottom, bottom + AP_STACK_SIZE);
