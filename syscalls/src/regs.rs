@@ -72,6 +72,16 @@ impl UserRegs {
     pub fn in_syscall(&self) -> bool {
         self.vector == SYSCALL_VECTOR && self.orig_rax != u64::MAX
     }
+
+    /// Whether this is a system call interrupted for a signal and not yet
+    /// settled (RAX holds ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND or
+    /// ERESTART_RESTARTBLOCK): signal delivery must run before the return
+    /// even when no signal is left for this thread (another thread took
+    /// it), to restart the call; the codes never reach the program.
+    #[inline]
+    pub fn restart_pending(&self) -> bool {
+        self.in_syscall() && (-516..=-512).contains(&(self.rax as i64))
+    }
 }
 
 const _: () = assert!(size_of::<UserRegs>() == 24 * 8);

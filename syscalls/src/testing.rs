@@ -395,7 +395,7 @@ impl Harness {
         };
         let outcome = dispatch(&self.process, &self.thread, &self.platform, &mut regs);
         let mut result = regs.rax as i64;
-        if outcome == Outcome::Continue && self.thread.has_work() {
+        if outcome == Outcome::Continue && (self.thread.has_work() || regs.restart_pending()) {
             use crate::signal::deliver::{Delivery, deliver};
             // As the kernel's way back to the program: until nothing is left.
             for _ in 0..8 {

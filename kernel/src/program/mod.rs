@@ -50,12 +50,13 @@ pub fn syscall(frame: &mut TrapFrame) {
 }
 
 /// Whether anything must happen before the current thread returns to the
-/// program (interrupts off).
+/// program through `frame` (interrupts off).
 #[inline(always)]
-fn work_pending() -> bool {
+fn work_pending(frame: &TrapFrame) -> bool {
     let cpu = percpu::this();
     cpu.sched.need_resched.load(Ordering::Acquire)
         || cpu.sched.softirq.load(Ordering::Acquire)
+        || frame.restart_pending()
         || sched::current().linux().is_some_and(|l| l.has_work())
 }
 
@@ -66,7 +67,7 @@ fn work_pending() -> bool {
 #[inline(always)]
 pub fn exit_to_program(frame: &mut TrapFrame) {
     cpu::interrupts_disable();
-    if work_pending() {
+    if work_pending(frame) {
         exit_slow(frame);
     }
 }
@@ -75,7 +76,7 @@ pub fn exit_to_program(frame: &mut TrapFrame) {
 fn exit_slow(frame: &mut TrapFrame) {
     loop {
         cpu::interrupts_disable();
-        if !work_pending() {
+        if !work_pending(frame) {
             return;
         }
         cpu::interrupts_enable();
@@ -90,7 +91,7 @@ fn exit_slow(frame: &mut TrapFrame) {
         let Some(linux) = sched::current().linux().cloned() else {
             continue;
         };
-        if !linux.has_work() {
+        if !linux.has_work() && !frame.restart_pending() {
             continue;
         }
         let (Some(process), Some(platform)) = (PROCESS.get(), PLATFORM.get()) else {
