@@ -1,6 +1,7 @@
 //! Threads, CPUs and signals end to end: a CPU-bound two-thread program
 //! really runs on both CPUs of a two-CPU VM (and on one of a one-CPU VM),
-//! and programs killed by signals end with 128 + the signal and say so.
+//! programs killed by signals end with 128 + the signal and say so, and
+//! every thread keeps its own FPU, SSE and AVX registers.
 
 #![deny(unsafe_code)]
 
@@ -81,4 +82,41 @@ fn a_fault_in_a_second_thread_is_reported_with_that_thread_s_id() {
         "{text}"
     );
     assert!(text.contains("killed by SIGSEGV (signal 11)"), "{text}");
+}
+
+#[test]
+fn each_thread_keeps_its_fpu_sse_and_avx_state_with_xsave_and_with_fxsave() {
+    let dir = Scratch::new("fpu-threads");
+    for variant in [Variant::MuslStatic, Variant::GlibcStaticPie] {
+        let program = compile(&source("fpu_threads"), variant, &dir.0);
+        // Linux first: the program's checks are right.
+        let native = std::process::Command::new(&program)
+            .output()
+            .expect("the program runs natively");
+        let native_text = String::from_utf8_lossy(&native.stdout);
+        assert!(native.status.success(), "natively:\n{native_text}");
+        // XSAVE (the default) shows OSXSAVE to the program; `noxsave` keeps
+        // x87 and SSE only and says so, as Linux's `noxsave` does.
+        for (kernel_args, osxsave) in [
+            (vec![], "osxsave 1"),
+            (vec!["noxsave".to_string()], "osxsave 0"),
+        ] {
+            let boot = run_with(
+                spec(program.clone(), &[]),
+                BootOptions {
+                    cpus: 2,
+                    kernel_args: kernel_args.clone(),
+                    ..BootOptions::default()
+                },
+            );
+            let text = &boot.console.text;
+            let what = format!("{} {kernel_args:?}", variant.name());
+            assert_eq!(boot.status, 0, "{what}:\n{text}");
+            assert!(text.lines().any(|l| l == "ok"), "{what}:\n{text}");
+            assert!(text.lines().any(|l| l == osxsave), "{what}:\n{text}");
+            if osxsave == "osxsave 0" {
+                assert!(text.lines().any(|l| l == "avx 0"), "{what}:\n{text}");
+            }
+        }
+    }
 }
