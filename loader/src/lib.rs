@@ -5,6 +5,7 @@
 //!   placed at a Linux-like base);
 //! - [`stack`]: the initial stack (argv, envp, auxv) the program starts with;
 //! - [`launch`]: the manifest `sole run` puts in the initrd saying what to run;
+//! - [`vdso`]: the vDSO image the kernel maps for every program;
 //! - [`symtab`] and [`elf_patch`]: the kernel's own symbol table, written into
 //!   its image after linking, for symbolized fault reports.
 #![cfg_attr(not(test), no_std)]
@@ -17,3 +18,4 @@ pub mod elf_patch;
 pub mod launch;
 pub mod stack;
 pub mod symtab;
+pub mod vdso;
