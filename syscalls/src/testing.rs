@@ -122,18 +122,24 @@ impl TestPlatform {
             }
             return Err(Fault { addr });
         }
-        match self.mm.fault(addr, access) {
-            FaultResolution::Map { page, prot } => {
-                let mut p = Page {
-                    data: Box::new([0; PAGE_SIZE as usize]),
-                    prot,
-                };
-                let r = f(&mut p.data[..]);
-                pages.insert(page, p);
-                Ok(r)
+        let (page, prot, data) = match self.mm.fault(addr, access) {
+            FaultResolution::Map { page, prot } => (page, prot, Box::new([0; PAGE_SIZE as usize])),
+            FaultResolution::Fill {
+                page,
+                prot,
+                file,
+                offset,
+            } => {
+                let mut data = Box::new([0; PAGE_SIZE as usize]);
+                file.source.read_page(offset, &mut data[..]);
+                (page, prot, data)
             }
-            FaultResolution::Segv { .. } => Err(Fault { addr }),
-        }
+            FaultResolution::Segv { .. } | FaultResolution::Bus => return Err(Fault { addr }),
+        };
+        let mut p = Page { data, prot };
+        let r = f(&mut p.data[..]);
+        pages.insert(page, p);
+        Ok(r)
     }
 
     fn copy(

@@ -1,6 +1,7 @@
 //! Static Linux programs run in Sole with `sole run`: output, arguments,
 //! environment, exit status, memory, fault reports, `--strace`, the syscall
-//! summary, and clear refusals of what cannot run.
+//! summary, clear refusals of what cannot run, and a dynamically linked
+//! program through its interpreter.
 
 #![deny(unsafe_code)]
 
@@ -143,14 +144,28 @@ fn a_malformed_elf_is_refused_with_the_reason() {
 }
 
 #[test]
-fn a_dynamic_program_is_refused_clearly_for_now() {
-    let boot = run(spec("/bin/true".into(), &[]));
-    assert_eq!(boot.status, 126, "{}", boot.console.text);
-    assert!(
-        boot.console.text.contains("dynamically linked"),
-        "{}",
-        boot.console.text
-    );
+fn a_dynamic_glibc_program_runs_through_its_interpreter() {
+    // Its interpreter and libc added by hand: the kernel loads ld.so, which
+    // maps libc from the root with private file mappings.
+    let dir = Scratch::new("dynamic");
+    let program = dir.0.join("hello-dynamic");
+    let cc = std::process::Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(&program)
+        .arg(source("hello"))
+        .status()
+        .expect("gcc runs");
+    assert!(cc.success());
+    let mut s = spec(program, &["5"]);
+    s.adds = ["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"]
+        .iter()
+        .map(|p| p.parse().expect("an --add"))
+        .collect();
+    let boot = run(s);
+    let text = &boot.console.text;
+    assert_eq!(boot.status, 5, "{text}");
+    assert!(text.contains("argv[1]=5\n"), "{text}");
+    assert!(text.contains(&format!("sum={}\n", 0x5a * 2048)), "{text}");
 }
 
 #[test]

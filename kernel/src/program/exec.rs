@@ -145,17 +145,14 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
     let file = file.as_slice();
     let plan = elf::plan(file, elf::PIE_BASE)
         .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot run {shown}: {e}")));
-    if let Some(interp) = &plan.interp {
-        fail(
-            CANNOT_EXECUTE,
-            format_args!(
-                "cannot run {shown}: it is dynamically linked (interpreter {interp}); dynamic programs are not supported yet"
-            ),
-        );
-    }
-
     let mm = Arc::new(Mm::new());
     load_image(&mm, &plan, file);
+    // A dynamic program starts in its interpreter (ld.so), placed top-down
+    // below the stack as Linux's mmap would place it; AT_BASE names it.
+    let interp = plan
+        .interp
+        .as_ref()
+        .map(|path| load_interpreter(&fs, &mm, &shown, path));
     let stack_vma = Vma {
         start: STACK_TOP - STACK_SIZE,
         end: STACK_TOP,
@@ -190,7 +187,7 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
         secure: false,
         clktck: CLK_TCK,
         minsigstksz: min_signal_stack(),
-        interp_base: None,
+        interp_base: interp.as_ref().map(|i| i.base),
         sysinfo_ehdr: None,
     };
     let initial = stack::build(STACK_TOP, &plan, &params)
@@ -232,7 +229,7 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
     // RSP at the initial stack (RDX = 0: no exit handler for the libc to
     // register), interrupts on.
     let regs = UserRegs {
-        rip: plan.entry,
+        rip: interp.as_ref().map_or(plan.entry, |i| i.entry),
         rsp: initial.sp,
         rflags: 0x202,
         cs: u64::from(gdt::KERNEL_CODE),
@@ -264,6 +261,48 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
         );
     }
     sched::start(t);
+}
+
+/// Where the interpreter went.
+struct Interpreter {
+    base: u64,
+    entry: u64,
+}
+
+/// Loads the program interpreter `path` (PT_INTERP) from the root: an
+/// ET_DYN image (ld.so) placed at the highest free range below the mmap
+/// base, as Linux places it.
+fn load_interpreter(fs: &FsContext, mm: &Mm, program: &str, path: &str) -> Interpreter {
+    let file = fs.read_file(path.as_bytes()).unwrap_or_else(|e| {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot run {program}: its interpreter {path}: {e}"),
+        )
+    });
+    let bad = |e: &dyn core::fmt::Display| -> ! {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot run {program}: its interpreter {path}: {e}"),
+        )
+    };
+    // Plan once to learn the span, then again where it fits.
+    let trial = elf::plan(&file, elf::PIE_BASE).unwrap_or_else(|e| bad(&e));
+    if trial.kind != elf::ElfKind::SharedObject || trial.interp.is_some() {
+        bad(&"it is not a position-independent interpreter");
+    }
+    let span = match (trial.mappings.first(), trial.mappings.last()) {
+        (Some(first), Some(last)) => last.end - first.start,
+        _ => bad(&"it has nothing to load"),
+    };
+    let base = mm
+        .free_area(span)
+        .unwrap_or_else(|| bad(&"no room for it below the stack"));
+    let plan = elf::plan(&file, base).unwrap_or_else(|e| bad(&e));
+    load_image(mm, &plan, &file);
+    Interpreter {
+        base: plan.mappings.first().map_or(base, |m| m.start),
+        entry: plan.entry,
+    }
 }
 
 /// AT_MINSIGSTKSZ: what a signal frame needs on this machine (the frame,

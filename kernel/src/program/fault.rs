@@ -29,8 +29,10 @@ pub struct Identity {
 
 pub static IDENTITY: Once<Identity> = Once::new();
 
-/// The signal, si_code and si_addr for a CPU exception in program code.
-fn classify(frame: &TrapFrame, cr2: u64, segv_code: i32) -> (usize, i32, u64) {
+/// The signal, si_code and si_addr for a CPU exception in program code;
+/// `page` is what a page fault raises (SIGSEGV or, past the end of a
+/// mapped file, SIGBUS) with its si_code.
+fn classify(frame: &TrapFrame, cr2: u64, page: (usize, i32)) -> (usize, i32, u64) {
     let rip = frame.rip;
     match frame.vector {
         0 => (SIGFPE, FPE_INTDIV, rip),
@@ -38,7 +40,7 @@ fn classify(frame: &TrapFrame, cr2: u64, segv_code: i32) -> (usize, i32, u64) {
         3 => (SIGTRAP, SI_KERNEL, 0),
         6 => (SIGILL, ILL_ILLOPN, rip),
         11 | 12 => (SIGBUS, SI_KERNEL, 0),
-        14 => (SIGSEGV, segv_code, cr2),
+        14 => (page.0, page.1, cr2),
         16 | 19 => (SIGFPE, simd_fpe_code(), rip),
         17 => (SIGBUS, BUS_ADRALN, cr2),
         _ => (SIGSEGV, SI_KERNEL, 0),
@@ -69,11 +71,11 @@ fn simd_fpe_code() -> i32 {
 
 /// An exception in program code: the faulting thread gets its signal,
 /// delivered (or fatal) on the way back to the program.
-pub fn program_exception(frame: &TrapFrame, cr2: u64, segv_code: i32) {
+pub fn program_exception(frame: &TrapFrame, cr2: u64, page: (usize, i32)) {
     let (Some(process), Some(t)) = (super::process(), sched::current().linux()) else {
         return;
     };
-    let (sig, code, addr) = classify(frame, cr2, segv_code);
+    let (sig, code, addr) = classify(frame, cr2, page);
     let page_fault = frame.vector == 14;
     let fault = FaultInfo {
         trapno: frame.vector,

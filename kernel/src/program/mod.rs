@@ -154,6 +154,8 @@ pub enum Demand {
     Fault(i32),
     /// The access was allowed but no frame was left.
     OutOfMemory,
+    /// The page lies wholly past the end of the file it maps: SIGBUS.
+    PastEndOfFile,
 }
 
 /// Demand paging: maps the page at `addr` if a VMA allows `access`.
@@ -166,6 +168,16 @@ pub fn resolve_fault(addr: u64, access: Access) -> Demand {
             Ok(()) => Demand::Mapped,
             Err(_) => Demand::OutOfMemory,
         },
+        FaultResolution::Fill {
+            page,
+            prot,
+            file,
+            offset,
+        } => match memory::map_filled(page, prot, |bytes| file.source.read_page(offset, bytes)) {
+            Ok(()) => Demand::Mapped,
+            Err(_) => Demand::OutOfMemory,
+        },
         FaultResolution::Segv { code } => Demand::Fault(code),
+        FaultResolution::Bus => Demand::PastEndOfFile,
     }
 }

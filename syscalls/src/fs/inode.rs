@@ -315,3 +315,22 @@ pub fn dtype(mode: u32) -> u8 {
         _ => 0,
     }
 }
+
+/// A regular file read by a private file mapping, page by page.
+impl crate::mm::MapSource for Inode {
+    fn size(&self) -> u64 {
+        Inode::size(self)
+    }
+
+    fn read_page(&self, offset: u64, page: &mut [u8]) {
+        let n = match self.file() {
+            Some(f) => f.lock().read_at(offset, page),
+            None => 0,
+        };
+        page[n..].fill(0);
+    }
+
+    fn dev_ino(&self) -> (u64, u64) {
+        (self.sb.dev, self.ino)
+    }
+}

@@ -281,7 +281,8 @@ fn maps(ctx: &Ctx<'_>, s: &mut String) {
         fs.walk(&fs.root, &fs.exe, true).ok()
     };
     for v in ctx.process.mm.vmas() {
-        let (dev, ino, name): (u64, u64, &[u8]) = match v.kind {
+        let mut offset = 0;
+        let (dev, ino, name): (u64, u64, &[u8]) = match &v.kind {
             VmaKind::Image => match &exe {
                 Some(i) => (i.sb.dev, i.ino, &fs.exe),
                 None => (0, 0, b""),
@@ -289,15 +290,21 @@ fn maps(ctx: &Ctx<'_>, s: &mut String) {
             VmaKind::Heap => (0, 0, b"[heap]"),
             VmaKind::Stack => (0, 0, b"[stack]"),
             VmaKind::Anonymous => (0, 0, b""),
+            VmaKind::File(f) => {
+                offset = f.offset;
+                let (dev, ino) = f.source.dev_ino();
+                (dev, ino, &f.path)
+            }
         };
         let flag = |p: Prot, c: char| if v.prot.contains(p) { c } else { '-' };
         let line = format!(
-            "{:08x}-{:08x} {}{}{}p 00000000 {:02x}:{:02x} {}",
+            "{:08x}-{:08x} {}{}{}p {:08x} {:02x}:{:02x} {}",
             v.start,
             v.end,
             flag(Prot::READ, 'r'),
             flag(Prot::WRITE, 'w'),
             flag(Prot::EXEC, 'x'),
+            offset,
             dev_major(dev),
             dev_minor(dev),
             ino,

@@ -13,6 +13,7 @@ mod tests;
 
 use crate::Errno;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bitflags::bitflags;
 use spin::Mutex;
@@ -40,21 +41,112 @@ bitflags! {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VmaKind {
-    /// The program's own segments.
+    /// The program's own segments (and its interpreter's).
     Image,
     Heap,
     Stack,
     Anonymous,
+    /// A file mapping (mmap with a file descriptor).
+    File(FileMap),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a file mapping reads its pages from: the file systems' regular
+/// files implement it.
+pub trait MapSource: Send + Sync {
+    /// The file's size now (pages wholly past it raise SIGBUS).
+    fn size(&self) -> u64;
+    /// Fills `page` with the file's bytes at `offset` (page-aligned); what
+    /// lies past the end of the file reads as zeroes.
+    fn read_page(&self, offset: u64, page: &mut [u8]);
+    /// Identifies the file (device and inode), for /proc/self/maps.
+    fn dev_ino(&self) -> (u64, u64);
+}
+
+/// A VMA's file: which, from what offset, and how it was named.
+#[derive(Clone)]
+pub struct FileMap {
+    pub source: Arc<dyn MapSource>,
+    /// The file offset of the VMA's first page.
+    pub offset: u64,
+    /// The path it was opened by (for /proc/self/maps).
+    pub path: Arc<[u8]>,
+}
+
+impl FileMap {
+    /// Whether `next`, placed `gap` bytes after this one's start, continues
+    /// the same file where this one leaves off.
+    fn continued_by(&self, next: &FileMap, gap: u64) -> bool {
+        Arc::ptr_eq(&self.source, &next.source) && self.offset.checked_add(gap) == Some(next.offset)
+    }
+}
+
+impl PartialEq for FileMap {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.source, &other.source) && self.offset == other.offset
+    }
+}
+
+impl Eq for FileMap {}
+
+impl core::fmt::Debug for FileMap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "FileMap({}, offset {:#x})",
+            alloc::string::String::from_utf8_lossy(&self.path),
+            self.offset
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vma {
     pub start: u64,
     pub end: u64,
     pub prot: Prot,
     pub kind: VmaKind,
+}
+
+impl Vma {
+    /// The part `[start, end)` of this VMA (inside it), its file offset
+    /// moved along.
+    pub fn slice(&self, start: u64, end: u64) -> Vma {
+        let kind = match &self.kind {
+            VmaKind::File(f) => VmaKind::File(FileMap {
+                offset: f.offset + (start - self.start),
+                ..f.clone()
+            }),
+            k => k.clone(),
+        };
+        Vma {
+            start,
+            end,
+            prot: self.prot,
+            kind,
+        }
+    }
+
+    /// This VMA moved to start at `to`, keeping its file offset.
+    pub fn moved(&self, to: u64) -> Vma {
+        Vma {
+            start: to,
+            end: to + (self.end - self.start),
+            ..self.clone()
+        }
+    }
+
+    /// Whether `next` (which starts where this ends) is the same kind of
+    /// memory with the same protection, so the two can be one VMA.
+    fn joins(&self, next: &Vma) -> bool {
+        self.end == next.start
+            && self.prot == next.prot
+            && match (&self.kind, &next.kind) {
+                (VmaKind::File(a), VmaKind::File(b)) => a.continued_by(b, self.end - self.start),
+                (a, b) => a == b,
+            }
+    }
 }
 
 /// How a page fault touched memory.
@@ -69,12 +161,36 @@ pub enum Access {
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum FaultResolution {
     /// Map a zeroed page at `page` with `prot` and retry.
     Map { page: u64, prot: Prot },
+    /// Map a private copy of the file's page at `offset` (a MAP_PRIVATE
+    /// file mapping) at `page` with `prot`, and retry.
+    Fill {
+        page: u64,
+        prot: Prot,
+        file: FileMap,
+        offset: u64,
+    },
     /// The access is not allowed: SIGSEGV with this si_code.
     Segv { code: i32 },
+    /// The page lies wholly past the end of the mapped file: SIGBUS
+    /// (BUS_ADRERR).
+    Bus,
+}
+
+impl core::fmt::Debug for FaultResolution {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Map { page, prot } => write!(f, "Map({page:#x}, {prot:?})"),
+            Self::Fill {
+                page, prot, file, ..
+            } => write!(f, "Fill({page:#x}, {prot:?}, {file:?})"),
+            Self::Segv { code } => write!(f, "Segv({code})"),
+            Self::Bus => write!(f, "Bus"),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -122,12 +238,18 @@ impl Mm {
         s.brk = addr;
     }
 
+    /// The highest free range of `len` bytes below the mmap base, where a
+    /// new mapping without a hint would go (the interpreter's place).
+    pub fn free_area(&self, len: u64) -> Option<u64> {
+        self.state.lock().gap_top_down(page_ceil(len)?, MMAP_BASE)
+    }
+
     pub fn find(&self, addr: u64) -> Option<Vma> {
-        self.state.lock().find(addr).copied()
+        self.state.lock().find(addr).cloned()
     }
 
     pub fn vmas(&self) -> Vec<Vma> {
-        self.state.lock().vmas.values().copied().collect()
+        self.state.lock().vmas.values().cloned().collect()
     }
 
     /// Decides what a page fault at `addr` means.
@@ -141,13 +263,28 @@ impl Mm {
             Access::Write => vma.prot.contains(Prot::WRITE),
             Access::Execute => vma.prot.contains(Prot::EXEC),
         };
-        if allowed {
-            FaultResolution::Map {
-                page: page_floor(addr),
-                prot: vma.prot,
+        if !allowed {
+            return FaultResolution::Segv { code: SEGV_ACCERR };
+        }
+        let page = page_floor(addr);
+        match &vma.kind {
+            VmaKind::File(file) => {
+                let offset = file.offset + (page - vma.start);
+                if offset >= file.source.size() {
+                    FaultResolution::Bus
+                } else {
+                    FaultResolution::Fill {
+                        page,
+                        prot: vma.prot,
+                        file: file.clone(),
+                        offset,
+                    }
+                }
             }
-        } else {
-            FaultResolution::Segv { code: SEGV_ACCERR }
+            _ => FaultResolution::Map {
+                page,
+                prot: vma.prot,
+            },
         }
     }
 }
@@ -185,16 +322,16 @@ impl State {
         let hit: Vec<Vma> = self
             .vmas
             .range(..end)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.clone())
             .filter(|v| v.end > start)
             .collect();
         for v in hit {
             self.vmas.remove(&v.start);
             if v.start < start {
-                self.vmas.insert(v.start, Vma { end: start, ..v });
+                self.vmas.insert(v.start, v.slice(v.start, start));
             }
             if v.end > end {
-                self.vmas.insert(end, Vma { start: end, ..v });
+                self.vmas.insert(end, v.slice(end, v.end));
             }
         }
     }
@@ -219,19 +356,18 @@ impl State {
     /// it, so /proc/self/maps and later splits stay simple.
     fn insert_merged(&mut self, mut v: Vma) {
         if let Some((_, prev)) = self.vmas.range(..v.start).next_back()
-            && prev.end == v.start
-            && prev.prot == v.prot
-            && prev.kind == v.kind
+            && prev.joins(&v)
         {
-            v.start = prev.start;
-            self.vmas.remove(&prev.start.clone());
+            let prev = prev.clone();
+            self.vmas.remove(&prev.start);
+            v = Vma { end: v.end, ..prev };
         }
-        if let Some(next) = self.vmas.get(&v.end).copied()
-            && next.prot == v.prot
-            && next.kind == v.kind
+        if let Some(next) = self.vmas.get(&v.end)
+            && v.joins(next)
         {
+            let next_start = next.start;
             v.end = next.end;
-            self.vmas.remove(&next.start);
+            self.vmas.remove(&next_start);
         }
         self.vmas.insert(v.start, v);
     }

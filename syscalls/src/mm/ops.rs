@@ -3,7 +3,7 @@
 //! the address-space lock held, so a page fault never sees VMAs and page
 //! tables disagree; the Platform's page-table calls never take this lock.
 
-use super::{MMAP_BASE, MMAP_MIN_ADDR, Mm, PAGE_SIZE, Prot, Vma, VmaKind, page_ceil};
+use super::{FileMap, MMAP_BASE, MMAP_MIN_ADDR, Mm, PAGE_SIZE, Prot, Vma, VmaKind, page_ceil};
 use crate::platform::Platform;
 use crate::user::USER_END;
 use crate::{Errno, Error};
@@ -59,7 +59,7 @@ fn range(addr: u64, len: u64) -> Result<(u64, u64), Errno> {
 }
 
 impl Mm {
-    /// Anonymous mmap. (File mappings come with the dynamic-programs issue.)
+    /// Anonymous mmap.
     pub fn mmap_anonymous(
         &self,
         p: &dyn Platform,
@@ -67,6 +67,47 @@ impl Mm {
         len: u64,
         prot: Prot,
         flags: MapFlags,
+    ) -> Result<u64, Error> {
+        let kind = if flags.contains(MapFlags::GROWSDOWN) {
+            VmaKind::Stack
+        } else {
+            VmaKind::Anonymous
+        };
+        self.map(p, addr, len, prot, flags, kind)
+    }
+
+    /// A private file mapping: its pages are copies of the file's, read
+    /// when first touched (MAP_PRIVATE leaves it unspecified whether later
+    /// changes to the file show; here they show until a page is touched).
+    pub fn mmap_file(
+        &self,
+        p: &dyn Platform,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        flags: MapFlags,
+        file: FileMap,
+    ) -> Result<u64, Error> {
+        if page_ceil(len)
+            .and_then(|l| file.offset.checked_add(l))
+            .is_none()
+        {
+            return Err(Errno::EOVERFLOW.into());
+        }
+        self.map(p, addr, len, prot, flags, VmaKind::File(file))
+    }
+
+    /// Places a new VMA of `kind` as mmap(2) says: at `addr` exactly with
+    /// MAP_FIXED (replacing what was there) or MAP_FIXED_NOREPLACE, at the
+    /// hint if it is free, else top-down below the mmap base.
+    fn map(
+        &self,
+        p: &dyn Platform,
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        flags: MapFlags,
+        kind: VmaKind,
     ) -> Result<u64, Error> {
         if len == 0 {
             return Err(Errno::EINVAL.into());
@@ -80,11 +121,6 @@ impl Mm {
         if len > USER_END {
             return Err(Errno::ENOMEM.into());
         }
-        let kind = if flags.contains(MapFlags::GROWSDOWN) {
-            VmaKind::Stack
-        } else {
-            VmaKind::Anonymous
-        };
         let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
         let mut s = self.state.lock();
         let fixed = flags.intersects(MapFlags::FIXED | MapFlags::FIXED_NOREPLACE);
@@ -147,16 +183,14 @@ impl Mm {
         let pieces: alloc::vec::Vec<Vma> = s
             .vmas
             .range(..end)
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.clone())
             .filter(|v| v.end > start)
             .collect();
         s.carve(start, end);
         for v in pieces {
             s.insert_merged(Vma {
-                start: v.start.max(start),
-                end: v.end.min(end),
                 prot,
-                ..v
+                ..v.slice(v.start.max(start), v.end.min(end))
             });
         }
         p.protect(start, end, prot);
@@ -194,7 +228,7 @@ impl Mm {
         }
         let (_, old_end) = range(old, old_len).map_err(|_| Errno::EFAULT)?;
         let mut s = self.state.lock();
-        let vma = *s.find(old).ok_or(Errno::EFAULT)?;
+        let vma = s.find(old).ok_or(Errno::EFAULT)?.clone();
         if old_end > vma.end {
             return Err(Errno::EFAULT.into());
         }
@@ -217,11 +251,12 @@ impl Mm {
         }
         let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
         if old_end == vma.end && grow_end <= USER_END && !s.overlaps(old_end, grow_end) {
-            s.insert_merged(Vma {
-                start: old_end,
+            // The new tail continues the VMA (and its file, if any).
+            let tail = Vma {
                 end: grow_end,
-                ..vma
-            });
+                ..vma.slice(old_end, vma.end)
+            };
+            s.insert_merged(tail);
             return Ok(old);
         }
         if !flags.contains(MremapFlags::MAYMOVE) {
@@ -304,10 +339,10 @@ fn move_range(
     s.carve(old, old + old_len);
     p.move_pages(old, to, keep);
     p.unmap(old, old + old_len);
+    let moved = vma.slice(old, old + old_len).moved(to);
     s.insert_merged(Vma {
-        start: to,
         end: to + new_len,
-        ..vma
+        ..moved
     });
     to
 }

@@ -1,9 +1,12 @@
-//! mmap(2), anonymous mappings. File mappings come with the dynamic-programs
-//! issue and are refused with ENODEV until then.
+//! mmap(2): anonymous memory, and private mappings of regular files (what
+//! `ld.so` makes of every library). Shared file mappings are refused with
+//! ENODEV for now, and said so once.
 
 use crate::dispatch::Ctx;
-use crate::mm::{MapFlags, PAGE_SIZE, Prot};
+use crate::fs::inode::{Device, Node};
+use crate::mm::{FileMap, MapFlags, PAGE_SIZE, Prot};
 use crate::{Errno, Error, SysResult};
+use alloc::sync::Arc;
 
 pub fn sys_mmap(
     ctx: &mut Ctx<'_>,
@@ -22,18 +25,48 @@ pub fn sys_mmap(
     if sharing.is_empty() || !offset.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
-    if !flags.contains(MapFlags::ANONYMOUS) {
-        if fd < 0 {
-            return Err(Errno::EBADF.into());
+    if flags.contains(MapFlags::ANONYMOUS) {
+        // MAP_SHARED and MAP_PRIVATE anonymous memory behave alike in a
+        // process that cannot fork.
+        return ctx
+            .process
+            .mm
+            .mmap_anonymous(ctx.platform, addr, len, prot, flags);
+    }
+    let file = ctx.file(fd)?;
+    if file.is_path() {
+        return Err(Errno::EBADF.into());
+    }
+    match &file.inode.node {
+        Node::File(_) => {}
+        // /dev/zero maps as anonymous memory, as Linux's shmem_zero_setup.
+        Node::Device(Device::Zero) => {
+            return ctx
+                .process
+                .mm
+                .mmap_anonymous(ctx.platform, addr, len, prot, flags);
+        }
+        _ => return Err(Error::new(Errno::ENODEV, "this file cannot be mapped")),
+    }
+    if !file.readable() {
+        return Err(Errno::EACCES.into());
+    }
+    if sharing != MapFlags::PRIVATE {
+        if prot.contains(Prot::WRITE) && !file.writable() {
+            return Err(Errno::EACCES.into());
         }
         return Err(Error::new(
             Errno::ENODEV,
-            "file-backed mmap is not supported yet",
+            "shared file mappings are not supported yet",
         ));
     }
-    // MAP_SHARED and MAP_PRIVATE anonymous memory behave alike in a process
-    // that cannot fork.
+    let path = file.path(&ctx.fs());
+    let map = FileMap {
+        source: file.inode.clone(),
+        offset,
+        path: Arc::from(path),
+    };
     ctx.process
         .mm
-        .mmap_anonymous(ctx.platform, addr, len, prot, flags)
+        .mmap_file(ctx.platform, addr, len, prot, flags, map)
 }

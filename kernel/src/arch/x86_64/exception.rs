@@ -49,7 +49,8 @@ const NAMES: [(&str, &str); 32] = [
 pub fn handle(frame: &mut TrapFrame) {
     let cr2 = cpu::read_cr2();
     let in_program = |addr: u64| addr < syscalls::user::USER_END;
-    let mut segv_code = syscalls::mm::SEGV_MAPERR;
+    use syscalls::signal::{BUS_ADRERR, SIGBUS, SIGSEGV};
+    let mut page_signal = (SIGSEGV, syscalls::mm::SEGV_MAPERR);
     if frame.vector == vector::PAGE_FAULT {
         let access = if frame.error_code & 16 != 0 {
             Access::Execute
@@ -68,7 +69,8 @@ pub fn handle(frame: &mut TrapFrame) {
             match crate::program::resolve_fault(cr2, access) {
                 crate::program::Demand::Mapped => return,
                 crate::program::Demand::OutOfMemory => crate::program::fault::out_of_memory(cr2),
-                crate::program::Demand::Fault(code) => segv_code = code,
+                crate::program::Demand::Fault(code) => page_signal = (SIGSEGV, code),
+                crate::program::Demand::PastEndOfFile => page_signal = (SIGBUS, BUS_ADRERR),
             }
         }
         // A copy to or from program memory that hit a hole: fail the copy.
@@ -78,7 +80,7 @@ pub fn handle(frame: &mut TrapFrame) {
         }
     }
     if in_program(frame.rip) && crate::sched::try_current().is_some_and(|t| t.is_program()) {
-        crate::program::fault::program_exception(frame, cr2, segv_code);
+        crate::program::fault::program_exception(frame, cr2, page_signal);
         return;
     }
     cpu::interrupts_disable();
