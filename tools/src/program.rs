@@ -379,5 +379,9 @@ pub fn memory_for(initrd_bytes: u64, requested: Option<MemSize>) -> Result<MemSi
         .ok_or_else(|| anyhow!("the program and its files ({initrd_mib} MiB) are too large"))
 }
 
+pub mod deps;
+pub mod ldconfig;
+pub mod root;
+
 #[cfg(test)]
 mod tests;
