@@ -112,6 +112,11 @@ pub trait Platform: Sync {
     /// Drops the pages of `[start, end)` (page-aligned) and frees their
     /// frames; later touches see zeroes (the VMA, if any, decides).
     fn unmap(&self, start: u64, end: u64);
+    /// Drops only the pages of `[start, end)` that are a file's own pages
+    /// (mapped by `FaultResolution::Share`), keeping private copies.
+    fn unmap_borrowed(&self, start: u64, end: u64);
+    /// Whether the page at `page` is mapped (mincore).
+    fn resident(&self, page: u64) -> bool;
     /// Changes the protection of the present pages of `[start, end)`.
     fn protect(&self, start: u64, end: u64, prot: Prot);
     /// Moves the pages of `[from, from+len)` to `[to, to+len)` (which holds

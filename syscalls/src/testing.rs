@@ -20,6 +20,10 @@ use spin::Mutex;
 struct Page {
     data: Box<[u8; PAGE_SIZE as usize]>,
     prot: Prot,
+    /// A file's page (here a copy of it), as a `Share` fault maps it.
+    borrowed: bool,
+    /// ... read-only for a private mapping, until a write copies it.
+    cow: bool,
 }
 
 pub struct TestPlatform {
@@ -116,12 +120,14 @@ impl TestPlatform {
             Access::Write => prot.contains(Prot::WRITE),
             Access::Execute => prot.contains(Prot::EXEC),
         };
-        if let Some(p) = pages.get_mut(&page) {
-            if allowed(p.prot) {
-                return Ok(f(&mut p.data[..]));
-            }
-            return Err(Fault { addr });
+        if let Some(p) = pages.get_mut(&page)
+            && allowed(p.prot)
+            && !(p.borrowed && access == Access::Write && p.cow)
+        {
+            return Ok(f(&mut p.data[..]));
         }
+        let mut borrowed = false;
+        let mut cow = false;
         let (page, prot, data) = match self.mm.fault(addr, access) {
             FaultResolution::Map { page, prot } => (page, prot, Box::new([0; PAGE_SIZE as usize])),
             FaultResolution::Fill {
@@ -134,9 +140,30 @@ impl TestPlatform {
                 file.source.read_page(offset, &mut data[..]);
                 (page, prot, data)
             }
+            // A shared file page is the file's own; a test sees a copy
+            // (writes through it do not reach the file here).
+            FaultResolution::Share {
+                page,
+                prot,
+                file,
+                offset,
+                cow: c,
+                ..
+            } => {
+                let mut data = Box::new([0; PAGE_SIZE as usize]);
+                file.source.read_page(offset, &mut data[..]);
+                borrowed = true;
+                cow = c;
+                (page, prot, data)
+            }
             FaultResolution::Segv { .. } | FaultResolution::Bus => return Err(Fault { addr }),
         };
-        let mut p = Page { data, prot };
+        let mut p = Page {
+            data,
+            prot,
+            borrowed,
+            cow,
+        };
         let r = f(&mut p.data[..]);
         pages.insert(page, p);
         Ok(r)
@@ -324,6 +351,16 @@ impl Platform for TestPlatform {
         for k in keys {
             pages.remove(&k);
         }
+    }
+
+    fn unmap_borrowed(&self, start: u64, end: u64) {
+        self.pages
+            .lock()
+            .retain(|&k, p| !(start..end).contains(&k) || !p.borrowed);
+    }
+
+    fn resident(&self, page: u64) -> bool {
+        self.pages.lock().contains_key(&page)
     }
 
     fn protect(&self, start: u64, end: u64, prot: Prot) {

@@ -157,10 +157,13 @@ fn a_dynamic_glibc_program_runs_through_its_interpreter() {
         .expect("gcc runs");
     assert!(cc.success());
     let mut s = spec(program, &["5"]);
-    s.adds = ["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"]
-        .iter()
-        .map(|p| p.parse().expect("an --add"))
-        .collect();
+    s.adds = [
+        "/lib64/ld-linux-x86-64.so.2",
+        "/lib/x86_64-linux-gnu/libc.so.6",
+    ]
+    .iter()
+    .map(|p| p.parse().expect("an --add"))
+    .collect();
     let boot = run(s);
     let text = &boot.console.text;
     assert_eq!(boot.status, 5, "{text}");

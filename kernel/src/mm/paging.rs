@@ -268,9 +268,19 @@ impl FrameSource for BumpFrames {
 /// its frame: a PROT_NONE page keeps its contents for a later mprotect.
 pub const PARKED: u64 = 1 << 9;
 
-/// A 4 KiB leaf entry's frame, when it owns one (present or parked).
+/// Software bit on a leaf whose frame belongs to someone else (a file's
+/// page, mapped shared): unmapping it never frees the frame.
+pub const BORROWED: u64 = 1 << 10;
+
+/// Software bit on a borrowed leaf of a private file mapping: the file's
+/// page is shown read-only, whatever the protection, until a write
+/// replaces it with a private copy.
+pub const COPY_ON_WRITE: u64 = 1 << 11;
+
+/// A 4 KiB leaf entry's frame, when it owns one (present or parked, not
+/// borrowed).
 pub fn leaf_frame(entry: u64) -> Option<u64> {
-    (entry & (PRESENT | PARKED) != 0).then_some(entry & ADDR_MASK)
+    (entry & (PRESENT | PARKED) != 0 && entry & BORROWED == 0).then_some(entry & ADDR_MASK)
 }
 
 impl AddressSpace {

@@ -11,9 +11,10 @@
 use crate::arch::smp;
 use crate::mm::kstack::PAGE_TABLES;
 use crate::mm::paging::{
-    self, ADDR_MASK, AddressSpace, GlobalFrames, MapError, NO_EXECUTE, PARKED, PRESENT, WRITABLE,
+    self, ADDR_MASK, AddressSpace, BORROWED, COPY_ON_WRITE, GlobalFrames, MapError, NO_EXECUTE,
+    PARKED, PRESENT, WRITABLE,
 };
-use crate::mm::{PAGE_SIZE, frame, phys_to_virt};
+use crate::mm::{DIRECT_MAP_BASE, PAGE_SIZE, frame, phys_to_virt};
 use alloc::vec::Vec;
 use syscalls::mm::Prot;
 
@@ -33,13 +34,38 @@ pub fn leaf_flags(prot: Prot) -> u64 {
     f
 }
 
-/// Installs a fresh frame at `page`; if another thread's fault mapped the
-/// page first, that one stays and the frame goes back.
+/// Installs a fresh frame at `page`. A file's page shown there (copy on
+/// write) gives way to it; if another thread's fault mapped a page of its
+/// own first, that one stays and the frame goes back.
 fn install(page: u64, phys: u64, prot: Prot) -> Result<(), MapError> {
+    let entry = phys | leaf_flags(prot);
+    let mut replaced = false;
     let r = {
         let _pt = PAGE_TABLES.lock();
-        AddressSpace::current().set_4k_entry(page, phys | leaf_flags(prot), &mut GlobalFrames)
+        let space = AddressSpace::current();
+        match space.set_4k_entry(page, entry, &mut GlobalFrames) {
+            Err(MapError::AlreadyMapped) => {
+                space.update_4k_leaves(page, page + PAGE_SIZE, |_, e| {
+                    if e & BORROWED != 0 {
+                        replaced = true;
+                        entry
+                    } else {
+                        e
+                    }
+                });
+                if replaced {
+                    Ok(())
+                } else {
+                    Err(MapError::AlreadyMapped)
+                }
+            }
+            r => r,
+        }
     };
+    if replaced {
+        // Other CPUs may still hold the read-only translation.
+        smp::shootdown(page, page + PAGE_SIZE);
+    }
     match r {
         Ok(()) => Ok(()),
         Err(MapError::AlreadyMapped) => {
@@ -75,6 +101,28 @@ pub fn map_filled(
     install(page, phys, prot)
 }
 
+/// Maps the page at kernel address `addr` (a file's page in the heap,
+/// which lives in the direct map) at `page`, borrowed: the mapping never
+/// frees it. The file keeps the page alive while it is mapped. `cow`:
+/// read-only until a write fault copies it (a private mapping).
+pub fn map_borrowed(page: u64, addr: u64, prot: Prot, cow: bool) -> Result<(), MapError> {
+    assert!(
+        addr >= DIRECT_MAP_BASE && addr.is_multiple_of(PAGE_SIZE),
+        "a shared file page at {addr:#x} is not a direct-mapped page"
+    );
+    let phys = addr - DIRECT_MAP_BASE;
+    let _pt = PAGE_TABLES.lock();
+    let flags = if cow {
+        (leaf_flags(prot) & !WRITABLE) | COPY_ON_WRITE
+    } else {
+        leaf_flags(prot)
+    };
+    match AddressSpace::current().set_4k_entry(page, phys | flags | BORROWED, &mut GlobalFrames) {
+        Ok(()) | Err(MapError::AlreadyMapped) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn unmap(start: u64, end: u64) {
     let mut freed = Vec::new();
     {
@@ -93,6 +141,37 @@ pub fn unmap(start: u64, end: u64) {
     }
 }
 
+/// Drops the borrowed pages (a file's own) of `[start, end)`, keeping the
+/// program's own frames.
+pub fn unmap_borrowed(start: u64, end: u64) {
+    let mut changed = false;
+    {
+        let _pt = PAGE_TABLES.lock();
+        AddressSpace::current().update_4k_leaves(start, end, |_, e| {
+            if e & BORROWED != 0 {
+                changed = true;
+                0
+            } else {
+                e
+            }
+        });
+    }
+    if changed {
+        smp::shootdown(start, end);
+    }
+}
+
+/// Whether `page` has a frame (present, or parked under PROT_NONE).
+pub fn resident(page: u64) -> bool {
+    let mut found = false;
+    let _pt = PAGE_TABLES.lock();
+    AddressSpace::current().update_4k_leaves(page, page + PAGE_SIZE, |_, e| {
+        found = true;
+        e
+    });
+    found
+}
+
 pub fn protect(start: u64, end: u64, prot: Prot) {
     let flags = leaf_flags(prot);
     let mut changed = false;
@@ -100,7 +179,12 @@ pub fn protect(start: u64, end: u64, prot: Prot) {
         let _pt = PAGE_TABLES.lock();
         AddressSpace::current().update_4k_leaves(start, end, |_, e| {
             changed = true;
-            (e & ADDR_MASK) | flags
+            let kept = e & (ADDR_MASK | BORROWED | COPY_ON_WRITE);
+            if e & COPY_ON_WRITE != 0 {
+                kept | (flags & !WRITABLE)
+            } else {
+                kept | flags
+            }
         });
     }
     if changed {

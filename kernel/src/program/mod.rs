@@ -163,21 +163,34 @@ pub fn resolve_fault(addr: u64, access: Access) -> Demand {
     let Some(process) = PROCESS.get() else {
         return Demand::Fault(syscalls::mm::SEGV_MAPERR);
     };
-    match process.mm.fault(addr, access) {
-        FaultResolution::Map { page, prot } => match memory::map_zeroed(page, prot) {
-            Ok(()) => Demand::Mapped,
-            Err(_) => Demand::OutOfMemory,
-        },
-        FaultResolution::Fill {
-            page,
-            prot,
-            file,
-            offset,
-        } => match memory::map_filled(page, prot, |bytes| file.source.read_page(offset, bytes)) {
-            Ok(()) => Demand::Mapped,
-            Err(_) => Demand::OutOfMemory,
-        },
-        FaultResolution::Segv { code } => Demand::Fault(code),
-        FaultResolution::Bus => Demand::PastEndOfFile,
-    }
+    process
+        .mm
+        .fault_with(addr, access, |resolution| match resolution {
+            FaultResolution::Map { page, prot } => match memory::map_zeroed(page, prot) {
+                Ok(()) => Demand::Mapped,
+                Err(_) => Demand::OutOfMemory,
+            },
+            FaultResolution::Fill {
+                page,
+                prot,
+                file,
+                offset,
+            } => match memory::map_filled(page, prot, |bytes| file.source.read_page(offset, bytes))
+            {
+                Ok(()) => Demand::Mapped,
+                Err(_) => Demand::OutOfMemory,
+            },
+            FaultResolution::Share {
+                page,
+                prot,
+                addr,
+                cow,
+                ..
+            } => match memory::map_borrowed(page, addr, prot, cow) {
+                Ok(()) => Demand::Mapped,
+                Err(_) => Demand::OutOfMemory,
+            },
+            FaultResolution::Segv { code } => Demand::Fault(code),
+            FaultResolution::Bus => Demand::PastEndOfFile,
+        })
 }

@@ -206,6 +206,14 @@ impl Platform for KernelPlatform {
     fn unmap(&self, start: u64, end: u64) {
         memory::unmap(start, end);
     }
+    fn unmap_borrowed(&self, start: u64, end: u64) {
+        memory::unmap_borrowed(start, end);
+    }
+
+    fn resident(&self, page: u64) -> bool {
+        memory::resident(page)
+    }
+
     fn protect(&self, start: u64, end: u64, prot: Prot) {
         memory::protect(start, end, prot);
     }

@@ -5,7 +5,6 @@
 
 use super::inode::{MAX_FILE_SIZE, Superblock};
 use crate::Errno;
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::collections::btree_map::Entry;
 use alloc::sync::Arc;
@@ -17,17 +16,50 @@ const PAGE64: u64 = PAGE as u64;
 
 pub struct FileData {
     size: u64,
-    pages: BTreeMap<u64, Box<[u8]>>,
+    pages: BTreeMap<u64, PageBuf>,
     sb: Arc<Superblock>,
+    /// A shared mapping maps the pages themselves: once one has, a page
+    /// the file lets go of (truncate, hole punching) is kept here until
+    /// the file itself goes, so the program can never reach freed memory
+    /// (the mappings are cut by `Mm::file_changed` right after).
+    shared: bool,
+    retired: Vec<PageBuf>,
 }
 
-/// A zeroed page, or ENOSPC when the heap has none (tmpfs is full when
-/// memory is).
-fn alloc_page() -> Result<Box<[u8]>, Errno> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(PAGE).map_err(|_| Errno::ENOSPC)?;
-    v.resize(PAGE, 0);
-    Ok(v.into_boxed_slice())
+/// One page of file data, page-aligned so that a shared mapping can map
+/// the page itself.
+#[repr(C, align(4096))]
+struct AlignedPage([u8; PAGE]);
+
+pub struct PageBuf(Vec<AlignedPage>);
+
+impl PageBuf {
+    /// A zeroed page, or ENOSPC when the heap has none (tmpfs is full
+    /// when memory is).
+    fn new() -> Result<Self, Errno> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(1).map_err(|_| Errno::ENOSPC)?;
+        v.push(AlignedPage([0; PAGE]));
+        Ok(PageBuf(v))
+    }
+
+    /// The page's kernel address.
+    fn addr(&self) -> u64 {
+        self.0.as_ptr() as u64
+    }
+}
+
+impl core::ops::Deref for PageBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0[0].0
+    }
+}
+
+impl core::ops::DerefMut for PageBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.0[0].0
+    }
 }
 
 impl FileData {
@@ -36,6 +68,8 @@ impl FileData {
             size: 0,
             pages: BTreeMap::new(),
             sb,
+            shared: false,
+            retired: Vec::new(),
         }
     }
 
@@ -69,11 +103,28 @@ impl FileData {
         n
     }
 
-    fn page_mut(&mut self, index: u64) -> Result<&mut Box<[u8]>, Errno> {
+    /// The kernel address of the page at `index` (allocated if a hole),
+    /// for a shared mapping to map; the page stays at that address for as
+    /// long as this file lives.
+    pub fn share_page(&mut self, index: u64) -> Result<u64, Errno> {
+        self.shared = true;
+        Ok(self.page_mut(index)?.addr())
+    }
+
+    /// Lets go of the page at `index` (see `retired`).
+    fn discard(&mut self, index: u64) {
+        if let Some(page) = self.pages.remove(&index)
+            && self.shared
+        {
+            self.retired.push(page);
+        }
+    }
+
+    fn page_mut(&mut self, index: u64) -> Result<&mut PageBuf, Errno> {
         match self.pages.entry(index) {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
-                let page = alloc_page()?;
+                let page = PageBuf::new()?;
                 self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
                 Ok(e.insert(page))
             }
@@ -115,8 +166,8 @@ impl FileData {
                 .range(len.div_ceil(PAGE64)..)
                 .map(|(k, _)| *k)
                 .collect();
-            for k in &doomed {
-                self.pages.remove(k);
+            for &k in &doomed {
+                self.discard(k);
             }
             self.sb
                 .used_pages
@@ -141,8 +192,8 @@ impl FileData {
         } else {
             Vec::new()
         };
-        for k in &doomed {
-            self.pages.remove(k);
+        for &k in &doomed {
+            self.discard(k);
         }
         self.sb
             .used_pages
@@ -174,8 +225,8 @@ impl FileData {
                 continue;
             }
             if let Err(e) = self.page_mut(index) {
-                for i in &added {
-                    self.pages.remove(i);
+                for &i in &added {
+                    self.discard(i);
                 }
                 self.sb
                     .used_pages

@@ -333,4 +333,11 @@ impl crate::mm::MapSource for Inode {
     fn dev_ino(&self) -> (u64, u64) {
         (self.sb.dev, self.ino)
     }
+
+    fn share_page(&self, offset: u64) -> Result<u64, crate::Errno> {
+        self.file()
+            .ok_or(crate::Errno::ENODEV)?
+            .lock()
+            .share_page(offset / crate::mm::PAGE_SIZE)
+    }
 }

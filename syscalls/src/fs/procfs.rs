@@ -290,6 +290,7 @@ fn maps(ctx: &Ctx<'_>, s: &mut String) {
             VmaKind::Heap => (0, 0, b"[heap]"),
             VmaKind::Stack => (0, 0, b"[stack]"),
             VmaKind::Anonymous => (0, 0, b""),
+            VmaKind::Vdso => (0, 0, b"[vdso]"),
             VmaKind::File(f) => {
                 offset = f.offset;
                 let (dev, ino) = f.source.dev_ino();

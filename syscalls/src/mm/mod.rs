@@ -48,6 +48,8 @@ pub enum VmaKind {
     Heap,
     Stack,
     Anonymous,
+    /// The vDSO image the kernel maps for the program.
+    Vdso,
     /// A file mapping (mmap with a file descriptor).
     File(FileMap),
 }
@@ -62,6 +64,10 @@ pub trait MapSource: Send + Sync {
     fn read_page(&self, offset: u64, page: &mut [u8]);
     /// Identifies the file (device and inode), for /proc/self/maps.
     fn dev_ino(&self) -> (u64, u64);
+    /// The kernel address of the file's page at `offset` (allocated if it
+    /// is a hole), which a shared mapping maps itself: it stays at that
+    /// address as long as the file lives. ENOSPC when no memory is left.
+    fn share_page(&self, offset: u64) -> Result<u64, Errno>;
 }
 
 /// A VMA's file: which, from what offset, and how it was named.
@@ -72,19 +78,28 @@ pub struct FileMap {
     pub offset: u64,
     /// The path it was opened by (for /proc/self/maps).
     pub path: Arc<[u8]>,
+    /// MAP_SHARED: the file's own pages, so writes reach the file.
+    pub shared: bool,
+    /// The descriptor was open for writing (a shared mapping may then be
+    /// made writable).
+    pub writable: bool,
 }
 
 impl FileMap {
     /// Whether `next`, placed `gap` bytes after this one's start, continues
     /// the same file where this one leaves off.
     fn continued_by(&self, next: &FileMap, gap: u64) -> bool {
-        Arc::ptr_eq(&self.source, &next.source) && self.offset.checked_add(gap) == Some(next.offset)
+        Arc::ptr_eq(&self.source, &next.source)
+            && self.shared == next.shared
+            && self.offset.checked_add(gap) == Some(next.offset)
     }
 }
 
 impl PartialEq for FileMap {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.source, &other.source) && self.offset == other.offset
+        Arc::ptr_eq(&self.source, &other.source)
+            && self.offset == other.offset
+            && self.shared == other.shared
     }
 }
 
@@ -165,18 +180,31 @@ pub const SEGV_ACCERR: i32 = 2;
 pub enum FaultResolution {
     /// Map a zeroed page at `page` with `prot` and retry.
     Map { page: u64, prot: Prot },
-    /// Map a private copy of the file's page at `offset` (a MAP_PRIVATE
-    /// file mapping) at `page` with `prot`, and retry.
+    /// Map a private copy of the file's page at `offset` (a write to a
+    /// MAP_PRIVATE file mapping) at `page` with `prot`, in place of the
+    /// file's own page if that was mapped, and retry.
     Fill {
         page: u64,
         prot: Prot,
         file: FileMap,
         offset: u64,
     },
+    /// Map the file's own page, at kernel address `addr`, at `page` with
+    /// `prot` (`file` at `offset`), and retry. `cow`: a private mapping
+    /// reading the file's page, mapped read-only whatever `prot` says, so
+    /// that the first write takes a private copy (`Fill`).
+    Share {
+        page: u64,
+        prot: Prot,
+        addr: u64,
+        cow: bool,
+        file: FileMap,
+        offset: u64,
+    },
     /// The access is not allowed: SIGSEGV with this si_code.
     Segv { code: i32 },
-    /// The page lies wholly past the end of the mapped file: SIGBUS
-    /// (BUS_ADRERR).
+    /// The page lies wholly past the end of the mapped file (or the file
+    /// has no memory left for it): SIGBUS (BUS_ADRERR).
     Bus,
 }
 
@@ -187,6 +215,9 @@ impl core::fmt::Debug for FaultResolution {
             Self::Fill {
                 page, prot, file, ..
             } => write!(f, "Fill({page:#x}, {prot:?}, {file:?})"),
+            Self::Share {
+                page, prot, file, ..
+            } => write!(f, "Share({page:#x}, {prot:?}, {file:?})"),
             Self::Segv { code } => write!(f, "Segv({code})"),
             Self::Bus => write!(f, "Bus"),
         }
@@ -254,7 +285,26 @@ impl Mm {
 
     /// Decides what a page fault at `addr` means.
     pub fn fault(&self, addr: u64, access: Access) -> FaultResolution {
+        self.fault_with(addr, access, |r| r)
+    }
+
+    /// Decides what a page fault at `addr` means and lets `act` carry it
+    /// out with the VMAs locked, so no munmap or mprotect slips between
+    /// the decision and the page-table change.
+    pub fn fault_with<R>(
+        &self,
+        addr: u64,
+        access: Access,
+        act: impl FnOnce(FaultResolution) -> R,
+    ) -> R {
         let s = self.state.lock();
+        act(s.resolve(addr, access))
+    }
+}
+
+impl State {
+    fn resolve(&self, addr: u64, access: Access) -> FaultResolution {
+        let s = self;
         let Some(vma) = s.find(addr) else {
             return FaultResolution::Segv { code: SEGV_MAPERR };
         };
@@ -272,6 +322,18 @@ impl Mm {
                 let offset = file.offset + (page - vma.start);
                 if offset >= file.source.size() {
                     FaultResolution::Bus
+                } else if file.shared || access != Access::Write {
+                    match file.source.share_page(offset) {
+                        Ok(addr) => FaultResolution::Share {
+                            page,
+                            prot: vma.prot,
+                            addr,
+                            cow: !file.shared,
+                            file: file.clone(),
+                            offset,
+                        },
+                        Err(_) => FaultResolution::Bus,
+                    }
                 } else {
                     FaultResolution::Fill {
                         page,

@@ -3,10 +3,13 @@
 //! the address-space lock held, so a page fault never sees VMAs and page
 //! tables disagree; the Platform's page-table calls never take this lock.
 
-use super::{FileMap, MMAP_BASE, MMAP_MIN_ADDR, Mm, PAGE_SIZE, Prot, Vma, VmaKind, page_ceil};
+use super::{
+    FileMap, MMAP_BASE, MMAP_MIN_ADDR, MapSource, Mm, PAGE_SIZE, Prot, Vma, VmaKind, page_ceil,
+};
 use crate::platform::Platform;
 use crate::user::USER_END;
 use crate::{Errno, Error};
+use alloc::sync::Arc;
 use bitflags::bitflags;
 
 bitflags! {
@@ -76,9 +79,10 @@ impl Mm {
         self.map(p, addr, len, prot, flags, kind)
     }
 
-    /// A private file mapping: its pages are copies of the file's, read
-    /// when first touched (MAP_PRIVATE leaves it unspecified whether later
-    /// changes to the file show; here they show until a page is touched).
+    /// A file mapping. A private one's pages are copies of the file's,
+    /// read when first touched (MAP_PRIVATE leaves it unspecified whether
+    /// later changes to the file show; here they show until a page is
+    /// touched); a shared one maps the file's own pages.
     pub fn mmap_file(
         &self,
         p: &dyn Platform,
@@ -88,9 +92,11 @@ impl Mm {
         flags: MapFlags,
         file: FileMap,
     ) -> Result<u64, Error> {
+        // Linux's file_mmap_ok: the range must fit below the largest
+        // file offset.
         if page_ceil(len)
             .and_then(|l| file.offset.checked_add(l))
-            .is_none()
+            .is_none_or(|end| end > i64::MAX as u64)
         {
             return Err(Errno::EOVERFLOW.into());
         }
@@ -157,6 +163,95 @@ impl Mm {
         Ok(start)
     }
 
+    /// The file behind `source` changed size or dropped pages in
+    /// `[start, end)` (file offsets): the mappings of those pages are cut,
+    /// so the next access maps what the file holds now (or raises SIGBUS
+    /// past its end). Private copies go too when `even_private` (as
+    /// Linux's truncation unmaps even COW pages).
+    pub fn file_changed(
+        &self,
+        p: &dyn Platform,
+        source: &Arc<dyn MapSource>,
+        start: u64,
+        end: u64,
+        even_private: bool,
+    ) {
+        let s = self.state.lock();
+        for v in s.vmas.values() {
+            let VmaKind::File(f) = &v.kind else { continue };
+            if !Arc::ptr_eq(&f.source, source) {
+                continue;
+            }
+            let vma_file_end = f.offset + (v.end - v.start);
+            let lo = start.max(f.offset);
+            let hi = end.min(vma_file_end);
+            if lo < hi {
+                let from = v.start + (super::page_floor(lo) - f.offset);
+                let to = v.start + (page_ceil(hi).unwrap_or(hi) - f.offset).min(v.end - v.start);
+                if f.shared || even_private {
+                    p.unmap(from, to);
+                } else {
+                    // Private copies stay; the file's own pages go.
+                    p.unmap_borrowed(from, to);
+                }
+            }
+        }
+    }
+
+    /// msync(2). The file systems here keep file data in memory, so the
+    /// pages of a shared mapping are the file already: there is nothing to
+    /// write back, only the arguments to check.
+    pub fn msync(&self, addr: u64, len: u64, flags: u32) -> Result<(), Error> {
+        const MS_ASYNC: u32 = 1;
+        const MS_INVALIDATE: u32 = 2;
+        const MS_SYNC: u32 = 4;
+        if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+            || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+            || !aligned(addr)
+        {
+            return Err(Errno::EINVAL.into());
+        }
+        let (start, end) = range(addr, len).map_err(|_| Errno::ENOMEM)?;
+        if self.state.lock().fully_mapped(start, end) {
+            Ok(())
+        } else {
+            Err(Errno::ENOMEM.into())
+        }
+    }
+
+    /// mincore(2): one byte per page of `[addr, addr+len)`, 1 if resident.
+    /// A file mapping's pages are resident when the file holds them (the
+    /// file systems here keep file data in memory), mapped here or not.
+    pub fn mincore(
+        &self,
+        p: &dyn Platform,
+        addr: u64,
+        len: u64,
+    ) -> Result<alloc::vec::Vec<u8>, Error> {
+        if !aligned(addr) {
+            return Err(Errno::EINVAL.into());
+        }
+        let (start, end) = range(addr, len).map_err(|_| Errno::ENOMEM)?;
+        let s = self.state.lock();
+        if !s.fully_mapped(start, end) {
+            return Err(Errno::ENOMEM.into());
+        }
+        let mut out = alloc::vec::Vec::new();
+        let mut page = start;
+        while page < end {
+            let resident = match s.find(page).map(|v| &v.kind) {
+                Some(VmaKind::File(f)) => {
+                    let v = s.find(page).expect("found above");
+                    p.resident(page) || f.offset + (page - v.start) < f.source.size()
+                }
+                _ => p.resident(page),
+            };
+            out.push(u8::from(resident));
+            page += PAGE_SIZE;
+        }
+        Ok(out)
+    }
+
     pub fn munmap(&self, p: &dyn Platform, addr: u64, len: u64) -> Result<(), Error> {
         if !aligned(addr) || len == 0 {
             return Err(Errno::EINVAL.into());
@@ -179,6 +274,13 @@ impl Mm {
         let mut s = self.state.lock();
         if !s.fully_mapped(start, end) {
             return Err(Errno::ENOMEM.into());
+        }
+        // A shared mapping of a file not open for writing stays read-only.
+        let read_only_file = s.vmas.range(..end).any(|(_, v)| {
+            v.end > start && matches!(&v.kind, VmaKind::File(f) if f.shared && !f.writable)
+        });
+        if read_only_file && prot.contains(Prot::WRITE) {
+            return Err(Errno::EACCES.into());
         }
         let pieces: alloc::vec::Vec<Vma> = s
             .vmas

@@ -51,6 +51,10 @@ pub fn sys_fallocate(ctx: &mut Ctx<'_>, fd: i32, mode: i32, offset: i64, len: i6
             d.allocate(offset as u64, len as u64, mode & FALLOC_FL_KEEP_SIZE != 0)?;
         }
     }
+    if punch {
+        let end = (offset as u64).saturating_add(len as u64);
+        crate::sys::mmap::after_punch(ctx, &file.inode, offset as u64, end);
+    }
     file.inode.touch_modified(now(ctx.platform));
     Ok(0)
 }

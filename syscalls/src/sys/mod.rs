@@ -15,6 +15,7 @@ pub mod getuid;
 pub mod itimer;
 pub mod kill;
 pub mod madvise;
+pub mod memfd;
 pub mod mmap;
 pub mod mprotect;
 pub mod mremap;

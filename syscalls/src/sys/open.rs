@@ -18,6 +18,11 @@ pub fn sys_openat(
     let now = now(ctx.platform);
     let limit = ctx.process.nofile();
     let fd = ctx.fs().open(dirfd, &path, flags, mode, now, limit)?;
+    if flags & O_TRUNC != 0
+        && let Ok(file) = ctx.file(fd as i32)
+    {
+        crate::sys::mmap::after_truncate(ctx, &file.inode);
+    }
     Ok(fd as u64)
 }
 

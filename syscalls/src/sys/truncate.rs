@@ -3,17 +3,22 @@
 use crate::dispatch::Ctx;
 use crate::fs::now;
 use crate::fs::path::{AT_FDCWD, read_path};
+use crate::sys::mmap::after_truncate;
 use crate::user::UserCStr;
 use crate::{Errno, SysResult};
 
 pub fn sys_truncate(ctx: &mut Ctx<'_>, path: UserCStr, length: i64) -> SysResult {
     let path = read_path(ctx.platform, path, false)?;
-    let fs = &*ctx.fs();
-    let inode = fs.lookup_at(AT_FDCWD, &path, true, false)?;
-    if inode.sb.is_proc() {
-        return Err(Errno::EACCES.into());
-    }
-    fs.truncate(&inode, length, now(ctx.platform))?;
+    let inode = {
+        let fs = &*ctx.fs();
+        let inode = fs.lookup_at(AT_FDCWD, &path, true, false)?;
+        if inode.sb.is_proc() {
+            return Err(Errno::EACCES.into());
+        }
+        fs.truncate(&inode, length, now(ctx.platform))?;
+        inode
+    };
+    after_truncate(ctx, &inode);
     Ok(0)
 }
 
@@ -28,5 +33,6 @@ pub fn sys_ftruncate(ctx: &mut Ctx<'_>, fd: i32, length: i64) -> SysResult {
         return Err(Errno::EINVAL.into());
     }
     ctx.fs().truncate(&file.inode, length, now(ctx.platform))?;
+    after_truncate(ctx, &file.inode);
     Ok(0)
 }

@@ -101,6 +101,7 @@ super::syscall_table! {
         |c, a| sendfile::sys_sendfile(c, a.int(0), a.int(1), a.ptr(2), a.usize(3));
     PIPE => "pipe" [Ptr] |c, a| pipe::sys_pipe(c, a.ptr(0));
     PIPE2 => "pipe2" [Ptr, Hex] |c, a| pipe::sys_pipe2(c, a.ptr(0), a.uint(1));
+    MEMFD_CREATE => "memfd_create" [Str, Hex] |c, a| memfd::sys_memfd_create(c, a.cstr(0), a.uint(1));
     POLL => "poll" [Ptr, Uint, Int] |c, a| poll::sys_poll(c, a.raw(0), a.raw(1), a.int(2));
     PPOLL => "ppoll" [Ptr, Uint, Ptr, Ptr, Uint]
         |c, a| poll::sys_ppoll(c, a.raw(0), a.raw(1), a.ptr(2), a.raw(3), a.usize(4));

@@ -13,6 +13,8 @@ super::syscall_table! {
     MREMAP => "mremap" [Ptr, Uint, Uint, Hex, Ptr]
         |c, a| mremap::sys_mremap(c, a.raw(0), a.raw(1), a.raw(2), a.uint(3), a.raw(4)), hex;
     MADVISE => "madvise" [Ptr, Uint, Int] |c, a| madvise::sys_madvise(c, a.raw(0), a.raw(1), a.int(2));
+    MSYNC => "msync" [Ptr, Uint, Hex] |c, a| mmap::sys_msync(c, a.raw(0), a.raw(1), a.uint(2));
+    MINCORE => "mincore" [Ptr, Uint, Ptr] |c, a| mmap::sys_mincore(c, a.raw(0), a.raw(1), a.raw(2));
     PRCTL => "prctl" [Int, Hex, Hex, Hex, Hex]
         |c, a| prctl::sys_prctl(c, a.int(0), a.raw(1), a.raw(2), a.raw(3), a.raw(4));
     ARCH_PRCTL => "arch_prctl" [Hex, Ptr] |c, a| arch_prctl::sys_arch_prctl(c, a.int(0), a.raw(1));
