@@ -9,7 +9,9 @@
 //!
 //! ```text
 //! magic     b"sole-launch 1\n"  (the version is the digit)
-//! flags     u32: bit 0 strace, bit 1 syscall summary; other bits refused
+//! flags     u32: bit 0 strace, bit 1 syscall summary, bit 2 trace missing
+//!           paths; other bits refused (a flag added later is a new bit: an
+//!           older kernel refuses what it cannot honour)
 //! cwd       string: an absolute UTF-8 path
 //! argc      u32, at least 1, then argc strings (argv[0]: the program's path)
 //! envc      u32, then envc strings (`KEY=value`)
@@ -52,26 +54,32 @@ pub struct LaunchFlags {
     pub strace: bool,
     /// At exit, print the calls made and the calls refused.
     pub syscall_summary: bool,
+    /// Print each path the program failed to find (ENOENT), once.
+    pub trace_missing: bool,
 }
 
 const FLAG_STRACE: u32 = 1 << 0;
 const FLAG_SYSCALL_SUMMARY: u32 = 1 << 1;
-const KNOWN_FLAGS: u32 = FLAG_STRACE | FLAG_SYSCALL_SUMMARY;
+const FLAG_TRACE_MISSING: u32 = 1 << 2;
+const KNOWN_FLAGS: u32 = FLAG_STRACE | FLAG_SYSCALL_SUMMARY | FLAG_TRACE_MISSING;
 
 impl LaunchFlags {
     fn bits(self) -> u32 {
-        (if self.strace { FLAG_STRACE } else { 0 })
-            | (if self.syscall_summary {
-                FLAG_SYSCALL_SUMMARY
-            } else {
-                0
-            })
+        [
+            (self.strace, FLAG_STRACE),
+            (self.syscall_summary, FLAG_SYSCALL_SUMMARY),
+            (self.trace_missing, FLAG_TRACE_MISSING),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |bits, (_, bit)| bits | bit)
     }
 
     fn from_bits(bits: u32) -> Option<Self> {
         (bits & !KNOWN_FLAGS == 0).then_some(Self {
             strace: bits & FLAG_STRACE != 0,
             syscall_summary: bits & FLAG_SYSCALL_SUMMARY != 0,
+            trace_missing: bits & FLAG_TRACE_MISSING != 0,
         })
     }
 }

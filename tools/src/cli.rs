@@ -30,8 +30,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Boot the Sole kernel under QEMU with a Linux program and its files.
+    /// Boot the Sole kernel under QEMU with a Linux program and its files,
+    /// or with an image `sole build` wrote.
     Run(RunArgs),
+    /// Pack a program, its interpreter and libraries, its files and its
+    /// command line into an image file for `sole run`.
+    Build(BuildArgs),
     /// Run the benchmark workloads in Sole and in a Linux guest, side by
     /// side.
     Bench(BenchArgs),
@@ -79,11 +83,31 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
+    /// What goes into the guest with the program.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The program to run (an x86-64 Linux executable on the host, placed
+    /// at its absolute path in the guest with its interpreter and
+    /// libraries) or an image `sole build` wrote, then the program's
+    /// arguments (for an image, they replace the built ones): every word
+    /// after it is the program's, even one starting with `-`.
+    #[arg(value_names = ["IMAGE|PROGRAM", "ARGS"], num_args = 1.., trailing_var_arg = true)]
+    pub command: Vec<String>,
+}
+
+/// What `sole run` and `sole build` put into the guest besides the program.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
     /// Add a host file or directory tree to the guest, at DEST or else at
     /// SRC's absolute path (repeatable; directories are copied whole,
     /// symbolic links in them stay links).
     #[arg(long = "add", value_name = "SRC[:DEST]")]
     pub adds: Vec<AddSpec>,
+    /// Take this directory tree whole as the guest's root (a Debian chroot,
+    /// an unpacked container image); PROGRAM is then a path in it, or a
+    /// name on its PATH, and its libraries come from it.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Set an environment variable for the program (repeatable; the
     /// defaults are PATH, HOME=/ and TERM=linux).
     #[arg(long = "env", value_name = "KEY=VALUE")]
@@ -100,11 +124,70 @@ pub struct RunArgs {
     /// (ENOSYS/EINVAL).
     #[arg(long)]
     pub syscall_summary: bool,
-    /// The program to run (an x86-64 Linux executable on the host, placed
-    /// at its absolute path in the guest), then its arguments: every word
-    /// after PROGRAM is the program's, even one starting with `-`.
-    #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1.., trailing_var_arg = true)]
+    /// Print each path the program looked for and did not find (once per
+    /// path), to learn what to --add.
+    #[arg(long)]
+    pub trace_missing: bool,
+}
+
+impl ImageArgs {
+    /// The options given, by name, for messages.
+    fn given(&self) -> Vec<&'static str> {
+        [
+            (!self.adds.is_empty(), "--add"),
+            (self.root.is_some(), "--root"),
+            (!self.env.is_empty(), "--env"),
+            (self.cwd.is_some(), "--cwd"),
+            (self.strace, "--strace"),
+            (self.syscall_summary, "--syscall-summary"),
+            (self.trace_missing, "--trace-missing"),
+        ]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect()
+    }
+
+    /// The spec for `program` with `args`.
+    pub fn spec(&self, program: &str, args: &[String]) -> ProgramSpec {
+        ProgramSpec {
+            program: program.into(),
+            args: args.to_vec(),
+            adds: self.adds.clone(),
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+            root: self.root.clone(),
+            flags: LaunchFlags {
+                strace: self.strace,
+                syscall_summary: self.syscall_summary,
+                trace_missing: self.trace_missing,
+            },
+        }
+    }
+}
+
+/// `sole build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The image file to write.
+    #[arg(short = 'o', long = "output", value_name = "IMAGE")]
+    pub output: PathBuf,
+    /// What goes into the guest with the program.
+    #[command(flatten)]
+    pub image: ImageArgs,
+    /// The program (an x86-64 Linux executable on the host, or with --root
+    /// a path in DIR), then its arguments: every word after PROGRAM is the
+    /// program's, even one starting with `-`.
+    #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1.., required = true,
+          trailing_var_arg = true)]
     pub command: Vec<String>,
+}
+
+impl BuildArgs {
+    /// What to pack.
+    pub fn program_spec(&self) -> ProgramSpec {
+        let (program, args) = self.command.split_first().expect("clap requires a PROGRAM");
+        self.image.spec(program, args)
+    }
 }
 
 impl RunArgs {
@@ -122,23 +205,8 @@ impl RunArgs {
     /// make sense with a program are refused without one, and a program is
     /// refused with `--selftest`.
     pub fn program_spec(&self) -> Result<Option<ProgramSpec>> {
-        let flags = LaunchFlags {
-            strace: self.strace,
-            syscall_summary: self.syscall_summary,
-        };
         let Some(program) = self.program() else {
-            let mut given = Vec::new();
-            for (set, option) in [
-                (!self.adds.is_empty(), "--add"),
-                (!self.env.is_empty(), "--env"),
-                (self.cwd.is_some(), "--cwd"),
-                (self.strace, "--strace"),
-                (self.syscall_summary, "--syscall-summary"),
-            ] {
-                if set {
-                    given.push(option);
-                }
-            }
+            let given = self.image.given();
             if !given.is_empty() {
                 bail!(
                     "{} need{} a PROGRAM to run",
@@ -153,14 +221,7 @@ impl RunArgs {
                 "--selftest runs the kernel's own tests; it does not take a PROGRAM (`{program}`)"
             );
         }
-        Ok(Some(ProgramSpec {
-            program: program.into(),
-            args: self.program_args().to_vec(),
-            adds: self.adds.clone(),
-            env: self.env.clone(),
-            cwd: self.cwd.clone(),
-            flags,
-        }))
+        Ok(Some(self.image.spec(program, self.program_args())))
     }
 
     /// The boot options these arguments ask for, without an initrd (the
@@ -327,11 +388,15 @@ mod tests {
             "/tmp",
             "--strace",
             "--syscall-summary",
+            "--trace-missing",
+            "--root",
+            "/srv/chroot",
             "./prog",
             "--env",
             "x",
         ]);
         let spec = args.program_spec().unwrap().expect("a program");
+        assert_eq!(spec.root, Some(PathBuf::from("/srv/chroot")));
         assert_eq!(spec.program, PathBuf::from("./prog"));
         assert_eq!(spec.args, ["--env", "x"]);
         assert_eq!(
@@ -350,12 +415,13 @@ mod tests {
         let env: Vec<String> = spec.env.iter().map(ToString::to_string).collect();
         assert_eq!(env, ["A=1=2", "EMPTY="]);
         assert_eq!(spec.cwd.as_deref(), Some("/tmp"));
-        assert!(spec.flags.strace && spec.flags.syscall_summary);
+        assert!(spec.flags.strace && spec.flags.syscall_summary && spec.flags.trace_missing);
 
         let spec = run_args(&["run", "/bin/true"]).program_spec().unwrap();
         let spec = spec.expect("a program");
         assert_eq!(spec.flags, LaunchFlags::default());
         assert!(spec.adds.is_empty() && spec.env.is_empty() && spec.cwd.is_none());
+        assert_eq!(spec.root, None);
         assert!(run_args(&["run"]).program_spec().unwrap().is_none());
     }
 
@@ -367,10 +433,58 @@ mod tests {
             .program_spec()
             .unwrap_err();
         assert_eq!(err.to_string(), "--add, --env, --cwd need a PROGRAM to run");
+        let err = run_args(&["run", "--trace-missing", "--root", "/"])
+            .program_spec()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--root, --trace-missing need a PROGRAM to run"
+        );
         let err = run_args(&["run", "--selftest", "/bin/true"])
             .program_spec()
             .unwrap_err();
         assert!(err.to_string().contains("does not take a PROGRAM"), "{err}");
+    }
+
+    #[test]
+    fn build_takes_the_program_options_and_an_output() {
+        let Command::Build(args) = parse(&[
+            "build",
+            "-o",
+            "app.img",
+            "--env",
+            "A=1",
+            "--trace-missing",
+            "/usr/bin/python3",
+            "-c",
+            "print(1)",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not build");
+        };
+        assert_eq!(args.output, PathBuf::from("app.img"));
+        let spec = args.program_spec();
+        assert_eq!(spec.program, PathBuf::from("/usr/bin/python3"));
+        assert_eq!(spec.args, ["-c", "print(1)"]);
+        assert_eq!(spec.env.len(), 1);
+        assert!(spec.flags.trace_missing && !spec.flags.strace);
+        let Command::Build(args) = parse(&["build", "--output", "x", "--root", "/r", "p"])
+            .unwrap()
+            .command
+        else {
+            panic!("not build");
+        };
+        assert_eq!(args.program_spec().root, Some(PathBuf::from("/r")));
+        for args in [
+            &["build", "/bin/true"][..],
+            &["build", "-o", "x"],
+            &["build", "-o", "x", "--cpus", "2", "/bin/true"],
+        ] {
+            let err = parse(args).expect_err(&args.join(" "));
+            assert_eq!(err.exit_code(), 2, "{}", args.join(" "));
+        }
     }
 
     #[test]

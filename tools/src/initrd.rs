@@ -7,7 +7,7 @@
 //! into the archive when it is written, so a tree of a few hundred MB never
 //! sits in memory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -201,6 +201,19 @@ impl Tree {
         self.insert(dest, Node::Bytes { mode, data })
     }
 
+    /// Adds a symbolic link to `target`.
+    pub fn add_symlink(&mut self, dest: &str, target: &str) -> Result<()> {
+        if target.is_empty() || target.contains('\0') {
+            bail!("cannot put a link at {dest} in the guest: its target `{target}` is not a path");
+        }
+        self.insert(
+            dest,
+            Node::Symlink {
+                target: target.to_owned(),
+            },
+        )
+    }
+
     /// Adds a directory with permissions `mode`.
     pub fn add_dir(&mut self, dest: &str, mode: u32) -> Result<()> {
         self.insert(
@@ -213,13 +226,14 @@ impl Tree {
     }
 
     /// Makes sure `dest` is a directory, creating it (and its parents) with
-    /// [`IMPLICIT_DIR_MODE`] if needed.
+    /// [`IMPLICIT_DIR_MODE`] if needed; a link there is followed.
     pub fn ensure_dir(&mut self, dest: &str) -> Result<()> {
+        let dest = self.through_links(dest, true)?;
         if dest == "/" {
             return Ok(());
         }
         self.insert(
-            dest,
+            &dest,
             Node::Dir {
                 mode: IMPLICIT_DIR_MODE,
                 explicit: false,
@@ -299,6 +313,13 @@ impl Tree {
         if guest_path(dest).as_deref() != Ok(dest) {
             bail!("`{dest}` is not a clean absolute path for the guest");
         }
+        let dest = &self.through_links(dest, false)?;
+        if dest == "/" {
+            bail!(
+                "cannot replace the guest's root directory with {}",
+                node.describe()
+            );
+        }
         for (i, _) in dest.match_indices('/').skip(1) {
             let parent = &dest[..i];
             match self.nodes.get(parent) {
@@ -347,6 +368,49 @@ impl Tree {
             (Some(old), node) => *old = node,
         }
         Ok(())
+    }
+
+    /// `dest` with the links the tree holds among its parents (and, if
+    /// `follow_last`, at `dest` itself) followed, as the kernel follows them
+    /// when it unpacks the archive: with `/lib` a link to `usr/lib`, what is
+    /// added at `/lib/x` goes to `/usr/lib/x`.
+    fn through_links(&self, dest: &str, follow_last: bool) -> Result<String> {
+        let parts = |path: &str| -> Vec<String> {
+            path.split('/')
+                .filter(|p| !p.is_empty() && *p != ".")
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut todo: VecDeque<String> = parts(dest).into();
+        let mut done: Vec<String> = Vec::new();
+        let mut links = 0;
+        while let Some(part) = todo.pop_front() {
+            if part == ".." {
+                done.pop();
+                continue;
+            }
+            done.push(part);
+            if todo.is_empty() && !follow_last {
+                break;
+            }
+            let path = format!("/{}", done.join("/"));
+            let Some(Node::Symlink { target }) = self.nodes.get(&path) else {
+                continue;
+            };
+            // Linux's limit (path_resolution(7)).
+            links += 1;
+            if links > 40 {
+                bail!("cannot put {dest} in the guest: too many levels of links at {path}");
+            }
+            done.pop();
+            if target.starts_with('/') {
+                done.clear();
+            }
+            for part in parts(target).into_iter().rev() {
+                todo.push_front(part);
+            }
+        }
+        Ok(format!("/{}", done.join("/")))
     }
 
     /// Writes the archive to `out`, parents before children; returns its

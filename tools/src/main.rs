@@ -10,12 +10,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use sole::cli::{BenchArgs, Cli, Command, RunArgs};
+use sole::cli::{BenchArgs, BuildArgs, Cli, Command, RunArgs};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.command {
         Command::Run(args) => run(args),
+        Command::Build(args) => build(args).map(|()| 0),
         Command::Bench(args) => bench(args).map(|()| 0),
     };
     match outcome {
@@ -44,6 +45,19 @@ fn run(args: &RunArgs) -> Result<u8> {
     }
     let boot = sole::run::boot(&options, Box::new(std::io::stdout()))?;
     Ok(boot.status)
+}
+
+fn build(args: &BuildArgs) -> Result<()> {
+    let (size, notes) = args.program_spec().build(&args.output)?;
+    for note in notes {
+        eprintln!("sole: {note}");
+    }
+    eprintln!(
+        "sole: wrote {} ({:.1} MiB)",
+        args.output.display(),
+        size as f64 / f64::from(1 << 20)
+    );
+    Ok(())
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {

@@ -1,12 +1,14 @@
-//! What `sole run PROGRAM [ARGS...]` hands the kernel: the program, the
-//! files and trees named by `--add`, and the launch manifest (command line,
-//! environment, working directory, reporting flags; see `loader::launch`),
-//! packed into an initrd in a temporary file; and how much guest memory that
-//! needs.
+//! What `sole run PROGRAM [ARGS...]` and `sole build` pack for the kernel:
+//! the program, its interpreter and libraries (see [`deps`]), the files and
+//! trees named by `--add` or the whole `--root` tree, and the launch
+//! manifest (command line, environment, working directory, reporting flags;
+//! see `loader::launch`), as an initrd; and how much guest memory that
+//! needs. `sole run IMAGE` boots what `sole build` wrote (see
+//! [`crate::image`]).
 
 use std::fmt;
 use std::fs::{self, File, Metadata};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -14,8 +16,11 @@ use std::str::FromStr;
 use anyhow::{Context, Result, anyhow, bail};
 use loader::launch::{self, LAUNCH_PATH, Launch, LaunchFlags};
 
+use crate::image::{self as built, BuiltImage};
 use crate::initrd::{self, AddSpec, Tree};
 use crate::mem_size::MemSize;
+use deps::SearchEnv;
+use root::{GuestRoot, join_path};
 
 /// The environment a program starts with unless `--env` says otherwise.
 pub const DEFAULT_ENV: [(&str, &str); 3] = [
@@ -60,7 +65,10 @@ impl fmt::Display for EnvVar {
 /// A program to run and what goes with it, as the user asked.
 #[derive(Debug, Clone, Default)]
 pub struct ProgramSpec {
-    /// The program's host path, as given (relative or absolute).
+    /// The program's host path, as given (relative or absolute); with
+    /// [`ProgramSpec::root`], its path in that tree (a bare name is looked
+    /// for on the guest's `PATH` there). [`ProgramSpec::pack`] also takes
+    /// an image `sole build` wrote.
     pub program: PathBuf,
     /// Its arguments, after `argv[0]`.
     pub args: Vec<String>,
@@ -71,6 +79,9 @@ pub struct ProgramSpec {
     pub env: Vec<EnvVar>,
     /// The working directory in the guest; `/` if `None`.
     pub cwd: Option<String>,
+    /// A host directory to take whole as the guest's root, and to find the
+    /// program and its libraries in.
+    pub root: Option<PathBuf>,
     /// What the kernel reports.
     pub flags: LaunchFlags,
 }
@@ -85,7 +96,8 @@ pub struct Image {
 }
 
 impl ProgramSpec {
-    /// The program's path in the guest: its absolute host path.
+    /// The program's path in the guest without `--root`: its absolute host
+    /// path.
     pub fn guest_program(&self) -> Result<String> {
         initrd::guest_path_of(&initrd::absolute(&self.program)?)
     }
@@ -112,53 +124,134 @@ impl ProgramSpec {
         initrd::guest_path(cwd).map_err(|e| anyhow!("--cwd {e}"))
     }
 
+    /// The tree the guest's root comes from.
+    fn guest_root(&self) -> Result<GuestRoot> {
+        match &self.root {
+            Some(dir) => GuestRoot::new(dir),
+            None => Ok(GuestRoot::host()),
+        }
+    }
+
     /// Checks the program and gathers everything the initrd will hold
-    /// (metadata only; contents are read when it is written).
+    /// (metadata only; contents are read when it is written): the `--root`
+    /// tree, the program with its interpreter and libraries, the `--add`
+    /// files (which replace what is already at their paths) and the
+    /// libraries the ELF objects among them need (extension modules the
+    /// program may load), the manifest.
     pub fn image(&self) -> Result<Image> {
-        let meta = check_program(&self.program)?;
-        let program = self.guest_program()?;
+        let root = self.guest_root()?;
         let cwd = self.guest_cwd()?;
+        let environment = self.environment();
+        let program = self.locate(&root, &cwd, &environment)?;
         let mut argv = vec![program.clone().into_bytes()];
         argv.extend(self.args.iter().map(|a| a.clone().into_bytes()));
+        let library_path = environment
+            .iter()
+            .find_map(|v| v.strip_prefix("LD_LIBRARY_PATH="))
+            .map(str::to_owned);
         let launch = Launch {
             argv,
-            env: self
-                .environment()
-                .into_iter()
-                .map(String::into_bytes)
-                .collect(),
+            env: environment.into_iter().map(String::into_bytes).collect(),
             cwd: cwd.clone(),
             flags: self.flags,
         };
         let manifest = launch::encode(&launch).map_err(|e| anyhow!("{e}"))?;
 
         let mut tree = Tree::new();
+        if let Some(dir) = &self.root {
+            tree.add_host(root.dir(), "/")
+                .with_context(|| format!("--root {}", dir.display()))?;
+        }
+        let search = SearchEnv {
+            library_path,
+            cwd: cwd.clone(),
+        };
+        let mut adds = Vec::new();
+        let mut extras = Vec::new();
         for add in &self.adds {
             let dest = match &add.dest {
                 Some(dest) => dest.clone(),
                 None => initrd::guest_path_of(&initrd::absolute(&add.src)?)?,
             };
-            tree.add_host(&add.src, &dest)
-                .with_context(|| format!("--add {}", add.src.display()))?;
+            extras.extend(deps::objects_in(&add.src, &dest));
+            adds.push((&add.src, dest));
         }
-        tree.add_host_file(&self.program, &program, &meta)?;
+        let deps = deps::resolve(&root, &program, &search, &extras)
+            .with_context(|| format!("cannot run {}", self.program.display()))?;
+        for link in &deps.links {
+            tree.add_symlink(&link.path, &link.target)?;
+        }
+        for file in &deps.files {
+            let host = root.host_path(file);
+            let meta =
+                fs::metadata(&host).with_context(|| format!("cannot add {}", host.display()))?;
+            tree.add_host_file(&host, file, &meta)?;
+        }
+        for note in deps.notes {
+            tree.add_note(note);
+        }
+        for (src, dest) in adds {
+            tree.add_host(src, &dest)
+                .with_context(|| format!("--add {}", src.display()))?;
+        }
         tree.add_bytes(&format!("/{LAUNCH_PATH}"), 0o444, manifest)?;
         tree.ensure_dir(&cwd)
             .with_context(|| format!("--cwd {cwd}"))?;
-        let interp = interpreter(&self.program)
-            .with_context(|| format!("cannot read {}", self.program.display()))?;
-        if let Some(interp) = interp.filter(|i| !tree.contains(i)) {
-            tree.add_note(format!(
-                "{} is dynamically linked, and its interpreter {interp} is not in the guest; \
-                 add it and the libraries the program loads with --add",
-                self.program.display()
-            ));
-        }
         Ok(Image { tree, launch })
     }
 
-    /// Packs the image into a temporary file.
+    /// The program's path in the guest (its `argv[0]`), once checked.
+    /// Without `--root` that is its absolute host path; with it, a path in
+    /// the root (relative to the working directory), or for a bare name
+    /// the first executable of that name on the guest's `PATH` there.
+    fn locate(&self, root: &GuestRoot, cwd: &str, environment: &[String]) -> Result<String> {
+        if root.is_host() {
+            check_program(&self.program)?;
+            return self.guest_program();
+        }
+        let name = self
+            .program
+            .to_str()
+            .ok_or_else(|| anyhow!("{} is not UTF-8", self.program.display()))?;
+        let guest = if name.contains('/') {
+            initrd::guest_path(&join_path(cwd, name)).map_err(|e| anyhow!(e))?
+        } else {
+            let path = environment
+                .iter()
+                .find_map(|v| v.strip_prefix("PATH="))
+                .unwrap_or_default();
+            path.split(':')
+                .filter(|dir| dir.starts_with('/'))
+                .map(|dir| join_path(dir, name))
+                .find(|candidate| {
+                    root.walk(candidate)
+                        .is_ok_and(|w| w.meta.is_file() && w.meta.permissions().mode() & 0o111 != 0)
+                })
+                .ok_or_else(|| {
+                    anyhow!(
+                        "cannot run {name}: it is not on the PATH{} ({path})",
+                        root.shown()
+                    )
+                })?
+        };
+        let walked = root.walk(&guest).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                anyhow!("cannot run {guest}: no such file{}", root.shown())
+            }
+            _ => anyhow!("cannot run {guest}{}: {e}", root.shown()),
+        })?;
+        check_program(&root.host_path(&walked.path))?;
+        Ok(guest)
+    }
+
+    /// Packs the image into a temporary file. A `program` that is an image
+    /// `sole build` wrote is booted as it is, or, if the arguments,
+    /// `--env`, `--cwd` or flags change its manifest, as a copy with a new
+    /// one.
     pub fn pack(&self) -> Result<Initrd> {
+        if self.root.is_none() && built::looks_like_image(&self.program) {
+            return self.pack_built();
+        }
         let image = self.image()?;
         let mut file = tempfile::Builder::new()
             .prefix("sole-initrd-")
@@ -167,17 +260,97 @@ impl ProgramSpec {
             .context("cannot create a temporary file for the initrd")?;
         let size = image.tree.write(file.as_file_mut())?;
         Ok(Initrd {
-            file,
+            path: file.path().to_path_buf(),
+            file: Some(file),
             size,
             notes: image.tree.notes().to_vec(),
         })
     }
+
+    /// Writes the image to `out` (through a temporary file beside it, so
+    /// `out` is either the old file or the whole new one); returns its size
+    /// and what packing left out.
+    pub fn build(&self, out: &Path) -> Result<(u64, Vec<String>)> {
+        let image = self.image()?;
+        let dir = match out.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::Builder::new()
+            .prefix(".sole-image-")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        let size = image.tree.write(file.as_file_mut())?;
+        fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))?;
+        file.persist(out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        Ok((size, image.tree.notes().to_vec()))
+    }
+
+    /// The initrd for a built image and this command line.
+    fn pack_built(&self) -> Result<Initrd> {
+        let image = BuiltImage::open(&self.program)?;
+        let shown = self.program.display();
+        if let Some(add) = self.adds.first() {
+            bail!(
+                "--add {}: {shown} is a built image; add files when building it",
+                add.src.display()
+            );
+        }
+        let mut launch = image.launch.clone();
+        if !self.args.is_empty() {
+            launch.argv.truncate(1);
+            launch
+                .argv
+                .extend(self.args.iter().map(|a| a.clone().into_bytes()));
+        }
+        for var in &self.env {
+            let setting = var.to_string().into_bytes();
+            let prefix = format!("{}=", var.key).into_bytes();
+            match launch.env.iter_mut().find(|e| e.starts_with(&prefix)) {
+                Some(slot) => *slot = setting,
+                None => launch.env.push(setting),
+            }
+        }
+        if self.cwd.is_some() {
+            launch.cwd = self.guest_cwd()?;
+        }
+        let flags = &mut launch.flags;
+        flags.strace |= self.flags.strace;
+        flags.syscall_summary |= self.flags.syscall_summary;
+        flags.trace_missing |= self.flags.trace_missing;
+        if launch == image.launch {
+            let size = fs::metadata(&self.program)
+                .with_context(|| format!("cannot read {shown}"))?
+                .len();
+            return Ok(Initrd {
+                file: None,
+                path: self.program.clone(),
+                size,
+                notes: Vec::new(),
+            });
+        }
+        let mut file = tempfile::Builder::new()
+            .prefix("sole-initrd-")
+            .suffix(".cpio")
+            .tempfile()
+            .context("cannot create a temporary file for the initrd")?;
+        let size = image.write_with(&launch, file.as_file_mut())?;
+        Ok(Initrd {
+            path: file.path().to_path_buf(),
+            file: Some(file),
+            size,
+            notes: Vec::new(),
+        })
+    }
 }
 
-/// A packed initrd, removed when dropped.
+/// A packed initrd (a temporary file, removed when dropped) or a built
+/// image booted as it is.
 #[derive(Debug)]
 pub struct Initrd {
-    file: tempfile::NamedTempFile,
+    file: Option<tempfile::NamedTempFile>,
+    path: PathBuf,
     size: u64,
     notes: Vec<String>,
 }
@@ -185,12 +358,17 @@ pub struct Initrd {
 impl Initrd {
     /// Where it is.
     pub fn path(&self) -> &Path {
-        self.file.path()
+        &self.path
     }
 
     /// Its size in bytes.
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Whether it is a temporary file (removed when dropped).
+    pub fn is_temporary(&self) -> bool {
+        self.file.is_some()
     }
 
     /// What packing left out and why.
@@ -266,47 +444,6 @@ pub fn check_program(path: &Path) -> Result<Metadata> {
         );
     }
     Ok(meta)
-}
-
-const PT_INTERP: u32 = 3;
-
-/// The interpreter (`PT_INTERP`, the dynamic linker) a program that
-/// [`check_program`] accepted names, if it names one. Only what is needed is
-/// read, with every offset checked against what was read.
-pub fn interpreter(path: &Path) -> std::io::Result<Option<String>> {
-    let mut file = File::open(path)?;
-    let mut header = [0u8; 64];
-    if read_up_to(&mut file, &mut header)? < header.len() {
-        return Ok(None);
-    }
-    let u16_at = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
-    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4"));
-    let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8"));
-    let phoff = u64_at(&header, 32);
-    let phentsize = usize::from(u16_at(&header, 54));
-    let phnum = usize::from(u16_at(&header, 56));
-    // An Elf64_Phdr is 56 bytes: p_type at 0, p_offset at 8, p_filesz at
-    // 32. A table over 1 MiB is damage, not a program.
-    if phentsize < 56 || phnum == 0 || phentsize * phnum > 1 << 20 {
-        return Ok(None);
-    }
-    let mut table = vec![0u8; phentsize * phnum];
-    file.seek(SeekFrom::Start(phoff))?;
-    let read = read_up_to(&mut file, &mut table)?;
-    let Some(phdr) = table[..read]
-        .chunks_exact(phentsize)
-        .find(|phdr| u32_at(phdr, 0) == PT_INTERP)
-    else {
-        return Ok(None);
-    };
-    let (offset, size) = (u64_at(phdr, 8), u64_at(phdr, 32));
-    // A path, so at most PATH_MAX bytes.
-    let mut name = vec![0u8; usize::try_from(size.min(4096)).expect("at most 4096")];
-    file.seek(SeekFrom::Start(offset))?;
-    let read = read_up_to(&mut file, &mut name)?;
-    let name = &name[..read];
-    let name = name.split(|&b| b == 0).next().unwrap_or_default();
-    Ok((!name.is_empty()).then(|| String::from_utf8_lossy(name).into_owned()))
 }
 
 /// Reads until `buf` is full or the file ends; returns the bytes read.

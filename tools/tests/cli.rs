@@ -65,7 +65,7 @@ fn help_describes_the_commands_and_run_options() {
     let out = run(&mut sole(cache.path(), &["--help"]));
     assert_eq!(out.status.code(), Some(0));
     let help = stdout(&out);
-    for word in ["run", "bench", "Usage: sole"] {
+    for word in ["run", "build", "bench", "Usage: sole"] {
         assert!(help.contains(word), "no `{word}` in:\n{help}");
     }
     let out = run(&mut sole(cache.path(), &["run", "--help"]));
@@ -86,10 +86,25 @@ fn help_describes_the_commands_and_run_options() {
         "--cwd <DIR>",
         "--strace",
         "--syscall-summary",
-        "[PROGRAM] [ARGS]...",
+        "--trace-missing",
+        "--root <DIR>",
+        "[IMAGE|PROGRAM] [ARGS]...",
     ] {
         assert!(help.contains(option), "no `{option}` in:\n{help}");
     }
+    let out = run(&mut sole(cache.path(), &["build", "--help"]));
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    for option in [
+        "--output <IMAGE>",
+        "--add <SRC[:DEST]>",
+        "--root <DIR>",
+        "--trace-missing",
+        "<PROGRAM> [ARGS]...",
+    ] {
+        assert!(help.contains(option), "no `{option}` in:\n{help}");
+    }
+    assert!(!help.contains("--cpus"), "build does not boot:\n{help}");
 }
 
 /// A file `name` in `dir` holding `contents`, with permissions `mode`.
@@ -478,6 +493,122 @@ fn bench_prints_a_table_and_writes_json() {
             .unwrap()
             .contains("no-bzImage"),
         "{report}"
+    );
+}
+
+#[test]
+fn a_built_image_runs_with_new_arguments() {
+    use loader::launch;
+    use rootfs::cpio;
+
+    let cache = tempfile::tempdir().unwrap();
+    let seen = tempfile::tempdir().unwrap();
+    let program = fake_program(cache.path());
+    let image = cache.path().join("app.img");
+    let image_arg = image.to_str().unwrap();
+    let out = run(&mut sole(
+        cache.path(),
+        &[
+            "build",
+            "-o",
+            image_arg,
+            "--env",
+            "A=1",
+            program.to_str().unwrap(),
+            "built",
+            "--args",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), format!("sole: wrote {image_arg} (0.0 MiB)\n"));
+    assert!(out.stdout.is_empty());
+
+    let (_qemu, path) = fake_qemu(&format!(
+        "while [ $# -gt 0 ]; do [ \"$1\" = -initrd ] && cp \"$2\" {0}/initrd; shift; done\n\
+         printf '[sole-exit 0]\\n'",
+        seen.path().display()
+    ));
+    let manifest = |args: &[&str]| {
+        let mut all = vec!["run", "--accel", "tcg"];
+        all.extend_from_slice(args);
+        let out = run(sole(cache.path(), &all).env("PATH", &path));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let archive = std::fs::read(seen.path().join("initrd")).unwrap();
+        let found = cpio::entries(&archive)
+            .map(|e| e.expect("a valid archive"))
+            .filter(|e| e.path() == launch::LAUNCH_PATH)
+            .last()
+            .expect("a manifest")
+            .data
+            .to_vec();
+        launch::decode(&found).unwrap()
+    };
+    let argv = |l: &launch::Launch| -> Vec<String> {
+        l.argv
+            .iter()
+            .map(|a| String::from_utf8(a.clone()).unwrap())
+            .collect()
+    };
+    let program = program.to_str().unwrap();
+    let built = manifest(&[image_arg]);
+    assert_eq!(argv(&built), [program, "built", "--args"]);
+    assert!(!built.flags.strace);
+    assert_eq!(
+        std::fs::read(seen.path().join("initrd")).unwrap(),
+        std::fs::read(&image).unwrap(),
+        "booted as it is"
+    );
+    let changed = manifest(&["--strace", image_arg, "new", "--strace"]);
+    assert_eq!(argv(&changed), [program, "new", "--strace"]);
+    assert!(changed.flags.strace);
+    assert!(changed.env.contains(&b"A=1".to_vec()));
+}
+
+#[test]
+fn a_missing_library_is_a_clear_error() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("m.c"),
+        "int gone(void);\nint main(void) { return gone(); }\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("l.c"), "int gone(void) { return 0; }\n").unwrap();
+    let gcc = |args: &[&str]| {
+        Command::new("gcc")
+            .current_dir(d)
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !gcc(&[
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libgone.so.1",
+        "-o",
+        "libgone.so.1",
+        "l.c",
+    ]) || !gcc(&["-o", "m", "m.c", "./libgone.so.1"])
+    {
+        eprintln!("no gcc; skipped");
+        return;
+    }
+    std::fs::remove_file(d.join("libgone.so.1")).unwrap();
+    let program = d.join("m");
+    let out = run(&mut sole(
+        cache.path(),
+        &["build", "-o", "x.img", program.to_str().unwrap()],
+    ));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "sole: cannot run {0}: libgone.so.1, needed by {0}, is not found (searched: \
+             /etc/ld.so.cache, /lib/x86_64-linux-gnu,",
+            program.display()
+        )),
+        "{err}"
     );
 }
 

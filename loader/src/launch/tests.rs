@@ -10,7 +10,7 @@ fn sample() -> Launch {
         cwd: "/tmp".to_owned(),
         flags: LaunchFlags {
             strace: true,
-            syscall_summary: false,
+            ..LaunchFlags::default()
         },
     }
 }
@@ -39,16 +39,19 @@ fn layout_is_as_documented() {
 
 #[test]
 fn flags_round_trip_and_unknown_ones_are_refused() {
-    for (strace, syscall_summary, bits) in [
-        (false, false, 0u32),
-        (true, false, 1),
-        (false, true, 2),
-        (true, true, 3),
+    for (strace, syscall_summary, trace_missing, bits) in [
+        (false, false, false, 0u32),
+        (true, false, false, 1),
+        (false, true, false, 2),
+        (true, true, false, 3),
+        (false, false, true, 4),
+        (true, true, true, 7),
     ] {
         let launch = Launch {
             flags: LaunchFlags {
                 strace,
                 syscall_summary,
+                trace_missing,
             },
             ..sample()
         };
@@ -57,8 +60,8 @@ fn flags_round_trip_and_unknown_ones_are_refused() {
         assert_eq!(decode(&bytes), Ok(launch));
     }
     let mut bytes = encode(&sample()).unwrap();
-    bytes[MAGIC.len()] = 0x05;
-    assert_eq!(decode(&bytes), Err(LaunchError::UnknownFlags(5)));
+    bytes[MAGIC.len()] = 0x09;
+    assert_eq!(decode(&bytes), Err(LaunchError::UnknownFlags(9)));
 }
 
 #[test]
@@ -151,16 +154,20 @@ fn arb_launch() -> impl Strategy<Value = Launch> {
         "/[^\0]{0,30}",
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(argv, env, cwd, strace, syscall_summary)| Launch {
-            argv,
-            env,
-            cwd,
-            flags: LaunchFlags {
-                strace,
-                syscall_summary,
+        .prop_map(
+            |(argv, env, cwd, strace, syscall_summary, trace_missing)| Launch {
+                argv,
+                env,
+                cwd,
+                flags: LaunchFlags {
+                    strace,
+                    syscall_summary,
+                    trace_missing,
+                },
             },
-        })
+        )
 }
 
 proptest! {

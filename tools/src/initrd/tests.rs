@@ -166,6 +166,53 @@ fn conflicting_kinds_are_refused() {
 }
 
 #[test]
+fn what_is_added_below_a_link_goes_where_the_link_leads() {
+    // Debian's merged /usr: /lib -> usr/lib, and an absolute link.
+    let mut tree = Tree::new();
+    tree.add_symlink("/lib", "usr/lib").unwrap();
+    tree.add_symlink("/lib64", "/usr/lib64").unwrap();
+    tree.add_bytes("/lib/x86_64-linux-gnu/libc.so.6", 0o644, b"libc".to_vec())
+        .unwrap();
+    tree.add_bytes("/lib64/ld.so", 0o755, b"ld".to_vec())
+        .unwrap();
+    tree.ensure_dir("/lib/python3").unwrap();
+    tree.ensure_dir("/lib64").unwrap();
+    // Replacing a link replaces it, it is not followed.
+    tree.add_symlink("/lib64", "usr/lib64").unwrap();
+    assert!(tree.is_dir("/usr/lib/python3"));
+    assert_eq!(
+        members(&archive(&tree)),
+        [
+            m("lib", S_IFLNK | 0o777, b"usr/lib"),
+            m("lib64", S_IFLNK | 0o777, b"usr/lib64"),
+            m("usr", S_IFDIR | 0o755, b""),
+            m("usr/lib", S_IFDIR | 0o755, b""),
+            m("usr/lib/python3", S_IFDIR | 0o755, b""),
+            m("usr/lib/x86_64-linux-gnu", S_IFDIR | 0o755, b""),
+            m(
+                "usr/lib/x86_64-linux-gnu/libc.so.6",
+                S_IFREG | 0o644,
+                b"libc"
+            ),
+            m("usr/lib64", S_IFDIR | 0o755, b""),
+            m("usr/lib64/ld.so", S_IFREG | 0o755, b"ld"),
+        ]
+    );
+    tree.add_symlink("/loop", "loop").unwrap();
+    let err = tree.add_bytes("/loop/x", 0o644, vec![]).unwrap_err();
+    assert!(
+        err.to_string().contains("too many levels of links"),
+        "{err}"
+    );
+    // `..` in a target climbs from where the link is.
+    tree.add_symlink("/usr/up", "..").unwrap();
+    tree.add_bytes("/usr/up/x", 0o644, vec![]).unwrap();
+    assert!(tree.contains("/x"));
+    let err = tree.add_symlink("/empty", "").unwrap_err();
+    assert!(err.to_string().contains("not a path"), "{err}");
+}
+
+#[test]
 fn special_files_are_left_out_with_a_note() {
     let host = tempfile::tempdir().unwrap();
     fs::write(host.path().join("file"), b"x").unwrap();

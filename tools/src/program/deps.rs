@@ -181,6 +181,9 @@ struct Object {
     origin: String,
     /// The object whose `DT_NEEDED` first named it.
     loader: Option<usize>,
+    /// Loaded only if the program loads an added object: what it needs
+    /// may be missing.
+    optional: bool,
 }
 
 impl Object {
@@ -238,10 +241,67 @@ struct Found {
     via_conf: bool,
 }
 
+/// An ELF object added to the guest (by `--add`) that the program may
+/// load later (`dlopen`): an extension module, a plugin.
+#[derive(Debug, Clone)]
+pub struct Extra {
+    /// Its path in the guest.
+    pub guest: String,
+    /// What it asks of the linker.
+    pub dynamic: Dynamic,
+}
+
+/// The ELF objects that need libraries in the host file or tree `src`,
+/// to be placed at `dest` in the guest (links inside a tree are not
+/// followed; they lead to files that are in it or are not added).
+pub fn objects_in(src: &Path, dest: &str) -> Vec<Extra> {
+    let mut found = Vec::new();
+    let Ok(meta) = fs::metadata(src) else {
+        return found;
+    };
+    let mut todo = vec![(src.to_path_buf(), dest.to_owned(), meta)];
+    while let Some((host, guest, meta)) = todo.pop() {
+        if meta.is_dir() {
+            let Ok(listing) = fs::read_dir(&host) else {
+                continue;
+            };
+            let mut children: Vec<fs::DirEntry> = listing.filter_map(Result::ok).collect();
+            children.sort_by_key(|c| std::cmp::Reverse(c.file_name()));
+            for child in children {
+                let (Ok(name), Ok(meta)) = (child.file_name().into_string(), child.metadata())
+                else {
+                    continue;
+                };
+                if !meta.file_type().is_symlink() {
+                    todo.push((child.path(), join_path(&guest, &name), meta));
+                }
+            }
+        } else if meta.is_file()
+            && is_elf(&host)
+            && let Ok(Some(dynamic)) = read_dynamic(&host)
+            && !dynamic.needed.is_empty()
+        {
+            found.push(Extra { guest, dynamic });
+        }
+    }
+    found
+}
+
+/// Whether the file starts with the ELF magic (read without reading the
+/// rest, so trees of data files are cheap to scan).
+fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| &magic == b"\x7fELF")
+}
+
 /// Finds the interpreter and every library the program at guest path
 /// `program` loads at start-up. Fails naming a library that is not found,
-/// the object that needs it, and where it was looked for.
-pub fn resolve(root: &GuestRoot, program: &str, env: &SearchEnv) -> Result<Deps> {
+/// the object that needs it, and where it was looked for. Then the
+/// libraries the `extras` need, as if the program loaded them: what is
+/// missing for those is a note, since the program may never load them.
+pub fn resolve(root: &GuestRoot, program: &str, env: &SearchEnv, extras: &[Extra]) -> Result<Deps> {
     let mut deps = Deps::default();
     let walked = root
         .walk(program)
@@ -263,6 +323,7 @@ pub fn resolve(root: &GuestRoot, program: &str, env: &SearchEnv) -> Result<Deps>
         real: walked.path,
         dynamic,
         loader: None,
+        optional: false,
     }];
 
     let interp_walked = root
@@ -279,17 +340,61 @@ pub fn resolve(root: &GuestRoot, program: &str, env: &SearchEnv) -> Result<Deps>
         real: interp_walked.path,
         dynamic: interp_dynamic,
         loader: None,
+        optional: false,
     });
 
     let linker = Linker::for_interp(root, &interp, &mut deps);
-    let mut next = 0;
+    load_needed(root, &linker, &mut objects, 0, env, &mut deps)?;
+    let start_up = objects.len();
+    for extra in extras {
+        let real = root
+            .walk(&extra.guest)
+            .map_or_else(|_| extra.guest.clone(), |w| w.path);
+        if objects.iter().any(|o| o.real == real) {
+            continue;
+        }
+        objects.push(Object {
+            name: extra.guest.clone(),
+            names: Vec::new(),
+            origin: dirname(&extra.guest).to_owned(),
+            real,
+            dynamic: extra.dynamic.clone(),
+            loader: Some(0),
+            optional: true,
+        });
+    }
+    load_needed(root, &linker, &mut objects, start_up, env, &mut deps)?;
+    Ok(deps)
+}
+
+/// Loads, breadth first, what the objects from `objects[next]` on need
+/// (and what that needs).
+fn load_needed(
+    root: &GuestRoot,
+    linker: &Linker,
+    objects: &mut Vec<Object>,
+    mut next: usize,
+    env: &SearchEnv,
+    deps: &mut Deps,
+) -> Result<()> {
     while next < objects.len() {
         let needed = objects[next].dynamic.needed.clone();
+        let optional = objects[next].optional;
         for name in needed {
             if objects.iter().any(|o| o.answers(&name)) || linker.is_itself(&name) {
                 continue;
             }
-            let found = find(root, &linker, &objects, next, &name, env)?;
+            let found = match find(root, linker, objects, next, &name, env) {
+                Ok(found) => found,
+                Err(e) if optional => {
+                    deps.notes.push(format!(
+                        "{e:#}; the program cannot load {}",
+                        objects[next].name
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if let Some(same) = objects.iter_mut().find(|o| o.real == found.walked.path) {
                 same.names.push(name);
                 continue;
@@ -314,11 +419,12 @@ pub fn resolve(root: &GuestRoot, program: &str, env: &SearchEnv) -> Result<Deps>
                 real: found.walked.path,
                 dynamic: found.dynamic,
                 loader: Some(next),
+                optional,
             });
         }
         next += 1;
     }
-    Ok(deps)
+    Ok(())
 }
 
 impl Linker {

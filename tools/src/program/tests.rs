@@ -2,6 +2,8 @@ use super::*;
 use rootfs::cpio::{self, S_IFDIR, S_IFREG};
 use std::os::unix::fs::PermissionsExt;
 
+const PT_INTERP: u32 = 3;
+
 /// The first 64 bytes of an ELF file: class, data, type and machine as
 /// given, the rest zero (enough for `check_program`, which reads 20).
 fn elf_header(class: u8, data: u8, e_type: u16, e_machine: u16) -> Vec<u8> {
@@ -100,52 +102,260 @@ fn elf_with_phdrs(types: &[u32], interp: &[u8]) -> Vec<u8> {
     elf
 }
 
+/// Unpacks `archive` into `dir` as the kernel does (directories, files,
+/// links), so paths can be resolved in it as the guest will.
+fn unpack(archive: &[u8], dir: &Path) {
+    for entry in cpio::entries(archive) {
+        let entry = entry.unwrap();
+        let path = dir.join(entry.path());
+        match entry.kind() {
+            cpio::EntryKind::Dir => fs::create_dir_all(&path).unwrap(),
+            cpio::EntryKind::File => fs::write(&path, entry.data).unwrap(),
+            cpio::EntryKind::Symlink => {
+                let target = std::str::from_utf8(entry.data).unwrap();
+                std::os::unix::fs::symlink(target, &path).unwrap();
+            }
+            cpio::EntryKind::Other(kind) => panic!("{kind:o}"),
+        }
+    }
+}
+
 #[test]
-fn the_interpreter_of_a_dynamic_program_is_found() {
+fn a_dynamic_program_brings_its_interpreter() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let Ok(ld) = fs::canonicalize("/lib64/ld-linux-x86-64.so.2") else {
+        return;
+    };
     let dynamic = elf_with_phdrs(&[6, 1, PT_INTERP, 1], b"/lib64/ld-linux-x86-64.so.2\0");
     let dynamic = file(d, "dynamic", &dynamic, 0o755);
-    assert_eq!(
-        interpreter(&dynamic).unwrap().as_deref(),
-        Some("/lib64/ld-linux-x86-64.so.2")
-    );
-    let fixed = file(d, "static", &elf_with_phdrs(&[1, 1], b""), 0o755);
-    assert_eq!(interpreter(&fixed).unwrap(), None);
-    assert_eq!(
-        interpreter(&program(d)).unwrap(),
-        None,
-        "no program headers"
-    );
-    // A table or name past the end of the file is not an error.
-    let mut cut = elf_with_phdrs(&[PT_INTERP], b"/ld.so\0");
-    cut.truncate(80);
-    let cut = file(d, "cut", &cut, 0o755);
-    assert_eq!(interpreter(&cut).unwrap(), None);
-
-    // Packing it says the interpreter is missing, until it is added.
     let spec = ProgramSpec {
         program: dynamic.clone(),
         ..ProgramSpec::default()
     };
-    let notes = spec.image().unwrap().tree.notes().to_vec();
+    let image = spec.image().unwrap();
+    assert!(image.tree.notes().is_empty(), "{:?}", image.tree.notes());
+    let mut archive = Vec::new();
+    image.tree.write(&mut archive).unwrap();
+    let guest = tempfile::tempdir().unwrap();
+    unpack(&archive, guest.path());
+    let root = GuestRoot::new(guest.path()).unwrap();
+    let walked = root.walk("/lib64/ld-linux-x86-64.so.2").unwrap();
+    assert!(walked.meta.is_file());
     assert_eq!(
-        notes,
-        [format!(
-            "{} is dynamically linked, and its interpreter /lib64/ld-linux-x86-64.so.2 \
-             is not in the guest; add it and the libraries the program loads with --add",
-            dynamic.display()
-        )]
+        walked.path,
+        ld.to_str().unwrap(),
+        "the same file as on the host"
     );
-    let ld = file(d, "ld.so", b"", 0o755);
+    assert_eq!(
+        fs::read(root.host_path(&walked.path)).unwrap(),
+        fs::read(&ld).unwrap()
+    );
+    assert!(root.walk(dynamic.to_str().unwrap()).is_ok());
+
+    // An interpreter that is not there is an error naming it.
+    let gone = elf_with_phdrs(&[PT_INTERP], b"/nowhere/ld.so\0");
+    let gone = file(d, "gone", &gone, 0o755);
     let spec = ProgramSpec {
-        adds: vec![AddSpec {
-            src: ld,
-            dest: Some("/lib64/ld-linux-x86-64.so.2".into()),
-        }],
-        ..spec
+        program: gone.clone(),
+        ..ProgramSpec::default()
     };
-    assert!(spec.image().unwrap().tree.notes().is_empty());
+    assert_eq!(
+        format!("{:#}", spec.image().unwrap_err()),
+        format!(
+            "cannot run {}: its interpreter /nowhere/ld.so is not found: \
+             No such file or directory (os error 2)",
+            gone.display()
+        )
+    );
+    // A damaged program header table is an error too.
+    let mut cut = elf_with_phdrs(&[PT_INTERP], b"/ld.so\0");
+    cut.truncate(80);
+    let cut = file(d, "cut", &cut, 0o755);
+    let spec = ProgramSpec {
+        program: cut,
+        ..ProgramSpec::default()
+    };
+    let err = format!("{:#}", spec.image().unwrap_err());
+    assert!(err.contains("is not a valid ELF file"), "{err}");
+}
+
+/// A root tree: `/bin -> usr/bin`, the program `/usr/bin/prog` (a static
+/// one: just an ELF header), `/usr/bin/app -> /opt/app/app` (an absolute
+/// link, meant inside the root), and `/etc/hostname`.
+fn root_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("usr/bin")).unwrap();
+    fs::create_dir_all(d.join("opt/app")).unwrap();
+    fs::create_dir_all(d.join("etc")).unwrap();
+    program(&d.join("usr/bin"));
+    program(&d.join("opt/app"));
+    fs::rename(d.join("opt/app/prog"), d.join("opt/app/app")).unwrap();
+    std::os::unix::fs::symlink("usr/bin", d.join("bin")).unwrap();
+    std::os::unix::fs::symlink("/opt/app/app", d.join("usr/bin/app")).unwrap();
+    fs::write(d.join("etc/hostname"), b"guest\n").unwrap();
+    dir
+}
+
+#[test]
+fn a_root_is_packed_whole_and_the_program_found_in_it() {
+    let dir = root_tree();
+    let spec = ProgramSpec {
+        program: "prog".into(),
+        root: Some(dir.path().to_path_buf()),
+        cwd: Some("/srv".into()),
+        ..ProgramSpec::default()
+    };
+    let image = spec.image().unwrap();
+    assert_eq!(image.launch.argv, [b"/usr/bin/prog".to_vec()]);
+    let mut archive = Vec::new();
+    image.tree.write(&mut archive).unwrap();
+    let names: Vec<String> = members(&archive).into_iter().map(|m| m.0).collect();
+    assert_eq!(
+        names,
+        [
+            ".sole",
+            ".sole/launch",
+            "bin",
+            "etc",
+            "etc/hostname",
+            "opt",
+            "opt/app",
+            "opt/app/app",
+            "srv",
+            "usr",
+            "usr/bin",
+            "usr/bin/app",
+            "usr/bin/prog"
+        ]
+    );
+    // An absolute link is followed inside the root, not on the host.
+    for (program, argv0) in [
+        ("/bin/app", "/bin/app"),
+        ("app", "/usr/bin/app"),
+        ("../bin/./prog", "/bin/prog"),
+    ] {
+        let spec = ProgramSpec {
+            program: program.into(),
+            root: Some(dir.path().to_path_buf()),
+            cwd: Some("/usr".into()),
+            ..spec.clone()
+        };
+        let image = spec.image().unwrap();
+        assert_eq!(image.launch.argv[0], argv0.as_bytes(), "{program}");
+    }
+    let missing = ProgramSpec {
+        program: "nope".into(),
+        root: Some(dir.path().to_path_buf()),
+        ..ProgramSpec::default()
+    };
+    let root = fs::canonicalize(dir.path()).unwrap();
+    assert_eq!(
+        missing.image().unwrap_err().to_string(),
+        format!(
+            "cannot run nope: it is not on the PATH in {} ({})",
+            root.display(),
+            DEFAULT_ENV[0].1
+        )
+    );
+    let missing = ProgramSpec {
+        program: "/usr/bin/nope".into(),
+        ..missing
+    };
+    assert_eq!(
+        missing.image().unwrap_err().to_string(),
+        format!(
+            "cannot run /usr/bin/nope: no such file in {}",
+            root.display()
+        )
+    );
+}
+
+#[test]
+fn adds_go_through_the_links_already_in_the_guest() {
+    let dir = root_tree();
+    let extra = tempfile::tempdir().unwrap();
+    let lib = file(extra.path(), "lib.txt", b"x", 0o644);
+    let spec = ProgramSpec {
+        program: "/bin/prog".into(),
+        root: Some(dir.path().to_path_buf()),
+        adds: vec![AddSpec {
+            src: lib,
+            dest: Some("/bin/data/lib.txt".into()),
+        }],
+        ..ProgramSpec::default()
+    };
+    let image = spec.image().unwrap();
+    assert!(image.tree.contains("/usr/bin/data/lib.txt"));
+}
+
+#[test]
+fn a_built_image_boots_as_it_is_or_with_a_new_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let prog = program(dir.path());
+    let out = dir.path().join("out/app.img");
+    let spec = ProgramSpec {
+        program: prog.clone(),
+        args: vec!["a".into(), "b".into()],
+        env: vec!["A=1".parse().unwrap()],
+        ..ProgramSpec::default()
+    };
+    let err = spec.build(&out).unwrap_err();
+    assert!(format!("{err:#}").contains("cannot write"), "{err:#}");
+    fs::create_dir(dir.path().join("out")).unwrap();
+    let (size, notes) = spec.build(&out).unwrap();
+    assert!(notes.is_empty());
+    assert_eq!(fs::metadata(&out).unwrap().len(), size);
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    let built = spec.image().unwrap().launch;
+
+    // As it is: the file itself.
+    let run = ProgramSpec {
+        program: out.clone(),
+        ..ProgramSpec::default()
+    };
+    let initrd = run.pack().unwrap();
+    assert_eq!(initrd.path(), out);
+    assert!(!initrd.is_temporary());
+    assert_eq!(initrd.size(), size);
+    drop(initrd);
+    assert!(out.exists(), "the image stays");
+
+    // Arguments replace the built ones; --env, --cwd and flags apply.
+    let run = ProgramSpec {
+        program: out.clone(),
+        args: vec!["c".into()],
+        env: vec!["A=2".parse().unwrap(), "B=3".parse().unwrap()],
+        cwd: Some("/tmp".into()),
+        flags: LaunchFlags {
+            trace_missing: true,
+            ..LaunchFlags::default()
+        },
+        ..ProgramSpec::default()
+    };
+    let initrd = run.pack().unwrap();
+    assert!(initrd.is_temporary());
+    let launch = BuiltImage::open(initrd.path()).unwrap().launch;
+    assert_eq!(launch.argv, [built.argv[0].clone(), b"c".to_vec()]);
+    let env: Vec<&[u8]> = launch.env.iter().map(Vec::as_slice).collect();
+    assert_eq!(env[3..], [&b"A=2"[..], b"B=3"]);
+    assert_eq!(launch.cwd, "/tmp");
+    assert!(launch.flags.trace_missing && !launch.flags.strace);
+
+    let run = ProgramSpec {
+        program: out.clone(),
+        adds: vec!["x".parse().unwrap()],
+        ..ProgramSpec::default()
+    };
+    let err = run.pack().unwrap_err().to_string();
+    assert!(
+        err.contains("is a built image; add files when building it"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -217,9 +427,10 @@ fn the_initrd_holds_the_program_its_files_and_the_manifest() {
         ],
         env: vec!["LANG=C.UTF-8".parse().unwrap()],
         cwd: Some("/work/./here/".into()),
+        root: None,
         flags: LaunchFlags {
-            strace: false,
             syscall_summary: true,
+            ..LaunchFlags::default()
         },
     };
     let initrd = spec.pack().unwrap();
@@ -278,8 +489,8 @@ fn the_initrd_holds_the_program_its_files_and_the_manifest() {
     assert_eq!(
         launch.flags,
         LaunchFlags {
-            strace: false,
-            syscall_summary: true
+            syscall_summary: true,
+            ..LaunchFlags::default()
         }
     );
 

@@ -12,7 +12,12 @@ fn host_env() -> SearchEnv {
 }
 
 fn resolve_host(program: &Path) -> Result<Deps> {
-    resolve(&GuestRoot::host(), program.to_str().unwrap(), &host_env())
+    resolve(
+        &GuestRoot::host(),
+        program.to_str().unwrap(),
+        &host_env(),
+        &[],
+    )
 }
 
 /// Compiles with `compiler` in `dir`; `false` (and the test passes over
@@ -285,6 +290,7 @@ fn origin_rpath_applies_to_the_whole_chain_and_runpath_only_to_its_object() {
         &GuestRoot::host(),
         d.join("runpath").to_str().unwrap(),
         &env,
+        &[],
     )
     .unwrap();
     assert!(deps.objects.contains(&format!("{lib}/libtwo.so")));
@@ -315,14 +321,110 @@ fn objects_of_another_class_are_passed_over() {
     };
     let runpath = d.join("runpath");
     let runpath = runpath.to_str().unwrap();
-    let deps = resolve(&GuestRoot::host(), runpath, &env).unwrap();
+    let deps = resolve(&GuestRoot::host(), runpath, &env, &[]).unwrap();
     let lib = d.join("lib/libone.so");
     assert!(deps.objects.contains(&lib.to_str().unwrap().to_owned()));
     // Something that is not ELF at all is an error, as it is for ld.so.
     fs::write(d.join("lib32/libone.so"), b"not ELF").unwrap();
-    let err = resolve(&GuestRoot::host(), runpath, &env).unwrap_err();
+    let err = resolve(&GuestRoot::host(), runpath, &env, &[]).unwrap_err();
     let message = format!("{err:#}");
     assert!(message.contains("is not a valid ELF file"), "{message}");
+}
+
+#[test]
+fn objects_added_to_the_guest_bring_what_they_need() {
+    let Some(dir) = origin_programs() else {
+        return;
+    };
+    let d = fs::canonicalize(dir.path()).unwrap();
+    // An extension module that finds libtwo.so through its own RUNPATH,
+    // and one whose library is missing.
+    write(
+        &d,
+        "ext/mod.c",
+        "int two(void);\nint mod(void) { return two(); }\n",
+    );
+    write(
+        &d,
+        "ext/bad.c",
+        "int gone(void);\nint bad(void) { return gone(); }\n",
+    );
+    write(&d, "gone.c", "int gone(void) { return 0; }\n");
+    write(&d, "ext/data.txt", "not ELF\n");
+    write(&d, "hello.c", "int main(void) { return 0; }\n");
+    let ok = compile(
+        "gcc",
+        &d,
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            "ext/mod.so",
+            "ext/mod.c",
+            "-Llib",
+            "-ltwo",
+            "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib",
+        ],
+    ) && compile(
+        "gcc",
+        &d,
+        &[
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libgone.so.1",
+            "-o",
+            "libgone.so.1",
+            "gone.c",
+        ],
+    ) && compile(
+        "gcc",
+        &d,
+        &[
+            "-shared",
+            "-fPIC",
+            "-o",
+            "ext/bad.so",
+            "ext/bad.c",
+            "./libgone.so.1",
+        ],
+    ) && compile("gcc", &d, &["-o", "hello", "hello.c"]);
+    if !ok {
+        return;
+    }
+    fs::remove_file(d.join("libgone.so.1")).unwrap();
+    let ext = d.join("ext");
+    let extras = objects_in(&ext, ext.to_str().unwrap());
+    let names: Vec<&str> = extras.iter().map(|e| e.guest.as_str()).collect();
+    let ext = ext.to_str().unwrap();
+    assert_eq!(names, [format!("{ext}/bad.so"), format!("{ext}/mod.so")]);
+    let hello = d.join("hello");
+    let deps = resolve(
+        &GuestRoot::host(),
+        hello.to_str().unwrap(),
+        &host_env(),
+        &extras,
+    )
+    .unwrap();
+    let libtwo = d.join("lib/libtwo.so");
+    assert!(deps.files.contains(libtwo.to_str().unwrap()), "{deps:#?}");
+    assert!(deps.objects.contains(&format!("{ext}/../lib/libtwo.so")));
+    assert!(
+        !deps.objects.iter().any(|o| o.ends_with("mod.so")),
+        "added objects are packed by --add, not here"
+    );
+    assert_eq!(deps.notes.len(), 1, "{:?}", deps.notes);
+    assert!(
+        deps.notes[0].starts_with(&format!(
+            "libgone.so.1, needed by {ext}/bad.so, is not found"
+        )),
+        "{}",
+        deps.notes[0]
+    );
+    assert!(
+        deps.notes[0].ends_with(&format!("; the program cannot load {ext}/bad.so")),
+        "{}",
+        deps.notes[0]
+    );
 }
 
 #[test]
@@ -442,7 +544,7 @@ fn a_root_is_searched_inside_with_its_own_cache() {
         return;
     };
     let root = GuestRoot::new(&r).unwrap();
-    let deps = resolve(&root, "/bin/hello", &host_env()).unwrap();
+    let deps = resolve(&root, "/bin/hello", &host_env(), &[]).unwrap();
     assert_eq!(
         deps.objects,
         [
@@ -490,7 +592,7 @@ fn without_a_cache_ld_so_conf_is_read_and_the_user_told() {
     };
     fs::remove_file(r.join("etc/ld.so.cache")).unwrap();
     let root = GuestRoot::new(&r).unwrap();
-    let err = resolve(&root, "/usr/bin/hello", &host_env()).unwrap_err();
+    let err = resolve(&root, "/usr/bin/hello", &host_env(), &[]).unwrap_err();
     assert_eq!(
         format!("{err:#}"),
         format!(
@@ -501,7 +603,7 @@ fn without_a_cache_ld_so_conf_is_read_and_the_user_told() {
     );
     write(&r, "etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
     write(&r, "etc/ld.so.conf.d/extra.conf", "/opt/extra\n");
-    let deps = resolve(&root, "/usr/bin/hello", &host_env()).unwrap();
+    let deps = resolve(&root, "/usr/bin/hello", &host_env(), &[]).unwrap();
     assert!(
         deps.objects
             .contains(&"/opt/extra/libextra.so.1".to_owned())
@@ -519,7 +621,7 @@ fn a_missing_interpreter_is_named() {
     };
     fs::remove_file(r.join("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")).unwrap();
     let root = GuestRoot::new(&r).unwrap();
-    let err = resolve(&root, "/usr/bin/hello", &host_env()).unwrap_err();
+    let err = resolve(&root, "/usr/bin/hello", &host_env(), &[]).unwrap_err();
     let message = format!("{err:#}");
     assert!(
         message.starts_with(&format!(
