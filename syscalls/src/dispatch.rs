@@ -128,16 +128,28 @@ pub fn dispatch(
         Some(e) => (e.handler)(&mut ctx, &args),
         None => Err(Errno::ENOSYS.into()),
     };
-    finish(&mut ctx, nr, entry, result)
+    finish(&mut ctx, nr, entry, &args, result)
 }
 
 /// Records the call, turns its result into RAX (the one place `-errno` is
 /// made) or ends the thread or process.
 #[inline(always)]
-fn finish(ctx: &mut Ctx<'_>, nr: u64, entry: Option<&Entry>, result: SysResult) -> Outcome {
+fn finish(
+    ctx: &mut Ctx<'_>,
+    nr: u64,
+    entry: Option<&Entry>,
+    args: &Args,
+    result: SysResult,
+) -> Outcome {
     ctx.process.stats.record(nr as usize, result);
     if let Err(e) = result {
         note_refusal(ctx, nr, entry, e);
+        if e.errno == Errno::ENOENT
+            && let Some(entry) = entry
+            && ctx.process.trace_missing.load(Ordering::Relaxed)
+        {
+            crate::fs::missing::report(ctx, entry, args);
+        }
     }
     if let Some(exit) = ctx.exit {
         return match exit {
@@ -178,7 +190,7 @@ fn dispatch_traced(
         let _ = writeln!(line, " = ?");
         ctx.platform.console_write(line.as_bytes());
     }
-    let outcome = finish(&mut ctx, nr, entry, result);
+    let outcome = finish(&mut ctx, nr, entry, &args, result);
     if outcome == Outcome::Continue {
         describe_result(&mut line, &ctx, entry, &args, result);
         ctx.platform.console_write(line.as_bytes());
@@ -259,7 +271,7 @@ fn describe_call(out: &mut String, ctx: &Ctx<'_>, nr: u64, entry: Option<&Entry>
             Arg::Oct => {
                 let _ = write!(out, "{v:#o}");
             }
-            Arg::Str => match UserCStr::new(v).read(ctx.platform, 4096) {
+            Arg::Str | Arg::Path => match UserCStr::new(v).read(ctx.platform, 4096) {
                 Ok(s) => quoted(
                     out,
                     &s[..s.len().min(STRACE_STRING_MAX)],

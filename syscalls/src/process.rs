@@ -10,7 +10,7 @@ use crate::signal::SigState;
 use crate::stats::Stats;
 use crate::thread::Thread;
 use crate::timers::Timers;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -124,6 +124,11 @@ pub struct Process {
     pub stats: Stats,
     /// Print every call (`sole run --strace`).
     pub strace: AtomicBool,
+    /// Print each path not found (`sole run --trace-missing`; see
+    /// `fs::missing`).
+    pub trace_missing: AtomicBool,
+    /// The paths already printed for `trace_missing`.
+    pub missing_paths: Mutex<BTreeSet<Vec<u8>>>,
     /// Monotonic time when the process started, for times(2) and getrusage(2).
     pub start_ns: u64,
 }
@@ -149,6 +154,8 @@ impl Process {
             timers: Mutex::new(Timers::default()),
             stats: Stats::default(),
             strace: AtomicBool::new(false),
+            trace_missing: AtomicBool::new(false),
+            missing_paths: Mutex::new(BTreeSet::new()),
             start_ns,
         }
     }

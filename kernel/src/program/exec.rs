@@ -210,6 +210,9 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
     }
     let process = Process::new(mm, fs, time::monotonic_ns());
     process.strace.store(launch.flags.strace, Ordering::Relaxed);
+    process
+        .trace_missing
+        .store(launch.flags.trace_missing, Ordering::Relaxed);
     SYSCALL_SUMMARY.store(launch.flags.syscall_summary, Ordering::Relaxed);
     let process = PROCESS.call_once(|| Arc::new(process));
     // Writing the stack faults its pages in through the process's VMAs.

@@ -16,6 +16,7 @@ mod initrd;
 pub mod inode;
 pub mod io;
 pub mod iov;
+pub mod missing;
 pub mod namei;
 pub mod open;
 pub mod path;

@@ -19,6 +19,9 @@ pub enum Arg {
     Ptr,
     /// A NUL-terminated string.
     Str,
+    /// A path the call looks up (a NUL-terminated string; `--trace-missing`
+    /// reports the first one of a call that fails with ENOENT).
+    Path,
     /// A buffer the call reads, whose length is argument N.
     InBuf(usize),
     /// A buffer the call fills, whose length is argument N.

@@ -7,6 +7,7 @@ mod dirs;
 mod fds;
 mod initrd;
 mod links;
+mod missing;
 mod mmap;
 mod open;
 mod path;
