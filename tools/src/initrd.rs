@@ -251,6 +251,13 @@ impl Tree {
         self.notes.push(note);
     }
 
+    /// Forgets that special files below the host directory `dir` were
+    /// left out (they were expected to be).
+    pub fn forget_left_out_below(&mut self, dir: &Path) {
+        let prefix = format!("left out {}/", dir.display());
+        self.notes.retain(|note| !note.starts_with(&prefix));
+    }
+
     /// Whether `dest` is a directory in the tree (the root always is).
     pub fn is_dir(&self, dest: &str) -> bool {
         dest == "/" || matches!(self.nodes.get(dest), Some(Node::Dir { .. }))

@@ -161,6 +161,9 @@ impl ProgramSpec {
         if let Some(dir) = &self.root {
             tree.add_host(root.dir(), "/")
                 .with_context(|| format!("--root {}", dir.display()))?;
+            // The guest's /dev is the kernel's: the device nodes a chroot
+            // has there are not missed.
+            tree.forget_left_out_below(&root.dir().join("dev"));
         }
         let search = SearchEnv {
             library_path,

@@ -273,6 +273,35 @@ fn a_root_is_packed_whole_and_the_program_found_in_it() {
 }
 
 #[test]
+fn a_roots_device_nodes_are_left_out_quietly() {
+    let dir = root_tree();
+    fs::create_dir(dir.path().join("dev")).unwrap();
+    let fifo = |path: &Path| {
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !fifo(&dir.path().join("dev/initctl")) || !fifo(&dir.path().join("etc/pipe")) {
+        return;
+    }
+    let spec = ProgramSpec {
+        program: "/bin/prog".into(),
+        root: Some(dir.path().to_path_buf()),
+        ..ProgramSpec::default()
+    };
+    let image = spec.image().unwrap();
+    let root = fs::canonicalize(dir.path()).unwrap();
+    assert_eq!(
+        image.tree.notes(),
+        [format!(
+            "left out {}/etc/pipe: it is a FIFO",
+            root.display()
+        )]
+    );
+}
+
+#[test]
 fn adds_go_through_the_links_already_in_the_guest() {
     let dir = root_tree();
     let extra = tempfile::tempdir().unwrap();
