@@ -188,7 +188,7 @@ pub fn start((start, len): (u64, u64), total_ram: u64) {
         clktck: CLK_TCK,
         minsigstksz: min_signal_stack(),
         interp_base: interp.as_ref().map(|i| i.base),
-        sysinfo_ehdr: None,
+        sysinfo_ehdr: super::vdso::map(&mm),
     };
     let initial = stack::build(STACK_TOP, &plan, &params)
         .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot run {shown}: {e}")));

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod fault;
 pub mod memory;
 pub mod platform;
+pub mod vdso;
 
 use crate::arch::idt::TrapFrame;
 use crate::arch::{cpu, percpu, power, smp};

@@ -15,17 +15,38 @@ const CLOCK_MONOTONIC_COARSE: i32 = 6;
 pub const CLOCK_BOOTTIME: i32 = 7;
 const CLOCK_TAI: i32 = 11;
 
+/// What a clock that is not a CPU-time clock reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemClock {
+    /// The wall clock (`Platform::realtime_ns`).
+    Realtime,
+    /// The monotonic clock (`Platform::monotonic_ns`).
+    Monotonic,
+}
+
+/// The system clock `clock` reads, or None for CPU-time and unknown clocks.
+/// The wall clock is never stepped or slewed and the machine never
+/// suspends, so the coarse, raw, TAI and boot-time clocks read the same as
+/// the two plain ones. The vDSO serves exactly these clocks.
+pub fn system_clock(clock: i32) -> Option<SystemClock> {
+    match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => Some(SystemClock::Realtime),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            Some(SystemClock::Monotonic)
+        }
+        _ => None,
+    }
+}
+
 /// The time on `clock` in ns, or EINVAL for clocks that do not exist.
 pub fn now(ctx: &Ctx<'_>, clock: i32) -> Result<u64, Error> {
     let p = ctx.platform;
-    match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => p
+    match system_clock(clock) {
+        Some(SystemClock::Realtime) => p
             .realtime_ns()
             .ok_or(Error::new(Errno::EINVAL, "this machine has no wall clock")),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
-            Ok(p.monotonic_ns())
-        }
-        _ => match cpu_clock(ctx, clock)? {
+        Some(SystemClock::Monotonic) => Ok(p.monotonic_ns()),
+        None => match cpu_clock(ctx, clock)? {
             CpuClock::Process => Ok(crate::timers::process_cpu_ns(ctx.process, p)),
             CpuClock::Thread(tid) => p.thread_cpu_ns(tid).ok_or(Errno::EINVAL.into()),
         },

@@ -22,6 +22,26 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// RDPID: IA32_TSC_AUX, read without serializing (Intel SDM Vol. 2B).
+pub fn rdpid() -> u64 {
+    let v;
+    // SAFETY: RDPID only reads IA32_TSC_AUX; callers check CPUID first.
+    unsafe { asm!("rdpid {}", out(reg) v, options(nostack, nomem, preserves_flags)) };
+    v
+}
+
+/// RDTSCP's IA32_TSC_AUX (the TSC it also reads is dropped).
+pub fn rdtscp_aux() -> u32 {
+    let aux: u32;
+    // SAFETY: RDTSCP only reads the TSC and IA32_TSC_AUX (CR4.TSD is
+    // clear); callers check CPUID first.
+    unsafe {
+        asm!("rdtscp", out("eax") _, out("edx") _, out("ecx") aux,
+             options(nostack, nomem, preserves_flags))
+    };
+    aux
+}
+
 pub fn read_msr(msr: u32) -> u64 {
     let (lo, hi): (u32, u32);
     // SAFETY: the callers read architectural MSRs that exist on every x86-64
@@ -127,6 +147,12 @@ pub mod feature {
     }
     pub fn gigabyte_pages() -> bool {
         super::max_extended_leaf() >= 0x8000_0001 && cpuid(0x8000_0001, 0).edx & (1 << 26) != 0
+    }
+    pub fn rdtscp() -> bool {
+        super::max_extended_leaf() >= 0x8000_0001 && cpuid(0x8000_0001, 0).edx & (1 << 27) != 0
+    }
+    pub fn rdpid() -> bool {
+        super::max_leaf() >= 7 && cpuid(7, 0).ecx & (1 << 22) != 0
     }
     pub fn invariant_tsc() -> bool {
         super::max_extended_leaf() >= 0x8000_0007 && cpuid(0x8000_0007, 0).edx & (1 << 8) != 0

@@ -173,8 +173,13 @@ extern "C" fn trap_enter(frame: &mut TrapFrame) -> *mut TrapFrame {
 
 #[unsafe(no_mangle)]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    let from_program =
-        frame.rip < syscalls::user::USER_END || super::syscall::complete_syscall_return(frame);
+    // The program's context: its code, the end of a quick syscall return,
+    // or a kernel function it called directly (the vDSO's), which runs on
+    // the program's stack (kernel code never does otherwise). There the
+    // thread may be preempted and take signals as in its own code.
+    let from_program = frame.rip < syscalls::user::USER_END
+        || super::syscall::complete_syscall_return(frame)
+        || frame.rsp < syscalls::user::USER_END;
     if frame.vector < 32 {
         super::exception::handle(frame);
     } else {

@@ -8,10 +8,11 @@
 use super::cpu;
 use crate::sched::CpuSched;
 use alloc::boxed::Box;
-use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, Ordering};
 
 const IA32_GS_BASE: u32 = 0xc000_0101;
 const IA32_KERNEL_GS_BASE: u32 = 0xc000_0102;
+const IA32_TSC_AUX: u32 = 0xc000_0103;
 
 /// The most CPUs Sole runs on (`--cpus` is at most 255).
 pub const MAX_CPUS: usize = 256;
@@ -35,6 +36,14 @@ pub const SCRATCH_RSP_OFFSET: usize = 8;
 pub const KSTACK_TOP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, scratch_rsp) == SCRATCH_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, kstack_top) == KSTACK_TOP_OFFSET);
+
+/// How code that runs with the program's GS base (the vDSO's kernel
+/// functions) reads this CPU's index: IA32_TSC_AUX holds it, as Linux's
+/// vgetcpu reads it, through RDPID or else RDTSCP.
+const AUX_NONE: u8 = 0;
+const AUX_RDPID: u8 = 1;
+const AUX_RDTSCP: u8 = 2;
+static AUX_READ: AtomicU8 = AtomicU8::new(AUX_NONE);
 
 static CPUS: [AtomicPtr<PerCpu>; MAX_CPUS] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CPUS];
@@ -61,7 +70,32 @@ pub fn init(index: u32, apic_id: u32) -> &'static PerCpu {
     }
     CPUS[index as usize].store(p, Ordering::Release);
     ONLINE.fetch_max(index + 1, Ordering::AcqRel);
+    let aux = if cpu::feature::rdpid() {
+        AUX_RDPID
+    } else if cpu::feature::rdtscp() {
+        AUX_RDTSCP
+    } else {
+        AUX_NONE
+    };
+    if aux != AUX_NONE {
+        // SAFETY: CPUID says IA32_TSC_AUX exists; only RDPID and RDTSCP
+        // read it, and the kernel uses neither for anything else.
+        unsafe { cpu::write_msr(IA32_TSC_AUX, u64::from(index)) };
+    }
+    AUX_READ.store(aux, Ordering::Relaxed);
     p
+}
+
+/// This CPU's index read in one instruction from IA32_TSC_AUX, without GS:
+/// for code running in the program's context (the vDSO). None when the
+/// CPU has neither RDPID nor RDTSCP. The thread may move to another CPU
+/// right after, as with getcpu(2).
+pub fn index_from_tsc_aux() -> Option<u32> {
+    match AUX_READ.load(Ordering::Relaxed) {
+        AUX_RDPID => Some(cpu::rdpid() as u32),
+        AUX_RDTSCP => Some(cpu::rdtscp_aux()),
+        _ => None,
+    }
 }
 
 /// This CPU's data. Valid from `init` on; the kernel never runs with the
