@@ -1,7 +1,9 @@
 /*
- * syscall: the cost of the cheapest system calls. getppid() does no work in
- * either kernel, so it measures the way in and out; clock_gettime() is what
- * programs call most often (Linux serves it from its vDSO).
+ * syscall: the cost of the cheapest calls into the kernel. getppid() does no
+ * work in either kernel, so it measures a system call's way in and out;
+ * clock_gettime() is what programs call most often, and both kernels serve
+ * it through their vDSO (Linux reads the clock in user space, Sole's vDSO
+ * calls a kernel function directly).
  */
 #include <unistd.h>
 

@@ -51,7 +51,7 @@ pub enum Workload {
     /// Kernel entry to `main` of hello (guest time), and QEMU start to
     /// exit (wall time).
     Boot,
-    /// `getppid()` and `clock_gettime()`.
+    /// `getppid()`, and `clock_gettime()` through the vDSO.
     Syscall,
     /// open/read/close of a small file; sequential read of 64 MiB.
     File,
