@@ -19,7 +19,7 @@ pub fn sys_openat(
     let limit = ctx.process.nofile();
     let fd = ctx.fs().open(dirfd, &path, flags, mode, now, limit)?;
     if flags & O_TRUNC != 0
-        && let Ok(file) = ctx.file(fd as i32)
+        && let Ok(file) = ctx.file(fd)
     {
         crate::sys::mmap::after_truncate(ctx, &file.inode);
     }
