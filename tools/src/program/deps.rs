@@ -53,6 +53,11 @@ pub const DEFAULT_DIRS: [&str; 6] = [
 /// musl's search path when `/etc/ld-musl-x86_64.path` is absent.
 const MUSL_DEFAULT_PATH: &str = "/lib:/usr/local/lib:/usr/lib";
 
+/// glibc's C library, and the unwinder it loads itself when a thread
+/// exits or is cancelled.
+const GLIBC_LIBC: &str = "libc.so.6";
+const GLIBC_UNWINDER: &str = "libgcc_s.so.1";
+
 /// The libraries musl's libc is (its `load_library`'s reserved names):
 /// `lib` + one of these + `.`, e.g. `libc.so`, `libpthread.so.0`.
 const MUSL_RESERVED: [&str; 7] = ["c", "pthread", "rt", "m", "dl", "util", "xnet"];
@@ -346,6 +351,26 @@ pub fn resolve(root: &GuestRoot, program: &str, env: &SearchEnv, extras: &[Extra
     let linker = Linker::for_interp(root, &interp, &mut deps);
     load_needed(root, &linker, &mut objects, 0, env, &mut deps)?;
     let start_up = objects.len();
+    // glibc itself dlopens libgcc_s.so.1 to unwind a thread in
+    // pthread_exit and pthread_cancel (and for backtrace): it comes along
+    // when the tree has it (its own needs then load as an added object's).
+    if matches!(linker, Linker::Glibc { .. })
+        && let Some(libc) = objects.iter().position(|o| o.answers(GLIBC_LIBC))
+        && !objects.iter().any(|o| o.answers(GLIBC_UNWINDER))
+        && let Ok(found) = find(root, &linker, &objects, libc, GLIBC_UNWINDER, env)
+    {
+        deps.add_walk(&found.walked);
+        deps.objects.push(found.name.clone());
+        objects.push(Object {
+            origin: dirname(&found.name).to_owned(),
+            names: vec![GLIBC_UNWINDER.to_owned()],
+            name: found.name,
+            real: found.walked.path,
+            dynamic: found.dynamic,
+            loader: Some(libc),
+            optional: true,
+        });
+    }
     for extra in extras {
         let real = root
             .walk(&extra.guest)

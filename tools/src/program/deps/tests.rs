@@ -142,10 +142,12 @@ fn a_glibc_hello_is_self_contained() {
         return;
     }
     let deps = resolve_host(&d.join("hello")).unwrap();
-    assert_eq!(
-        basenames(&deps),
-        ["hello", "ld-linux-x86-64.so.2", "libc.so.6"]
-    );
+    // libgcc_s comes too: glibc loads it itself in pthread_exit.
+    let mut want = vec!["hello", "ld-linux-x86-64.so.2", "libc.so.6"];
+    if Path::new("/lib/x86_64-linux-gnu/libgcc_s.so.1").exists() {
+        want.push("libgcc_s.so.1");
+    }
+    assert_eq!(basenames(&deps), want);
     assert!(deps.notes.is_empty(), "{:?}", deps.notes);
     assert_self_contained(&deps);
 }
@@ -255,17 +257,19 @@ fn origin_rpath_applies_to_the_whole_chain_and_runpath_only_to_its_object() {
     let deps = resolve_host(&d.join("rpath")).unwrap();
     let lib = d.join("lib");
     let lib = lib.to_str().unwrap();
-    // Breadth first: the program's libone.so and libc.so.6, then libtwo.so.
-    assert_eq!(
-        basenames(&deps),
-        [
-            "rpath",
-            "ld-linux-x86-64.so.2",
-            "libone.so",
-            "libc.so.6",
-            "libtwo.so"
-        ]
-    );
+    // Breadth first: the program's libone.so and libc.so.6, then libtwo.so
+    // (and glibc's unwinder last, when the host has it).
+    let mut want = vec![
+        "rpath",
+        "ld-linux-x86-64.so.2",
+        "libone.so",
+        "libc.so.6",
+        "libtwo.so",
+    ];
+    if Path::new("/lib/x86_64-linux-gnu/libgcc_s.so.1").exists() {
+        want.push("libgcc_s.so.1");
+    }
+    assert_eq!(basenames(&deps), want);
     assert_eq!(deps.objects[2], format!("{lib}/libone.so"));
     assert_eq!(deps.objects[4], format!("{lib}/libtwo.so"));
     assert_self_contained(&deps);
