@@ -5,14 +5,18 @@
  * vdso_test_correctness checks); so do gettimeofday and time; sched_getcpu
  * names the CPU the thread is pinned to, on each CPU; CPU-time and unknown
  * clocks still work (the vDSO falls back to the system call). The vDSO is
- * [vdso] in /proc/self/maps.
+ * [vdso] in /proc/self/maps. A thread spinning on clock_gettime gets its
+ * timer's SIGALRM, and two such threads on one CPU both run (the calls
+ * may be interrupted, preempted and resumed anywhere in the vDSO).
  *
  * Prints how many system calls of each kind it made itself, raw or by
  * fallback ("syscalls clock_gettime=N ..."): run under --strace, those
  * must be all there are. Then "ok", or the failures and exit status 1. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -131,6 +135,73 @@ static void fallbacks(void)
 	      "an unknown clock gives EINVAL (errno %d)", errno);
 }
 
+static volatile sig_atomic_t fired;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fired = 1;
+}
+
+static void signal_while_spinning(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
+	struct timespec start, t;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long calls = 0;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		calls++;
+	} while (!fired && ns(t) - ns(start) < 5000000000LL);
+	CHECK(fired, "SIGALRM arrives while the program spins on clock_gettime (%ld calls)", calls);
+}
+
+struct spinner {
+	long long until;
+	long calls;
+	int back;
+};
+
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+	struct timespec prev, t;
+	clock_gettime(CLOCK_MONOTONIC, &prev);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		s->back += ns(t) < ns(prev);
+		prev = t;
+		s->calls++;
+	} while (ns(t) < s->until);
+	return NULL;
+}
+
+static void two_spinners_on_one_cpu(void)
+{
+	cpu_set_t old, zero;
+	CHECK(sched_getaffinity(0, sizeof old, &old) == 0, "sched_getaffinity");
+	CPU_ZERO(&zero);
+	CPU_SET(0, &zero);
+	CHECK(sched_setaffinity(0, sizeof zero, &zero) == 0, "pin to CPU 0");
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	struct spinner s[2] = { { ns(now) + 100000000LL, 0, 0 }, { ns(now) + 100000000LL, 0, 0 } };
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, spin, &s[i]) == 0, "pthread_create");
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	sched_setaffinity(0, sizeof old, &old);
+	CHECK(s[0].calls > 0 && s[1].calls > 0 && !s[0].back && !s[1].back,
+	      "two threads on one CPU both call clock_gettime (%ld, %ld calls), never back", s[0].calls,
+	      s[1].calls);
+}
+
 static void maps(void)
 {
 	unsigned long ehdr = getauxval(AT_SYSINFO_EHDR);
@@ -175,6 +246,8 @@ int main(void)
 	cpus();
 	fallbacks();
 	maps();
+	signal_while_spinning();
+	two_spinners_on_one_cpu();
 	printf("syscalls clock_gettime=%d gettimeofday=%d time=%d getcpu=%d\n", n_clock_gettime,
 	       n_gettimeofday, n_time, n_getcpu);
 	if (failures) {
