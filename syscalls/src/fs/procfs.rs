@@ -36,6 +36,9 @@ pub enum ProcFile {
     Maps,
     Cmdline,
     Environ,
+    Stat,
+    Status,
+    Comm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +77,9 @@ pub fn build(root: &Arc<Inode>, now: Timespec) {
         ("cmdline", file(&sb, ProcFile::Cmdline, 0o444, now)),
         ("environ", file(&sb, ProcFile::Environ, 0o400, now)),
         ("mounts", file(&sb, ProcFile::Mounts, 0o444, now)),
+        ("stat", file(&sb, ProcFile::Stat, 0o444, now)),
+        ("status", file(&sb, ProcFile::Status, 0o444, now)),
+        ("comm", file(&sb, ProcFile::Comm, 0o444, now)),
     ];
     for (name, inode) in pid_entries {
         tmpfs::attach(&pid, name.as_bytes(), &inode, now);
@@ -188,8 +194,160 @@ pub fn generate(ctx: &Ctx<'_>, f: ProcFile) -> Vec<u8> {
         ProcFile::Maps => maps(ctx, &mut s),
         ProcFile::Cmdline => return ctx.fs().cmdline.clone(),
         ProcFile::Environ => return ctx.fs().environ.clone(),
+        ProcFile::Stat => stat(ctx, &mut s),
+        ProcFile::Status => status(ctx, &mut s),
+        ProcFile::Comm => {
+            s.push_str(&comm(ctx));
+            s.push('\n');
+        }
     }
     s.into_bytes()
+}
+
+/// The process's name: its main thread's comm.
+fn comm(ctx: &Ctx<'_>) -> String {
+    let Some(main) = ctx.process.thread(ctx.process.pid) else {
+        return String::new();
+    };
+    let name = *main.comm.lock();
+    let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    String::from_utf8_lossy(&name[..len]).into_owned()
+}
+
+/// What the VMAs add up to: (virtual size in bytes, resident pages).
+fn memory_use(ctx: &Ctx<'_>) -> (u64, u64) {
+    let mut size = 0;
+    let mut resident = 0;
+    for v in ctx.process.mm.vmas() {
+        size += v.end - v.start;
+        let mut page = v.start;
+        while page < v.end {
+            resident += u64::from(ctx.platform.resident(page));
+            page += crate::mm::PAGE_SIZE;
+        }
+    }
+    (size, resident)
+}
+
+/// /proc/PID/stat (proc(5)): the process in one line. Sole does not split
+/// user from system time, so all CPU time is utime; fields Sole has no
+/// notion of (faults, swap, the tty's process group) are 0 as Linux shows
+/// them for a process without them.
+fn stat(ctx: &Ctx<'_>, s: &mut String) {
+    let p = ctx.process;
+    let tick = 1_000_000_000 / crate::abi::CLK_TCK;
+    let cpu = crate::timers::process_cpu_ns(p, ctx.platform) / tick;
+    let start = p.start_ns / tick;
+    let (vsize, rss) = memory_use(ctx);
+    let (image_start, image_end) = ctx
+        .process
+        .mm
+        .vmas()
+        .iter()
+        .filter(|v| v.kind == crate::mm::VmaKind::Image)
+        .fold((0, 0), |(lo, hi), v| {
+            (
+                if lo == 0 { v.start } else { lo.min(v.start) },
+                hi.max(v.end),
+            )
+        });
+    let (pending, blocked, ignored, caught) = {
+        let sig = p.signals.lock();
+        let (own, shared) = sig.pending_sets(p.pid);
+        let (ignored, caught) = sig.disposition_sets();
+        (own | shared, sig.mask(p.pid), ignored, caught)
+    };
+    let threads = p.thread_count();
+    let cpu_now = ctx.platform.current_cpu();
+    let _ = writeln!(
+        s,
+        "{pid} ({comm}) R 0 {pid} {pid} 0 -1 4194560 0 0 0 0 {cpu} 0 0 0 20 0 {threads} 0 \
+         {start} {vsize} {rss} 18446744073709551615 {image_start} {image_end} {stack} 0 0 \
+         {pending} {blocked} {ignored} {caught} 0 0 0 17 {cpu_now} 0 0 0 0 0 0 0 0 0 0 0 0 0",
+        pid = p.pid,
+        comm = comm(ctx),
+        stack = crate::mm::STACK_TOP,
+    );
+}
+
+/// A CPU mask as /proc/PID/status shows it: hex words of 32 bits from the
+/// highest, comma-separated, and the list of ranges ("0-1,3").
+fn cpu_mask_text(mask: &crate::platform::CpuMask) -> (String, String) {
+    let cpus = (0..mask.len() * 64).filter(|&c| mask[c / 64] & (1 << (c % 64)) != 0);
+    let highest = cpus.clone().last().unwrap_or(0);
+    let words = highest / 32 + 1;
+    let hex: Vec<String> = (0..words)
+        .rev()
+        .map(|w| format!("{:08x}", (mask[w / 2] >> ((w % 2) * 32)) as u32))
+        .collect();
+    let mut list = String::new();
+    let mut run: Option<(usize, usize)> = None;
+    let flush = |run: (usize, usize), list: &mut String| {
+        if !list.is_empty() {
+            list.push(',');
+        }
+        if run.0 == run.1 {
+            let _ = write!(list, "{}", run.0);
+        } else {
+            let _ = write!(list, "{}-{}", run.0, run.1);
+        }
+    };
+    for c in cpus {
+        run = match run {
+            Some((a, b)) if b + 1 == c => Some((a, c)),
+            Some(r) => {
+                flush(r, &mut list);
+                Some((c, c))
+            }
+            None => Some((c, c)),
+        };
+    }
+    if let Some(r) = run {
+        flush(r, &mut list);
+    }
+    (hex.join(","), list)
+}
+
+/// /proc/PID/status (proc(5)): the same facts, a line each, for people.
+fn status(ctx: &Ctx<'_>, s: &mut String) {
+    let p = ctx.process;
+    let (vsize, rss) = memory_use(ctx);
+    let (own, shared, blocked, ignored, caught) = {
+        let sig = p.signals.lock();
+        let (own, shared) = sig.pending_sets(p.pid);
+        let (ignored, caught) = sig.disposition_sets();
+        (own, shared, sig.mask(p.pid), ignored, caught)
+    };
+    let (umask, fds) = {
+        let fs = ctx.fs();
+        (fs.umask, fs.fds.end())
+    };
+    let cpus = ctx.platform.affinity(p.pid).map(|m| cpu_mask_text(&m));
+    let _ = writeln!(s, "Name:\t{}", comm(ctx));
+    let _ = writeln!(s, "Umask:\t{umask:04o}");
+    let _ = writeln!(s, "State:\tR (running)");
+    let _ = writeln!(
+        s,
+        "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t0\nTracerPid:\t0",
+        p.pid, p.pid
+    );
+    let _ = writeln!(s, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0");
+    let _ = writeln!(s, "FDSize:\t{}\nGroups:\t", fds.next_power_of_two().max(64));
+    let _ = writeln!(
+        s,
+        "VmSize:\t{:8} kB\nVmRSS:\t{:8} kB",
+        vsize / 1024,
+        rss * 4
+    );
+    let _ = writeln!(s, "Threads:\t{}", p.thread_count());
+    let _ = writeln!(
+        s,
+        "SigPnd:\t{own:016x}\nShdPnd:\t{shared:016x}\nSigBlk:\t{blocked:016x}\n\
+         SigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}"
+    );
+    if let Some((hex, list)) = cpus {
+        let _ = writeln!(s, "Cpus_allowed:\t{hex}\nCpus_allowed_list:\t{list}");
+    }
 }
 
 fn cpuinfo(ctx: &Ctx<'_>, s: &mut String) {

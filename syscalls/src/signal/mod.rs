@@ -321,6 +321,26 @@ impl SigState {
         self.threads.get(&tid).map_or(0, |t| t.mask)
     }
 
+    /// What is pending for thread `tid` alone, and for the whole process
+    /// (as /proc/PID/status shows them).
+    pub fn pending_sets(&self, tid: u32) -> (u64, u64) {
+        let own = self.threads.get(&tid).map_or(0, |t| t.pending.set());
+        (own, self.shared.set())
+    }
+
+    /// The signals ignored and those with a handler, as bit sets.
+    pub fn disposition_sets(&self) -> (u64, u64) {
+        let (mut ignored, mut caught) = (0, 0);
+        for (i, a) in self.actions.iter().enumerate() {
+            match a.handler {
+                SIG_DFL => {}
+                SIG_IGN => ignored |= bit(i + 1),
+                _ => caught |= bit(i + 1),
+            }
+        }
+        (ignored, caught)
+    }
+
     /// Sets a thread's mask (SIGKILL and SIGSTOP stay unblocked).
     pub fn set_mask(&mut self, tid: u32, mask: u64) {
         if let Some(t) = self.threads.get_mut(&tid) {

@@ -226,3 +226,33 @@ fn cmdline_and_environ_are_nul_separated() {
         b"HOME=/root\0TERM=xterm\0"
     );
 }
+
+#[test]
+fn proc_self_stat_and_status_describe_the_process() {
+    let mut t = T::new();
+    let stat = String::from_utf8(t.cat("/proc/self/stat").unwrap()).unwrap();
+    let (head, rest) = stat.split_once(") ").expect("pid (comm) state ...");
+    assert!(head.starts_with("1 ("), "{stat}");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // proc(5): 52 fields, the first two (pid, comm) before `rest`.
+    assert_eq!(fields.len(), 50, "{stat}");
+    assert_eq!(fields[0], "R", "state");
+    assert_eq!(fields[17], "1", "num_threads");
+    let vsize: u64 = fields[20].parse().unwrap();
+    assert!(vsize > 0, "vsize");
+    let status = String::from_utf8(t.cat("/proc/self/status").unwrap()).unwrap();
+    for line in [
+        "Pid:\t1",
+        "PPid:\t0",
+        "Threads:\t1",
+        "Umask:\t0022",
+        "SigCgt:\t0000000000000000",
+    ] {
+        assert!(status.lines().any(|l| l == line), "{line} in\n{status}");
+    }
+    assert!(status.contains("Cpus_allowed_list:\t0-1\n"), "{status}");
+    // A handler shows in SigCgt (SIGUSR1, bit 9 counting from 0 for signal 1).
+    t.interrupt_with(crate::signal::SIGUSR1, 0);
+    let status = String::from_utf8(t.cat("/proc/self/status").unwrap()).unwrap();
+    assert!(status.contains("SigCgt:\t0000000000000200\n"), "{status}");
+}
