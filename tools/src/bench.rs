@@ -1,7 +1,8 @@
 //! `sole bench`: every workload in Sole and in a Linux guest under the same
 //! QEMU, machine type, accelerator, CPU model and memory, side by side.
 //!
-//! The workloads are small static C programs that measure themselves
+//! The workloads are small static C programs and one Python program run by
+//! the host's `python3` ([`python`]), which measure themselves
 //! ([`workloads`]), run several times on each system, interleaved so that
 //! host noise falls on both alike; two more are measured from outside: the
 //! smallest memory hello runs in ([`minmem`]) and the size of what boots.
@@ -12,6 +13,7 @@
 pub mod guest;
 pub mod linux;
 pub mod minmem;
+pub mod python;
 mod session;
 pub mod table;
 pub mod workloads;
@@ -63,6 +65,9 @@ pub enum Workload {
     /// CPU-bound work on 1 thread and on 2, and the speedup (2 vCPUs; wall
     /// time even under `--icount`).
     Parallel,
+    /// The host's `python3 -c` up to its first statement, from the
+    /// process's start and from kernel entry.
+    Python,
     /// The smallest `--mem` at which hello still runs.
     MinMemory,
     /// Kernel image bytes, and kernel plus initrd for hello.
@@ -71,13 +76,14 @@ pub enum Workload {
 
 impl Workload {
     /// Every workload, in the order they run.
-    pub const ALL: [Workload; 8] = [
+    pub const ALL: [Workload; 9] = [
         Workload::Boot,
         Workload::Syscall,
         Workload::File,
         Workload::Memory,
         Workload::Threads,
         Workload::Parallel,
+        Workload::Python,
         Workload::MinMemory,
         Workload::Size,
     ];
@@ -91,6 +97,7 @@ impl Workload {
             Workload::Memory => "memory",
             Workload::Threads => "threads",
             Workload::Parallel => "parallel",
+            Workload::Python => "python",
             Workload::MinMemory => "min-memory",
             Workload::Size => "size",
         }
@@ -105,6 +112,7 @@ impl Workload {
             Workload::Memory => Some(workloads::MEMORY),
             Workload::Threads => Some(workloads::THREADS),
             Workload::Parallel => Some(workloads::PARALLEL),
+            Workload::Python => Some(workloads::PYTHON),
             Workload::MinMemory | Workload::Size => None,
         }
     }

@@ -1,8 +1,8 @@
 //! The two systems a workload runs on, under the same QEMU, machine type,
 //! accelerator, CPU model and memory: Sole (the program packed as `sole run`
-//! packs it) and a Linux guest (the program as `/init`'s child in an
-//! initramfs). Both end with Sole's exit marker on the console, so one boot
-//! function reads both.
+//! packs it) and a Linux guest (the same files in an initramfs, the program
+//! run as `/init`'s child with the same arguments). Both end with Sole's exit
+//! marker on the console, so one boot function reads both.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -121,13 +121,9 @@ impl Host {
         }
     }
 
-    /// `program` packed for Sole, as `sole run PROGRAM` packs it.
-    pub fn sole(&self, program: &Path, shape: Shape) -> Result<Guest> {
-        let initrd = ProgramSpec {
-            program: program.to_path_buf(),
-            ..ProgramSpec::default()
-        }
-        .pack()?;
+    /// `program` packed for Sole, as `sole run` packs it.
+    pub fn sole(&self, program: &ProgramSpec, shape: Shape) -> Result<Guest> {
+        let initrd = program.pack()?;
         let append = BootOptions {
             initrd: Some(initrd.path().to_path_buf()),
             ..BootOptions::default()
@@ -142,23 +138,23 @@ impl Host {
         })
     }
 
-    /// `program` as the child of `init` in an initramfs for `kernel`.
+    /// `program` as the child of `init` in an initramfs for `kernel`, with
+    /// the files Sole's initrd has.
     pub fn linux(
         &self,
         kernel: &LinuxKernel,
         init: &Path,
-        program: &Path,
+        program: &ProgramSpec,
         shape: Shape,
     ) -> Result<Guest> {
-        let read = |path: &Path| {
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-        };
-        let archive = linux::initramfs(&read(init)?, &read(program)?)?;
-        let file = tempfile::Builder::new()
+        let init =
+            std::fs::read(init).with_context(|| format!("cannot read {}", init.display()))?;
+        let tree = linux::initramfs(&init, program.image()?)?;
+        let mut file = tempfile::Builder::new()
             .prefix("sole-bench-initramfs-")
             .suffix(".cpio")
             .tempfile()?;
-        std::fs::write(file.path(), &archive)?;
+        let initrd_bytes = tree.write(file.as_file_mut())?;
         let kernel_bytes = std::fs::metadata(&kernel.path)
             .with_context(|| format!("cannot read {}", kernel.path.display()))?
             .len();
@@ -171,7 +167,7 @@ impl Host {
                 shape,
             ),
             kernel_bytes,
-            initrd_bytes: archive.len() as u64,
+            initrd_bytes,
             initrd: InitrdFile::Linux(file),
         })
     }

@@ -1,7 +1,8 @@
 //! The Linux guest `sole bench` compares Sole with: Debian's cloud kernel
 //! (`linux-image-cloud-amd64`, fetched with `apt-get download` into the
 //! cache, never into the repository) or any kernel the user names, booted
-//! with an initramfs built on the fly whose `/init` runs the workload.
+//! with an initramfs built on the fly: the files Sole's initrd holds, and an
+//! `/init` that runs the workload with the arguments Sole gives it.
 //!
 //! `SOLE_LINUX_KERNEL=/path/to/bzImage` (or `sole bench --linux-kernel`)
 //! points at another kernel. It needs, built in: the 8250 serial console,
@@ -13,9 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
-use rootfs::cpio::Writer;
 
 use crate::cache::Cache;
+use crate::initrd::Tree;
+use crate::program::Image;
 
 /// The Debian metapackage that depends on the current cloud kernel.
 pub const DEBIAN_PACKAGE: &str = "linux-image-cloud-amd64";
@@ -213,26 +215,45 @@ pub fn is_bzimage(image: &[u8]) -> bool {
     image.get(0x202..0x206) == Some(b"HdrS")
 }
 
-/// The guest path of the workload in the initramfs; `/init` runs it.
-pub const WORKLOAD_PATH: &str = "/bench";
+/// The file in the initramfs that holds the workload's command line, each
+/// argument ended by a NUL; `/init` runs `argv[0]` with it.
+pub const ARGV_PATH: &str = "/bench.argv";
 
-/// The initramfs for one workload: `/init` and the workload at
-/// [`WORKLOAD_PATH`], both static, and the directories a system expects.
-/// `/dev/console` comes from the kernel's built-in initramfs, which is
-/// unpacked first.
-pub fn initramfs(init: &[u8], workload: &[u8]) -> Result<Vec<u8>> {
-    let mut cpio = Writer::new();
+/// The initramfs for one workload: the files of its Sole `image` (the
+/// program, its interpreter and libraries, what was added), `/init`
+/// (static), the command line at [`ARGV_PATH`], and the directories a
+/// system expects. `/dev/console` comes from the kernel's built-in
+/// initramfs, which is unpacked first.
+pub fn initramfs(init: &[u8], image: Image) -> Result<Tree> {
+    let Image { mut tree, launch } = image;
     for dir in ["/dev", "/proc", "/sys", "/tmp", "/root"] {
-        cpio.add_dir(dir, 0o755)?;
+        tree.ensure_dir(dir)?;
     }
-    cpio.add_file("/init", 0o755, init)?;
-    cpio.add_file(WORKLOAD_PATH, 0o755, workload)?;
-    Ok(cpio.finish()?)
+    tree.add_bytes("/init", 0o755, init.to_vec())?;
+    tree.add_bytes(ARGV_PATH, 0o444, argv_file(&launch.argv)?)?;
+    Ok(tree)
+}
+
+/// `argv` as [`ARGV_PATH`] holds it.
+fn argv_file(argv: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let mut file = Vec::new();
+    for arg in argv {
+        if arg.contains(&0) {
+            bail!(
+                "the argument `{}` holds a NUL byte",
+                String::from_utf8_lossy(arg)
+            );
+        }
+        file.extend_from_slice(arg);
+        file.push(0);
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use loader::launch::{Launch, LaunchFlags};
     use rootfs::cpio::{EntryKind, entries};
 
     #[test]
@@ -269,8 +290,26 @@ mod tests {
     }
 
     #[test]
-    fn the_initramfs_holds_init_the_workload_and_the_usual_directories() {
-        let archive = initramfs(b"INIT", b"WORKLOAD").unwrap();
+    fn the_initramfs_holds_the_image_init_the_command_line_and_the_usual_directories() {
+        let mut tree = Tree::new();
+        tree.add_bytes("/opt/bench/workload", 0o755, b"WORKLOAD".to_vec())
+            .unwrap();
+        tree.add_dir("/tmp", 0o1777).unwrap();
+        let launch = Launch {
+            argv: vec![
+                b"/opt/bench/workload".to_vec(),
+                b"-c".to_vec(),
+                b"a b".to_vec(),
+            ],
+            env: Vec::new(),
+            cwd: "/".into(),
+            flags: LaunchFlags::default(),
+        };
+        let mut archive = Vec::new();
+        initramfs(b"INIT", Image { tree, launch })
+            .unwrap()
+            .write(&mut archive)
+            .unwrap();
         let members: Vec<_> = entries(&archive).map(|e| e.unwrap()).collect();
         let find = |path: &str| {
             members
@@ -283,15 +322,25 @@ mod tests {
             (init.kind(), init.permissions(), init.data),
             (EntryKind::File, 0o755, &b"INIT"[..])
         );
-        let workload = find(WORKLOAD_PATH.trim_start_matches('/'));
+        let workload = find("opt/bench/workload");
         assert_eq!(
             (workload.kind(), workload.data),
             (EntryKind::File, &b"WORKLOAD"[..])
         );
-        for dir in ["dev", "proc", "sys", "tmp", "root"] {
+        let argv = find(ARGV_PATH.trim_start_matches('/'));
+        assert_eq!(argv.data, b"/opt/bench/workload\0-c\0a b\0");
+        for dir in ["dev", "proc", "sys", "tmp", "root", "opt", "opt/bench"] {
             assert_eq!(find(dir).kind(), EntryKind::Dir, "{dir}");
         }
-        assert_eq!(members.len(), 7);
+        assert_eq!(find("tmp").permissions(), 0o1777, "the image's own mode");
+        assert_eq!(find("proc").permissions(), 0o755);
+        assert_eq!(members.len(), 10);
+    }
+
+    #[test]
+    fn an_argument_with_a_nul_byte_is_refused() {
+        assert!(argv_file(&[b"/bench".to_vec(), b"a\0b".to_vec()]).is_err());
+        assert_eq!(argv_file(&[]).unwrap(), b"");
     }
 
     #[test]

@@ -10,11 +10,13 @@ use anyhow::Result;
 
 use super::guest::{Guest, Host, System};
 use super::linux::LinuxKernel;
+use super::python::HostPython;
 use super::table::{Better, Outcome, Row, Unit};
-use super::workloads::{self, Compiler, Program};
+use super::workloads::{self, Compiler, Program, Source};
 use super::{BOOT_TIMEOUT, MEM_MIB, MIN_MEMORY_SLACK, Workload, minmem};
 use crate::cache::Cache;
 use crate::mem_size::MemSize;
+use crate::program::ProgramSpec;
 use crate::run::Boot;
 
 /// Everything a session's workloads share.
@@ -65,17 +67,26 @@ impl Session<'_> {
         systems
     }
 
+    /// What runs `program`: its C build, or the host's `python3` with its
+    /// code; an error if there is none.
+    fn spec(&self, program: &Program) -> Result<ProgramSpec> {
+        Ok(match program.source {
+            Source::C(_) => ProgramSpec {
+                program: self.compiler.build(program, &self.cache)?,
+                ..ProgramSpec::default()
+            },
+            Source::Python(code) => HostPython::find()?.spec(code),
+        })
+    }
+
     /// `program` packed for `system`, or why it cannot be.
     fn guest(&self, system: System, program: &Program) -> Result<Guest, String> {
-        let binary = self
-            .compiler
-            .build(program, &self.cache)
-            .map_err(|e| format!("{e:#}"))?;
+        let spec = self.spec(program).map_err(|e| format!("{e:#}"))?;
         let shape = self.host.shape(program);
         match system {
-            System::Sole => self.host.sole(&binary, shape),
+            System::Sole => self.host.sole(&spec, shape),
             System::Linux => match &self.linux {
-                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &binary, shape),
+                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &spec, shape),
                 Some(Err(why)) => return Err(why.clone()),
                 None => return Err("not measured".into()),
             },
@@ -96,8 +107,11 @@ impl Session<'_> {
     /// again; its figures are unavailable, with the reason.
     fn program_rows(&mut self, workload: Workload, program: &Program) -> Result<Vec<Row>> {
         // Fail early and loudly if a workload does not build: that is a bug
-        // here, not a figure.
-        self.compiler.build(program, &self.cache)?;
+        // here, not a figure. (A host program that is missing is a figure
+        // unavailable.)
+        if let Source::C(_) = program.source {
+            self.compiler.build(program, &self.cache)?;
+        }
         // Guest time that is wall time where the rest is counted in
         // instructions says so, as the boot workload's wall time does.
         let wall = if self.host.icount && program.wall_clock() {

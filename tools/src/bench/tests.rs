@@ -113,6 +113,7 @@ fn workloads_have_names_and_programs() {
             "memory",
             "threads",
             "parallel",
+            "python",
             "min-memory",
             "size"
         ]
@@ -321,4 +322,126 @@ fn hello_must_print_its_figure_and_hello_and_exit_0() {
         0,
         "sole-bench entry_to_main 1 us\r\nhello\r\n"
     )));
+}
+
+#[test]
+fn the_python_version_names_its_standard_library() {
+    use python::version_of;
+    assert_eq!(version_of("python3.11"), Some("python3.11"));
+    assert_eq!(version_of("python3.13"), Some("python3.13"));
+    for bad in [
+        "python3",
+        "python3.",
+        "python3.11d",
+        "python2.7",
+        "python3.1x",
+    ] {
+        assert_eq!(version_of(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn the_python_figures_parse_as_its_metrics() {
+    let console = "Sole 0.1.0: 512 MiB RAM, 1 CPU, ready in 700 us\r\n\
+                   sole-bench python_startup 907.7 ms\r\n\
+                   sole-bench python_ready 1397.7 ms\r\n";
+    assert_eq!(workloads::PYTHON.figures(console).unwrap(), [907.7, 1397.7]);
+    assert_eq!(Workload::Python.program(), Some(workloads::PYTHON));
+    assert_eq!(Workload::Python.cpus(), Some(1));
+    assert!(!Workload::Python.wall_clock());
+}
+
+/// The host's Python, or `None` (and a note) where it is not installed.
+fn host_python() -> Option<python::HostPython> {
+    match python::HostPython::find() {
+        Ok(python) => Some(python),
+        Err(why) => {
+            eprintln!("skipped: {why:#}");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_python_code_prints_both_figures_on_the_host() {
+    let Some(python) = host_python() else {
+        return;
+    };
+    let workloads::Source::Python(code) = workloads::PYTHON.source else {
+        panic!("the python workload is Python");
+    };
+    let out = std::process::Command::new(&python.program)
+        .args(["-c", code])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let figures = workloads::PYTHON
+        .figures(&String::from_utf8_lossy(&out.stdout))
+        .unwrap();
+    let [startup, ready] = figures[..] else {
+        panic!("{figures:?}");
+    };
+    assert!(startup >= 0.0 && startup <= ready, "{figures:?}");
+}
+
+/// The paths of `tree` packed, with each member's kind and size.
+fn packed(tree: &crate::initrd::Tree) -> BTreeMap<String, (rootfs::cpio::EntryKind, usize)> {
+    let mut archive = Vec::new();
+    tree.write(&mut archive).unwrap();
+    rootfs::cpio::entries(&archive)
+        .map(|e| e.unwrap())
+        .map(|e| (format!("/{}", e.path()), (e.kind(), e.data.len())))
+        .collect()
+}
+
+#[test]
+fn both_systems_get_python_its_libraries_and_its_standard_library() {
+    let Some(python) = host_python() else {
+        return;
+    };
+    let workloads::Source::Python(code) = workloads::PYTHON.source else {
+        panic!("the python workload is Python");
+    };
+    let spec = python.spec(code);
+    let image = spec.image().unwrap();
+    assert_eq!(
+        image.launch.argv,
+        [
+            python::PROGRAM.as_bytes(),
+            b"-c".as_slice(),
+            code.as_bytes()
+        ]
+    );
+    let sole = packed(&image.tree);
+    let argv = image.launch.argv.clone();
+    let linux = packed(&linux::initramfs(b"INIT", image).unwrap());
+    let stdlib = python.stdlib.to_str().unwrap();
+    let has = |files: &BTreeMap<_, _>, end: &str| files.keys().any(|p: &String| p.ends_with(end));
+    for files in [&sole, &linux] {
+        for path in [
+            python::PROGRAM.to_owned(),
+            format!("{stdlib}/os.py"),
+            format!("{stdlib}/encodings/__init__.py"),
+            format!("{stdlib}/lib-dynload"),
+        ] {
+            assert!(files.contains_key(&path), "{path}");
+        }
+        for library in ["/ld-linux-x86-64.so.2", "/libc.so.6", "/libm.so.6"] {
+            assert!(has(files, library), "{library}");
+        }
+    }
+    // The Linux guest has every file Sole has, as it is, and its own.
+    for (path, member) in &sole {
+        assert_eq!(linux.get(path), Some(member), "{path}");
+    }
+    assert!(linux.contains_key("/init"));
+    let mut expected = Vec::new();
+    for arg in argv {
+        expected.extend(arg);
+        expected.push(0);
+    }
+    assert_eq!(
+        linux.get(linux::ARGV_PATH),
+        Some(&(rootfs::cpio::EntryKind::File, expected.len()))
+    );
 }

@@ -1,7 +1,9 @@
 //! The benchmark workloads: small C programs (`tools/bench/*.c`, embedded in
-//! `sole` so it benchmarks from any directory) that measure themselves and
-//! print `sole-bench <metric> <value> <unit>` lines; building them static
-//! into the cache; and reading their figures back from a console.
+//! `sole` so it benchmarks from any directory) and one Python program
+//! (`tools/bench/python.py`, run by the host's `python3`) that measure
+//! themselves and print `sole-bench <metric> <value> <unit>` lines; building
+//! the C ones static into the cache; and reading their figures back from a
+//! console.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,13 +41,23 @@ impl Metric {
     }
 }
 
-/// A C program that measures itself.
+/// What a program is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// C, built static by the [`Compiler`].
+    C(&'static str),
+    /// Python, the code of the host's `python3 -c` (see
+    /// [`super::python::HostPython`]).
+    Python(&'static str),
+}
+
+/// A program that measures itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Program {
     /// Its name (`syscall`); the workload's name when it is one.
     pub name: &'static str,
     /// Its source.
-    pub source: &'static str,
+    pub source: Source,
     /// What it prints, in order.
     pub metrics: &'static [Metric],
     /// The vCPUs its VM gets, in Sole and in the Linux guest alike.
@@ -56,7 +68,7 @@ pub struct Program {
 /// also prints `hello`.
 pub const BOOT: Program = Program {
     name: "boot",
-    source: include_str!("../../bench/boot.c"),
+    source: Source::C(include_str!("../../bench/boot.c")),
     metrics: &[Metric::lower(
         "entry_to_main",
         "kernel entry to main",
@@ -72,7 +84,7 @@ pub const HELLO_LINE: &str = "hello";
 /// the vDSO, in both kernels) in a loop.
 pub const SYSCALL: Program = Program {
     name: "syscall",
-    source: include_str!("../../bench/syscall.c"),
+    source: Source::C(include_str!("../../bench/syscall.c")),
     metrics: &[
         Metric::lower("getppid", "getppid()", Unit::Nanos),
         Metric::lower("clock_gettime", "clock_gettime(), vDSO", Unit::Nanos),
@@ -83,7 +95,7 @@ pub const SYSCALL: Program = Program {
 /// `file`: open/read/close of a small file; reading 64 MiB.
 pub const FILE: Program = Program {
     name: "file",
-    source: include_str!("../../bench/file.c"),
+    source: Source::C(include_str!("../../bench/file.c")),
     metrics: &[
         Metric::lower(
             "open_read_close",
@@ -98,7 +110,7 @@ pub const FILE: Program = Program {
 /// `memory`: first touch of 256 MiB; mmap/munmap pairs.
 pub const MEMORY: Program = Program {
     name: "memory",
-    source: include_str!("../../bench/memory.c"),
+    source: Source::C(include_str!("../../bench/memory.c")),
     metrics: &[
         Metric::lower("first_touch", "first touch, per 4 KiB page", Unit::Nanos),
         Metric::lower("mmap_munmap", "mmap+munmap of 64 KiB", Unit::Nanos),
@@ -110,7 +122,7 @@ pub const MEMORY: Program = Program {
 /// one CPU and on two. Two vCPUs.
 pub const THREADS: Program = Program {
     name: "threads",
-    source: include_str!("../../bench/threads.c"),
+    source: Source::C(include_str!("../../bench/threads.c")),
     metrics: &[
         Metric::lower("thread_create_join", "pthread_create+join", Unit::Nanos),
         Metric::lower(
@@ -131,7 +143,7 @@ pub const THREADS: Program = Program {
 /// the speedup. Two vCPUs, which must really run at once.
 pub const PARALLEL: Program = Program {
     name: "parallel",
-    source: include_str!("../../bench/parallel.c"),
+    source: Source::C(include_str!("../../bench/parallel.c")),
     metrics: &[
         Metric::lower(
             "parallel_1_thread",
@@ -149,16 +161,36 @@ pub const PARALLEL: Program = Program {
     cpus: 2,
 };
 
+/// `python`: Python's start-up, as `python3 -c pass` has it: from the
+/// process's start and from kernel entry to the first statement.
+pub const PYTHON: Program = Program {
+    name: "python",
+    source: Source::Python(include_str!("../../bench/python.py")),
+    metrics: &[
+        Metric::lower(
+            "python_startup",
+            "python3 start to first statement",
+            Unit::Millis,
+        ),
+        Metric::lower(
+            "python_ready",
+            "kernel entry to first statement",
+            Unit::Millis,
+        ),
+    ],
+    cpus: 1,
+};
+
 /// The Linux guest's `/init`: runs the workload as its child and ends the VM.
 pub const LINUX_INIT: Program = Program {
     name: "init",
-    source: include_str!("../../bench/init.c"),
+    source: Source::C(include_str!("../../bench/init.c")),
     metrics: &[],
     cpus: 1,
 };
 
 /// The programs that are workloads, in the order they run.
-pub const PROGRAMS: [Program; 6] = [BOOT, SYSCALL, FILE, MEMORY, THREADS, PARALLEL];
+pub const PROGRAMS: [Program; 7] = [BOOT, SYSCALL, FILE, MEMORY, THREADS, PARALLEL, PYTHON];
 
 /// One figure a workload printed.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,9 +309,12 @@ impl Compiler {
         )
     }
 
-    /// Builds `program` into `cache` (once: the file is named after the
-    /// compiler, the flags and the sources) and returns its path.
+    /// Builds `program`, a C one, into `cache` (once: the file is named
+    /// after the compiler, the flags and the sources) and returns its path.
     pub fn build(&self, program: &Program, cache: &Cache) -> Result<PathBuf> {
+        let Source::C(source) = program.source else {
+            bail!("{} is not a C program", program.name);
+        };
         let dir = cache.dir().join("bench");
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -287,7 +322,7 @@ impl Compiler {
             "{}\0{}\0{HEADER}\0{}",
             self.command,
             CFLAGS.join(" "),
-            program.source
+            source
         );
         let out = dir.join(format!("{}-{:016x}", program.name, fnv1a64(key.as_bytes())));
         if out.is_file() {
@@ -296,10 +331,10 @@ impl Compiler {
         let work = tempfile::tempdir_in(&dir)
             .with_context(|| format!("cannot create a directory in {}", dir.display()))?;
         std::fs::write(work.path().join("bench.h"), HEADER)?;
-        let source = work.path().join(format!("{}.c", program.name));
-        std::fs::write(&source, program.source)?;
+        let file = work.path().join(format!("{}.c", program.name));
+        std::fs::write(&file, source)?;
         let binary = work.path().join(program.name);
-        compile(&self.command, &source, &binary)?;
+        compile(&self.command, &file, &binary)?;
         std::fs::rename(&binary, &out)
             .with_context(|| format!("cannot write {}", out.display()))?;
         Ok(out)
@@ -424,16 +459,15 @@ mod tests {
     fn every_metric_appears_in_its_source() {
         let mut names = Vec::new();
         for program in PROGRAMS {
-            assert!(program.source.contains("#include \"bench.h\""));
+            let printed = |metric: &str| match program.source {
+                Source::C(source) => {
+                    assert!(source.contains("#include \"bench.h\""));
+                    source.contains(&format!("report(\"{metric}\""))
+                }
+                Source::Python(code) => code.contains(&format!("\"sole-bench {metric} ")),
+            };
             for metric in program.metrics {
-                assert!(
-                    program
-                        .source
-                        .contains(&format!("report(\"{}\"", metric.name)),
-                    "{}: {}",
-                    program.name,
-                    metric.name
-                );
+                assert!(printed(metric.name), "{}: {}", program.name, metric.name);
                 names.push(metric.name);
             }
         }
