@@ -274,7 +274,7 @@ fn stat(ctx: &Ctx<'_>, s: &mut String) {
 /// highest, comma-separated, and the list of ranges ("0-1,3").
 fn cpu_mask_text(mask: &crate::platform::CpuMask) -> (String, String) {
     let cpus = (0..mask.len() * 64).filter(|&c| mask[c / 64] & (1 << (c % 64)) != 0);
-    let highest = cpus.clone().last().unwrap_or(0);
+    let highest = cpus.clone().next_back().unwrap_or(0);
     let words = highest / 32 + 1;
     let hex: Vec<String> = (0..words)
         .rev()
