@@ -7,8 +7,9 @@
  * `not ok N - what (file:line: detail)`; finish() prints
  * `# N passed, M failed`, removes the scratch directory and returns 0 only
  * if nothing failed. The runner (tests/integration/conformance.rs) builds
- * every test with musl (-static) and glibc (-static-pie), runs it natively,
- * then in Sole.
+ * every test with musl (-static), glibc (-static-pie) and glibc dynamically
+ * linked (with -DSOLE_DYNAMIC, so that a test of dlopen can tell), runs it
+ * natively, then in Sole.
  *
  * The tests must pass on Linux and in Sole alike: they create what they use
  * under their own directory in /tmp and do not depend on user ids. They may
@@ -40,6 +41,7 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 
 /* ---- Reporting ---------------------------------------------------------- */
@@ -227,6 +229,18 @@ static inline int st_report(int ok, const char *file, int line, const char *what
 			  "\"%s\" != \"%s\"", st_a_ ? st_a_ : "(null)",        \
 			  st_b_ ? st_b_ : "(null)");                           \
 	})
+
+/* SKIP(why...): a check that does not apply to this build (say, dlopen in
+ * a static program): TAP's `ok N - # SKIP why`. It counts as passed, so a
+ * test that skips everything still ends with a passing summary. */
+#define SKIP(...)                                                              \
+	do {                                                                   \
+		char st_why_[512];                                             \
+		snprintf(st_why_, sizeof st_why_, __VA_ARGS__);                \
+		st_checks++;                                                   \
+		printf("ok %d - # SKIP %s\n", st_checks, st_why_);             \
+		fflush(stdout);                                                \
+	} while (0)
 
 /* Stops the test at once: the remaining checks make no sense. */
 #define BAIL(...)                                                              \
@@ -695,5 +709,78 @@ static inline int wait_count(volatile int *value, int target, long ms)
 	}
 	return 1;
 }
+
+/* ---- Touching memory that may fault --------------------------------- */
+
+/* What one touch() did: sig is 0 if the access worked, else the signal
+ * (SIGSEGV or SIGBUS) with its si_code and si_addr; value is the byte read. */
+struct touch_result {
+	int sig;
+	int code;
+	void *addr;
+	unsigned char value;
+};
+
+static sigjmp_buf st_touch_env;
+static volatile int st_touch_sig, st_touch_code;
+static void *volatile st_touch_addr;
+
+static inline void st_touch_handler(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	st_touch_sig = sig;
+	st_touch_code = info->si_code;
+	st_touch_addr = info->si_addr;
+	siglongjmp(st_touch_env, 1);
+}
+
+/* Reads the byte at addr (write = 0) or stores `value` there (write = 1),
+ * catching SIGSEGV and SIGBUS with a handler that siglongjmps back; the
+ * previous handlers are restored. From the main thread only. */
+static inline struct touch_result touch(void *addr, int write, unsigned char value)
+{
+	struct sigaction sa, old_segv, old_bus;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = st_touch_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old_segv) != 0 || sigaction(SIGBUS, &sa, &old_bus) != 0)
+		BAIL("sigaction for touch()");
+	struct touch_result r = { 0, 0, NULL, 0 };
+	st_touch_sig = 0;
+	st_touch_code = 0;
+	st_touch_addr = NULL;
+	if (sigsetjmp(st_touch_env, 1) == 0) {
+		if (write)
+			*(volatile unsigned char *)addr = value;
+		else
+			r.value = *(volatile unsigned char *)addr;
+	}
+	r.sig = st_touch_sig;
+	r.code = st_touch_code;
+	r.addr = st_touch_addr;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return r;
+}
+
+#define TOUCH_READ 0
+#define TOUCH_WRITE 1
+
+/* CHECK_TOUCH(addr, TOUCH_READ or TOUCH_WRITE, SIG, CODE): passes if the
+ * access raises SIG with si_code CODE and si_addr addr; with SIG 0 (CODE
+ * ignored), if it works. A write stores 0x5a. */
+#define CHECK_TOUCH(addr_, write_, sig_, code_)                                \
+	({                                                                     \
+		void *st_p_ = (void *)(addr_);                                 \
+		struct touch_result st_t_ = touch(st_p_, (write_), 0x5a);      \
+		int st_ok_ = st_t_.sig == (sig_) &&                            \
+			     (st_t_.sig == 0 ||                                \
+			      (st_t_.code == (code_) && st_t_.addr == st_p_)); \
+		st_report(st_ok_, __FILE__, __LINE__,                          \
+			  #write_ " at " #addr_ " gives " #sig_ " " #code_,     \
+			  "signal %d, si_code %d, si_addr %p (address %p)",    \
+			  st_t_.sig, st_t_.code, st_t_.addr, st_p_);           \
+	})
 
 #endif

@@ -3,15 +3,22 @@
 //! Every `tests/conformance/*.c` is a self-checking program (see
 //! `sole_test.h`): it prints `ok N - ...` / `not ok N - ...` lines and
 //! `# N passed, M failed`, and exits 0 only when every check passed. This
-//! runner builds each one two ways (musl `-static`, glibc `-static-pie`),
-//! runs it natively first (a test that fails on Linux is a broken test),
-//! then in Sole under TCG with two vCPUs, two VMs at a time, and prints a
-//! table and a summary line.
+//! runner builds each one three ways (musl `-static`, glibc `-static-pie`,
+//! glibc dynamic with `-DSOLE_DYNAMIC`), runs it natively first (a test that
+//! fails on Linux is a broken test), then in Sole under TCG with two vCPUs,
+//! two VMs at a time, and prints a table and a summary line.
+//!
+//! Sole runs the variants in [`SOLE_VARIANTS`] (all three) and every test
+//! but those in [`WAITING_FOR_KERNEL`] (none now); the others show `skip`
+//! in its column, so a test can land before the kernel feature it checks.
 //!
 //! Environment:
 //! - `SOLE_CONFORMANCE_NATIVE_ONLY=1` skips the Sole column (to check the
 //!   tests themselves on a new host).
 //! - `SOLE_CONFORMANCE_ONLY=name,name` runs only the tests named.
+//! - `SOLE_CONFORMANCE_ALL=1` runs everything in Sole too, the variants
+//!   and tests that are not expected to pass there yet included (to see
+//!   how far the kernel has come).
 
 #![deny(unsafe_code)]
 
@@ -27,6 +34,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use sole::accel::AccelChoice;
+use sole::initrd::AddSpec;
 use sole::program::{DEFAULT_ENV, ProgramSpec};
 use sole::run::BootOptions;
 use sole_tests::programs::Variant;
@@ -57,9 +65,32 @@ const NATIVE_ONLY_VAR: &str = "SOLE_CONFORMANCE_NATIVE_ONLY";
 /// A comma-separated list of the tests to run (all if unset).
 const ONLY_VAR: &str = "SOLE_CONFORMANCE_ONLY";
 
-/// The two ways the issue asks for: musl `-static` and glibc `-static-pie`
-/// (the compilers are the program tests'; see `sole_tests::programs`).
-const VARIANTS: [Variant; 2] = [Variant::MuslStatic, Variant::GlibcStaticPie];
+/// Set to `1` to run every variant and test in Sole, those not expected to
+/// pass there yet included.
+const ALL_VAR: &str = "SOLE_CONFORMANCE_ALL";
+
+/// The ways each test is built and run natively: musl `-static`, glibc
+/// `-static-pie`, and glibc dynamic (issue 6's third variant; the compilers
+/// are the program tests', see `sole_tests::programs`).
+const VARIANTS: [Variant; 3] = [
+    Variant::MuslStatic,
+    Variant::GlibcStaticPie,
+    Variant::GlibcDynamic,
+];
+
+/// The variants run in Sole: all of them. To take one out (say, the
+/// dynamic variant while `PT_INTERP` loading is broken), drop it here; its
+/// cells then read `skip`, and `SOLE_CONFORMANCE_ALL=1` still runs it.
+const SOLE_VARIANTS: &[Variant] = &[
+    Variant::MuslStatic,
+    Variant::GlibcStaticPie,
+    Variant::GlibcDynamic,
+];
+
+/// Tests that pass natively but not yet in Sole, with what they wait for:
+/// run natively only (`SOLE_CONFORMANCE_ALL=1` runs them in Sole too). A
+/// new test of a feature the kernel lacks goes here until it lands.
+const WAITING_FOR_KERNEL: &[(&str, &str)] = &[];
 
 /// How one run of one test went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +185,7 @@ fn conformance() {
     }
 
     let native_only = std::env::var(NATIVE_ONLY_VAR).is_ok_and(|v| v == "1");
+    let everything = std::env::var(ALL_VAR).is_ok_and(|v| v == "1");
     if native_only {
         for case in &mut cases {
             case.sole = Outcome::Skip(format!("{NATIVE_ONLY_VAR}=1"));
@@ -165,8 +197,10 @@ fn conformance() {
         let sole = parallel(&cases, SOLE_JOBS, |_, case| {
             if case.native.failed() {
                 Outcome::Skip("fails natively".into())
+            } else if let Some(why) = not_in_sole(case).filter(|_| !everything) {
+                Outcome::Skip(why)
             } else {
-                run_in_sole(&case.binary)
+                run_in_sole(case)
             }
         });
         for (case, outcome) in cases.iter_mut().zip(sole) {
@@ -223,6 +257,17 @@ fn only_the_chosen(all: Vec<String>, dir: &Path) -> Vec<String> {
     all.into_iter().filter(|t| chosen.contains(t)).collect()
 }
 
+/// Why `case` is not run in Sole yet, if it is not.
+fn not_in_sole(case: &Case) -> Option<String> {
+    if !SOLE_VARIANTS.contains(&case.variant) {
+        return Some(format!("{} waits for the kernel", case.variant.name()));
+    }
+    WAITING_FOR_KERNEL
+        .iter()
+        .find(|(test, _)| *test == case.test)
+        .map(|(_, what)| format!("waits for {what}"))
+}
+
 /// Fails, naming the Debian package, if `variant`'s compiler or C library
 /// is missing.
 fn check_compiler(variant: &Variant) {
@@ -242,16 +287,21 @@ fn check_compiler(variant: &Variant) {
         variant.compiler(),
         variant.name()
     );
-    // A static link needs the static C library.
+    // A static link needs the static C library, a dynamic one the shared.
+    let library = if variant.is_static() {
+        "libc.a"
+    } else {
+        "libc.so"
+    };
     let libc = Command::new(variant.compiler())
-        .arg("-print-file-name=libc.a")
+        .arg(format!("-print-file-name={library}"))
         .output()
         .ok()
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     assert!(
         libc.as_deref()
             .is_some_and(|p| p.is_absolute() && p.is_file()),
-        "`{}` has no static C library (libc.a) for the {} variant: {install}",
+        "`{}` has no C library ({library}) for the {} variant: {install}",
         variant.compiler(),
         variant.name()
     );
@@ -263,8 +313,8 @@ fn build(source_dir: &Path, test: &str, variant: &Variant, binary: &Path) -> Res
     let dir = binary.parent().expect("binaries live in a directory");
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let out = Command::new(variant.compiler())
+        .args(variant.flags())
         .args(CFLAGS)
-        .arg(variant.link())
         .arg("-o")
         .arg(binary)
         // From the source directory, so that messages name `test.c:LINE`.
@@ -278,7 +328,7 @@ fn build(source_dir: &Path, test: &str, variant: &Variant, binary: &Path) -> Res
         Err(format!(
             "{} {}: {}\n{}",
             variant.compiler(),
-            variant.link(),
+            variant.flags().join(" "),
             describe(out.status),
             String::from_utf8_lossy(&out.stderr).trim_end()
         ))
@@ -324,19 +374,58 @@ fn run_native(binary: &Path) -> Outcome {
     judge(status, &text)
 }
 
-/// Runs `binary` in Sole as `sole run PROGRAM` does: packed into an initrd
-/// at its absolute path, booted under TCG, its console read back.
-fn run_in_sole(binary: &Path) -> Outcome {
-    match boot_program(binary) {
+/// Runs `case` in Sole as `sole run PROGRAM` does: packed into an initrd
+/// at its absolute path (with what it loads itself, see [`DLOPENED`]),
+/// booted under TCG, its console read back.
+fn run_in_sole(case: &Case) -> Outcome {
+    let adds = match dlopened(case) {
+        Ok(adds) => adds,
+        Err(why) => return Outcome::Fail(why),
+    };
+    match boot_program(&case.binary, adds) {
         Ok((status, console)) => judge(Ok(i32::from(status)), &console),
         Err(why) => Outcome::Fail(why),
     }
 }
 
+/// Libraries a dynamic test loads with dlopen(3): `sole run` packs what the
+/// program needs (DT_NEEDED, and the libgcc_s.so.1 glibc loads itself), not
+/// these.
+const DLOPENED: &[(&str, &[&str])] = &[("dlopen", &["libm.so.6"])];
+
+/// The libraries `case` dlopens, found as the compiler finds them, at
+/// their real paths.
+fn dlopened(case: &Case) -> Result<Vec<AddSpec>, String> {
+    if case.variant.is_static() {
+        return Ok(Vec::new());
+    }
+    let names = DLOPENED
+        .iter()
+        .filter(|(test, _)| *test == case.test)
+        .flat_map(|(_, names)| names.iter());
+    let mut adds = Vec::new();
+    for name in names {
+        let out = Command::new(case.variant.compiler())
+            .arg(format!("-print-file-name={name}"))
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", case.variant.compiler()))?;
+        let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        let path = path
+            .canonicalize()
+            .map_err(|e| format!("{name} ({}): {e}", path.display()))?;
+        adds.push(AddSpec {
+            src: path,
+            dest: None,
+        });
+    }
+    Ok(adds)
+}
+
 /// The Sole side in one place: the guest's exit status and console text.
-fn boot_program(binary: &Path) -> Result<(u8, String), String> {
+fn boot_program(binary: &Path, adds: Vec<AddSpec>) -> Result<(u8, String), String> {
     let spec = ProgramSpec {
         program: binary.to_path_buf(),
+        adds,
         ..ProgramSpec::default()
     };
     let initrd = spec.pack().map_err(|e| format!("{e:#}"))?;

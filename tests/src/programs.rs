@@ -1,6 +1,7 @@
 //! Building the small C programs in `tests/programs/` and running them in
 //! Sole: static with musl (`musl-gcc -static`) and glibc (`gcc -static
-//! -no-pie`), and static-PIE with glibc (`gcc -static-pie`).
+//! -no-pie`), static-PIE with glibc (`gcc -static-pie`), and dynamically
+//! linked with glibc (plain `gcc`).
 
 use sole::program::ProgramSpec;
 use sole::run::{Boot, BootOptions};
@@ -13,11 +14,15 @@ pub enum Variant {
     MuslStatic,
     GlibcStatic,
     GlibcStaticPie,
+    /// A PIE with `PT_INTERP` (`ld-linux-x86-64.so.2`) and `libc.so.6`,
+    /// built with `-DSOLE_DYNAMIC` so that a test can tell.
+    GlibcDynamic,
 }
 
 impl Variant {
-    /// Static (ET_EXEC) with both libcs, and static-PIE (ET_DYN placed by
-    /// the kernel) with glibc.
+    /// The static variants: ET_EXEC with both libcs, and static-PIE
+    /// (ET_DYN placed by the kernel) with glibc. A test that wants
+    /// [`Variant::GlibcDynamic`] too names it.
     pub const ALL: [Variant; 3] = [
         Variant::MuslStatic,
         Variant::GlibcStatic,
@@ -29,6 +34,7 @@ impl Variant {
             Variant::MuslStatic => "musl-static",
             Variant::GlibcStatic => "glibc-static",
             Variant::GlibcStaticPie => "glibc-static-pie",
+            Variant::GlibcDynamic => "glibc-dynamic",
         }
     }
 
@@ -37,8 +43,10 @@ impl Variant {
         self.toolchain().0
     }
 
-    /// How it links (`-static`, `-static-pie`).
-    pub fn link(self) -> &'static str {
+    /// What makes the variant, given to the compiler before the common
+    /// flags: how it links (`-static`, `-static-pie`, nothing for the
+    /// default dynamic PIE) and the macro a dynamic build defines.
+    pub fn flags(self) -> &'static [&'static str] {
         self.toolchain().1
     }
 
@@ -47,11 +55,17 @@ impl Variant {
         self.toolchain().2
     }
 
-    fn toolchain(self) -> (&'static str, &'static str, &'static str) {
+    /// Whether the program carries its C library (no `PT_INTERP`).
+    pub fn is_static(self) -> bool {
+        self != Variant::GlibcDynamic
+    }
+
+    fn toolchain(self) -> (&'static str, &'static [&'static str], &'static str) {
         match self {
-            Variant::MuslStatic => ("musl-gcc", "-static", "musl-tools"),
-            Variant::GlibcStatic => ("gcc", "-static", "gcc and libc6-dev"),
-            Variant::GlibcStaticPie => ("gcc", "-static-pie", "gcc and libc6-dev"),
+            Variant::MuslStatic => ("musl-gcc", &["-static"], "musl-tools"),
+            Variant::GlibcStatic => ("gcc", &["-static", "-no-pie"], "gcc and libc6-dev"),
+            Variant::GlibcStaticPie => ("gcc", &["-static-pie"], "gcc and libc6-dev"),
+            Variant::GlibcDynamic => ("gcc", &["-DSOLE_DYNAMIC"], "gcc and libc6-dev"),
         }
     }
 }
@@ -95,19 +109,15 @@ pub fn source(name: &str) -> PathBuf {
 /// Compiles `src` into `dir`; panics naming the package to install when
 /// the compiler is missing (`cargo xtask setup` installs it).
 pub fn compile(src: &Path, variant: Variant, dir: &Path) -> PathBuf {
-    let (cc, link, package) = variant.toolchain();
+    let (cc, flags, package) = variant.toolchain();
     let stem = src
         .file_stem()
         .expect("a source file name")
         .to_string_lossy();
     let out = dir.join(format!("{stem}-{}", variant.name()));
     let result = Command::new(cc)
-        .args([link, "-O1", "-g", "-Wall", "-Wextra", "-Werror"])
-        .args(if variant == Variant::GlibcStatic {
-            &["-no-pie"][..]
-        } else {
-            &[]
-        })
+        .args(flags)
+        .args(["-O1", "-g", "-Wall", "-Wextra", "-Werror"])
         .arg("-o")
         .arg(&out)
         .arg(src)
@@ -117,7 +127,8 @@ pub fn compile(src: &Path, variant: Variant, dir: &Path) -> PathBuf {
         });
     assert!(
         result.status.success(),
-        "{cc} {link} {} failed:\n{}",
+        "{cc} {} {} failed:\n{}",
+        flags.join(" "),
         src.display(),
         String::from_utf8_lossy(&result.stderr)
     );
