@@ -25,8 +25,14 @@ const PACKAGES: &[(&str, Probe)] = &[
     ("musl-tools", Probe::Command("musl-gcc")),
     ("gcc", Probe::Command("gcc")),
     ("libc6-dev", Probe::File("/usr/lib/x86_64-linux-gnu/libc.a")),
-    // The app tests run Debian's static busybox in Sole.
+    // The app tests run Debian's static busybox in Sole, and dynamically
+    // linked programs: C++ (g++ brings libstdc++), python3 (3.11 on Debian
+    // 12), lua5.4, the sqlite3 shell (tests/integration/apps.rs).
     ("busybox-static", Probe::File("/bin/busybox")),
+    ("g++", Probe::Command("g++")),
+    ("python3", Probe::File("/usr/bin/python3")),
+    ("lua5.4", Probe::File("/usr/bin/lua5.4")),
+    ("sqlite3", Probe::File("/usr/bin/sqlite3")),
 ];
 
 /// How to tell that a package is installed.
