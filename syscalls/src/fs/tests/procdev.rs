@@ -123,7 +123,8 @@ fn proc_is_read_only() {
     assert_eq!(
         t.names("/proc/self"),
         [
-            "cmdline", "cwd", "environ", "exe", "fd", "maps", "mounts", "root"
+            "cmdline", "comm", "cwd", "environ", "exe", "fd", "maps", "mounts", "root", "stat",
+            "status"
         ]
     );
     assert_eq!(t.stat("/proc/cpuinfo").unwrap().mode, 0o100444);
