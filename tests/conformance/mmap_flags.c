@@ -2,7 +2,8 @@
  * MAP_FIXED_NOREPLACE over any part of an existing mapping fails with EEXIST
  * and leaves it alone; MAP_NORESERVE; MAP_POPULATE makes every page
  * resident at once (mincore(2)), where an untouched mapping has none and
- * MADV_DONTNEED drops them again; MAP_GROWSDOWN and MAP_STACK are accepted;
+ * MADV_DONTNEED drops them again; a MAP_GROWSDOWN mapping grows down when
+ * touched below; MAP_STACK is accepted;
  * MAP_SHARED_VALIDATE refuses a flag the file cannot honour (MAP_SYNC)
  * with EOPNOTSUPP; and the argument errors of a file mapping: length 0
  * (EINVAL), a closed or negative fd (EBADF), an unaligned offset (EINVAL),
@@ -137,7 +138,11 @@ static void accepted(int fd)
 		g[8 * PAGE - 1] = 1;
 		g[0] = 2;
 		CHECK_EQ(g[8 * PAGE - 1] + g[0], 3);
-		CHECK_OK(munmap(g, 8 * PAGE));
+		/* A touch below it grows it down (the guard gap under it is
+		 * kept free), as the stack grows. */
+		CHECK_TOUCH(g - 3 * PAGE, TOUCH_WRITE, 0, 0);
+		CHECK_EQ(resident(g - 3 * PAGE, 1), 1);
+		CHECK_OK(munmap(g - 3 * PAGE, 11 * PAGE));
 	}
 	unsigned char *s = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

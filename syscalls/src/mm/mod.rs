@@ -25,6 +25,9 @@ pub const PAGE_SIZE: u64 = 4096;
 /// leaves a guard page there).
 pub const STACK_TOP: u64 = 0x0000_7fff_ffff_f000;
 pub const STACK_SIZE: u64 = 8 << 20;
+/// How far a growing stack keeps from the mapping below it (Linux's
+/// stack_guard_gap: 256 pages).
+pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 /// `mmap` allocates top-down from here (Linux leaves a gap of at least
 /// 128 MiB under the stack limit).
 pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
@@ -297,15 +300,14 @@ impl Mm {
         access: Access,
         act: impl FnOnce(FaultResolution) -> R,
     ) -> R {
-        let s = self.state.lock();
+        let mut s = self.state.lock();
         act(s.resolve(addr, access))
     }
 }
 
 impl State {
-    fn resolve(&self, addr: u64, access: Access) -> FaultResolution {
-        let s = self;
-        let Some(vma) = s.find(addr) else {
+    fn resolve(&mut self, addr: u64, access: Access) -> FaultResolution {
+        let Some(vma) = self.find(addr).cloned().or_else(|| self.grow_stack(addr)) else {
             return FaultResolution::Segv { code: SEGV_MAPERR };
         };
         let allowed = match access {
@@ -352,6 +354,30 @@ impl State {
 }
 
 impl State {
+    /// A fault at `addr` just below a stack (the main one, or a
+    /// MAP_GROWSDOWN mapping) grows it down to the page, as Linux's
+    /// expand_downwards: while the stack stays within RLIMIT_STACK's
+    /// default and keeps the guard gap above an accessible mapping below.
+    fn grow_stack(&mut self, addr: u64) -> Option<Vma> {
+        let page = page_floor(addr);
+        let above = self.vmas.range(addr..).next().map(|(_, v)| v.clone())?;
+        if above.kind != VmaKind::Stack || above.end - page > STACK_SIZE {
+            return None;
+        }
+        if let Some((_, below)) = self.vmas.range(..above.start).next_back()
+            && (below.end > page || (!below.prot.is_empty() && page - below.end < STACK_GUARD_GAP))
+        {
+            return None;
+        }
+        let grown = Vma {
+            start: page,
+            ..above.clone()
+        };
+        self.vmas.remove(&above.start);
+        self.vmas.insert(page, grown.clone());
+        Some(grown)
+    }
+
     fn find(&self, addr: u64) -> Option<&Vma> {
         self.vmas
             .range(..=addr)
@@ -408,7 +434,14 @@ impl State {
             if v.end <= ceiling && ceiling - v.end >= len {
                 return Some(ceiling - len);
             }
-            ceiling = ceiling.min(v.start);
+            // A stack keeps its guard gap free to grow into (Linux's
+            // vm_start_gap).
+            let floor = if v.kind == VmaKind::Stack {
+                v.start.saturating_sub(STACK_GUARD_GAP)
+            } else {
+                v.start
+            };
+            ceiling = ceiling.min(floor);
         }
         let lowest = MMAP_MIN_ADDR.checked_add(len)?;
         (ceiling >= lowest).then(|| ceiling - len)

@@ -227,3 +227,39 @@ fn prot_none_faults_with_accerr() {
     );
     assert!(p.read_user(a, &mut [0]).is_err());
 }
+
+#[test]
+fn a_growsdown_mapping_grows_on_a_fault_below_it_within_its_limits() {
+    let (mm, p) = setup();
+    let flags = ANON | MapFlags::GROWSDOWN | MapFlags::FIXED;
+    let top = MMAP_BASE - (64 << 20);
+    let g = mm
+        .mmap_anonymous(&p, top - 4 * PAGE_SIZE, 4 * PAGE_SIZE, RW, flags)
+        .unwrap();
+    // Just below: the stack grows to that page.
+    let below = g - 3 * PAGE_SIZE + 8;
+    assert_eq!(
+        mm.fault(below, Access::Write),
+        FaultResolution::Map {
+            page: g - 3 * PAGE_SIZE,
+            prot: RW
+        }
+    );
+    assert_eq!(mm.find(g - 3 * PAGE_SIZE).unwrap().end, top);
+    // Past RLIMIT_STACK's default: no.
+    assert_eq!(
+        mm.fault(top - STACK_SIZE - PAGE_SIZE, Access::Read),
+        FaultResolution::Segv { code: SEGV_MAPERR }
+    );
+    // New mappings keep the guard gap below it free...
+    let next = mm.mmap_anonymous(&p, 0, PAGE_SIZE, RW, ANON).unwrap();
+    assert!(next + PAGE_SIZE <= g - 3 * PAGE_SIZE - STACK_GUARD_GAP || next > top);
+    // ... and one placed in the gap stops the growth.
+    let blocker = g - 3 * PAGE_SIZE - 2 * PAGE_SIZE;
+    mm.mmap_anonymous(&p, blocker, PAGE_SIZE, RW, ANON | MapFlags::FIXED)
+        .unwrap();
+    assert_eq!(
+        mm.fault(g - 4 * PAGE_SIZE, Access::Read),
+        FaultResolution::Segv { code: SEGV_MAPERR }
+    );
+}
