@@ -104,8 +104,13 @@ fn scan(file: &mut (impl Read + Seek)) -> Result<(Option<Vec<u8>>, u64)> {
     let mut manifest = None;
     loop {
         let mut header = [0u8; HEADER_LEN];
-        file.read_exact(&mut header)
-            .map_err(|e| anyhow!("no member header at byte {at}: {e}"))?;
+        file.read_exact(&mut header).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                anyhow!("it is truncated: it ends before the member header due at byte {at}")
+            } else {
+                anyhow!("no member header at byte {at}: {e}")
+            }
+        })?;
         if &header[..6] != MAGIC_NEWC && &header[..6] != MAGIC_CRC {
             bail!("bad member magic at byte {at}");
         }

@@ -97,6 +97,11 @@ fn archives_without_a_manifest_and_damaged_ones_are_refused() {
         let err = format!("{:#}", BuiltImage::open(&path).unwrap_err());
         assert!(err.contains("is damaged"), "cut at {cut}: {err}");
     }
+    // Cut inside a member's contents: said to be truncated.
+    let path = dir.path().join("cut.img");
+    std::fs::write(&path, &good[..good.len() - 200]).unwrap();
+    let err = format!("{:#}", BuiltImage::open(&path).unwrap_err());
+    assert!(err.contains("it is truncated"), "{err}");
     let elf = dir.path().join("prog");
     std::fs::write(&elf, b"\x7fELF\x02\x01\x01").unwrap();
     assert!(!looks_like_image(&elf));
