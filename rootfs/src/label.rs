@@ -1,0 +1,148 @@
+//! The label: what the device is (the pool's geometry and identity),
+//! written once by `format`, at block 0 and again at the last block so one
+//! bad block does not lose the pool (FORMAT.md, "Label").
+
+use crate::format::{
+    BLOCK_SIZE, DATA_START, FormatError, MIN_BLOCKS, RING_SLOTS, RING_START, VERSION, get_checksum,
+    get_u32, get_u64, put_checksum, put_u32, put_u64, self_checksum,
+};
+
+/// Bytes in an encoded label; the rest of its block is zero.
+pub const LABEL_LEN: usize = 96;
+
+/// The first eight bytes of a label.
+pub const LABEL_MAGIC: [u8; 8] = *b"SOLEPOOL";
+
+/// Where the self-checksum starts: it covers every byte before it.
+const CHECKSUM_OFFSET: usize = 64;
+
+/// A pool's geometry and identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    /// Blocks on the device.
+    pub block_count: u64,
+    /// Chosen at format time; every uberblock carries it.
+    pub pool_guid: u64,
+}
+
+impl Label {
+    /// A label for a device of `block_count` blocks, or `None` if it is
+    /// smaller than [`MIN_BLOCKS`].
+    pub fn new(block_count: u64, pool_guid: u64) -> Option<Self> {
+        (block_count >= MIN_BLOCKS).then_some(Self {
+            block_count,
+            pool_guid,
+        })
+    }
+
+    /// The first block past the data area: the second label.
+    pub fn data_end(&self) -> u64 {
+        self.block_count - 1
+    }
+
+    /// The label's on-disk bytes. Ring and data placement are fixed in
+    /// version 1 but written down, so a reader can check them.
+    pub fn encode(&self) -> [u8; LABEL_LEN] {
+        let mut b = [0; LABEL_LEN];
+        b[0..8].copy_from_slice(&LABEL_MAGIC);
+        put_u32(&mut b, 8, VERSION);
+        put_u32(&mut b, 12, BLOCK_SIZE as u32);
+        put_u64(&mut b, 16, self.block_count);
+        put_u64(&mut b, 24, self.pool_guid);
+        put_u64(&mut b, 32, RING_START);
+        put_u64(&mut b, 40, RING_SLOTS);
+        put_u64(&mut b, 48, DATA_START);
+        put_u64(&mut b, 56, self.data_end());
+        let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
+        put_checksum(&mut b, CHECKSUM_OFFSET, sum);
+        b
+    }
+
+    /// Parses a label: magic, its own checksum, then every field.
+    pub fn decode(b: &[u8; LABEL_LEN]) -> Result<Self, FormatError> {
+        if b[0..8] != LABEL_MAGIC {
+            return Err(FormatError::BadMagic);
+        }
+        if get_checksum(b, CHECKSUM_OFFSET) != self_checksum(&b[..CHECKSUM_OFFSET]) {
+            return Err(FormatError::BadChecksum);
+        }
+        let version = get_u32(b, 8);
+        if version != VERSION {
+            return Err(FormatError::UnsupportedVersion(version));
+        }
+        if get_u32(b, 12) as usize != BLOCK_SIZE {
+            return Err(FormatError::BadField("block size"));
+        }
+        let label = Self::new(get_u64(b, 16), get_u64(b, 24))
+            .ok_or(FormatError::BadField("block count"))?;
+        let fixed = [
+            (32, RING_START, "ring start"),
+            (40, RING_SLOTS, "ring slots"),
+            (48, DATA_START, "data start"),
+            (56, label.data_end(), "data end"),
+        ];
+        for (offset, expected, name) in fixed {
+            if get_u64(b, offset) != expected {
+                return Err(FormatError::BadField(name));
+            }
+        }
+        Ok(label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_little_endian_at_documented_offsets() {
+        let label = Label::new(1000, 0xabcd).unwrap();
+        let b = label.encode();
+        assert_eq!(&b[0..8], b"SOLEPOOL");
+        assert_eq!(&b[8..12], &1u32.to_le_bytes());
+        assert_eq!(&b[12..16], &4096u32.to_le_bytes());
+        assert_eq!(&b[16..24], &1000u64.to_le_bytes());
+        assert_eq!(&b[24..32], &0xabcdu64.to_le_bytes());
+        assert_eq!(&b[32..40], &1u64.to_le_bytes());
+        assert_eq!(&b[40..48], &16u64.to_le_bytes());
+        assert_eq!(&b[48..56], &17u64.to_le_bytes());
+        assert_eq!(&b[56..64], &999u64.to_le_bytes());
+        assert_eq!(Label::decode(&b), Ok(label));
+    }
+
+    #[test]
+    fn too_small_devices_have_no_label() {
+        assert_eq!(Label::new(MIN_BLOCKS - 1, 1), None);
+        assert!(Label::new(MIN_BLOCKS, 1).is_some());
+    }
+
+    #[test]
+    fn damage_and_foreign_geometry_are_refused() {
+        let good = Label::new(64, 7).unwrap().encode();
+        let mut b = good;
+        b[3] ^= 1;
+        assert_eq!(Label::decode(&b), Err(FormatError::BadMagic));
+        for offset in [8, 20, 63, 64, 95] {
+            let mut b = good;
+            b[offset] ^= 1;
+            assert_eq!(Label::decode(&b), Err(FormatError::BadChecksum));
+        }
+        let reseal = |mut b: [u8; LABEL_LEN]| {
+            let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
+            put_checksum(&mut b, CHECKSUM_OFFSET, sum);
+            Label::decode(&b)
+        };
+        let mut b = good;
+        put_u32(&mut b, 12, 512);
+        assert_eq!(reseal(b), Err(FormatError::BadField("block size")));
+        let mut b = good;
+        put_u64(&mut b, 40, 8);
+        assert_eq!(reseal(b), Err(FormatError::BadField("ring slots")));
+        let mut b = good;
+        put_u64(&mut b, 56, 64);
+        assert_eq!(reseal(b), Err(FormatError::BadField("data end")));
+        let mut b = good;
+        put_u64(&mut b, 16, 3);
+        assert_eq!(reseal(b), Err(FormatError::BadField("block count")));
+    }
+}
