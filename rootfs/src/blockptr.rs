@@ -11,9 +11,9 @@ use crate::format::{
 /// Bytes in an encoded block pointer.
 pub const BLOCKPTR_LEN: usize = 64;
 
-/// The checksum algorithm byte for Fletcher-4, the only one in version 1.
+/// The checksum algorithm byte for Fletcher-4, the only one in version 2.
 const CHECKSUM_FLETCHER4: u8 = 1;
-/// The compression byte for "stored as is", the only one in version 1.
+/// The compression byte for "stored as is", the only one in version 2.
 const COMPRESSION_OFF: u8 = 0;
 
 /// What a block holds. Values 2..=255 are reserved for later layers.
@@ -83,7 +83,7 @@ impl BlockPtr {
         b
     }
 
-    /// Parses a pointer, refusing any field version 1 does not allow.
+    /// Parses a pointer, refusing any field version 2 does not allow.
     pub fn decode(b: &[u8; BLOCKPTR_LEN]) -> Result<Self, FormatError> {
         let kind = BlockType::from_u8(b[12]).ok_or(FormatError::BadField("block type"))?;
         if kind == BlockType::Hole {

@@ -1,4 +1,4 @@
-//! Version 1 of the on-disk format: the constants every structure shares and
+//! Version 2 of the on-disk format: the constants every structure shares and
 //! the errors decoding raises. `rootfs/FORMAT.md` is the specification; the
 //! structures themselves live in [`crate::label`], [`crate::uberblock`] and
 //! [`crate::blockptr`].
@@ -6,7 +6,7 @@
 use core::fmt;
 
 /// The format version this code writes and the only one it reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Bytes in one filesystem block. The device's block size must equal it.
 pub const BLOCK_SIZE: usize = 4096;

@@ -41,7 +41,7 @@ impl Label {
     }
 
     /// The label's on-disk bytes. Ring and data placement are fixed in
-    /// version 1 but written down, so a reader can check them.
+    /// version 2 but written down, so a reader can check them.
     pub fn encode(&self) -> [u8; LABEL_LEN] {
         let mut b = [0; LABEL_LEN];
         b[0..8].copy_from_slice(&LABEL_MAGIC);
@@ -99,7 +99,7 @@ mod tests {
         let label = Label::new(1000, 0xabcd).unwrap();
         let b = label.encode();
         assert_eq!(&b[0..8], b"SOLEPOOL");
-        assert_eq!(&b[8..12], &1u32.to_le_bytes());
+        assert_eq!(&b[8..12], &2u32.to_le_bytes());
         assert_eq!(&b[12..16], &4096u32.to_le_bytes());
         assert_eq!(&b[16..24], &1000u64.to_le_bytes());
         assert_eq!(&b[24..32], &0xabcdu64.to_le_bytes());

@@ -3,11 +3,12 @@
 //!
 //! It is built in layers. At the bottom are the [`device::BlockDevice`] it
 //! reads and writes and the Fletcher-4 [`checksum`] every block pointer
-//! carries. On them sits the [`pool`]: version 1 of the on-disk format
+//! carries. On them sits the [`pool`]: version 2 of the on-disk format
 //! (`rootfs/FORMAT.md`: the [`label`], the [`uberblock`] ring, the
 //! [`blockptr`]), copy-on-write block writes from the [`allocator`],
-//! checksum-verified reads and transaction commits. Objects (files,
-//! directories) come in the next layer.
+//! checksum-verified reads and transaction commits. On the pool, the [`fs`]
+//! layer keeps objects (files, directories, symlinks) in an object set and
+//! commits their changes as transaction groups.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod checksum;
 pub mod cpio;
 pub mod device;
 pub mod format;
+pub mod fs;
 pub mod label;
 pub mod pool;
 pub mod uberblock;

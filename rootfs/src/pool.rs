@@ -269,6 +269,21 @@ impl<D: BlockDevice> Pool<D> {
         Ok(ub.txg)
     }
 
+    /// The allocator's frontier: the first block not yet handed out.
+    pub fn frontier(&self) -> u64 {
+        self.alloc.next_free()
+    }
+
+    /// Gives back every block allocated since the frontier was `frontier`
+    /// (a commit that failed part-way: nothing committed reaches them). The
+    /// frontier never moves below the committed one.
+    pub fn discard_since(&mut self, frontier: u64) {
+        let floor = frontier.max(self.committed.next_free);
+        if floor < self.alloc.next_free() {
+            self.alloc = Allocator::new(floor, self.label.data_end());
+        }
+    }
+
     /// The newest committed uberblock.
     pub fn uberblock(&self) -> &Uberblock {
         &self.committed

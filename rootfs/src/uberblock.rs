@@ -111,7 +111,7 @@ mod tests {
         let ub = sample();
         let b = ub.encode();
         assert_eq!(&b[0..8], b"SOLEUBER");
-        assert_eq!(&b[8..12], &1u32.to_le_bytes());
+        assert_eq!(&b[8..12], &2u32.to_le_bytes());
         assert_eq!(&b[12..16], &[0; 4]);
         assert_eq!(&b[16..24], &0xfeedu64.to_le_bytes());
         assert_eq!(&b[24..32], &42u64.to_le_bytes());
@@ -147,12 +147,12 @@ mod tests {
     #[test]
     fn a_later_version_is_named_not_misread() {
         let mut b = sample().encode();
-        put_u32(&mut b, 8, 2);
+        put_u32(&mut b, 8, 3);
         let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
         put_checksum(&mut b, CHECKSUM_OFFSET, sum);
         assert_eq!(
             Uberblock::decode(&b),
-            Err(FormatError::UnsupportedVersion(2))
+            Err(FormatError::UnsupportedVersion(3))
         );
     }
 

@@ -1,0 +1,464 @@
+//! The object layer (FORMAT.md, "Objects"): files, directories and symlinks
+//! by object number on a [`Pool`], and the [`Fs`] handle that changes them
+//! in memory and commits them as one transaction group.
+//!
+//! Between commits every change lives in memory: dirty object records and
+//! dirty 4 KiB data blocks, laid over the committed trees. [`Fs::commit`]
+//! writes the dirty blocks into each object's block tree (copy-on-write up
+//! to a new tree root), the changed records into the record array (again
+//! copy-on-write), a new object-set block naming that array, and then has the
+//! pool commit that block as its root. A commit that fails (no space, a
+//! device error) gives back the blocks it wrote and leaves the handle as it
+//! was, so it can be retried after freeing space.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::blockptr::{BLOCKPTR_LEN, BlockPtr};
+use crate::device::BlockDevice;
+use crate::format::{BLOCK_SIZE, FormatError, VERSION, get_u32, get_u64, put_u32, put_u64};
+use crate::pool::{self, Pool};
+
+pub mod dir;
+mod file;
+pub mod inode;
+mod namespace;
+pub mod tree;
+
+#[cfg(test)]
+mod tests;
+
+pub use inode::{INLINE_MAX, Inode, Kind};
+pub use namespace::{Attr, DirEntry, SetAttr, StatFs};
+use tree::Store;
+
+/// The root directory's object number.
+pub const ROOT_INO: u64 = 1;
+
+/// The record array's own tree may grow to 64^6 blocks (2^40 objects).
+const META_LEVELS: u8 = inode::MAX_LEVELS;
+
+/// Records in one block of the record array.
+const RECORDS_PER_BLOCK: u64 = (BLOCK_SIZE / inode::RECORD_LEN) as u64;
+
+/// The first eight bytes of the object-set block.
+pub const OBJSET_MAGIC: [u8; 8] = *b"SOLEOBJS";
+
+/// Why a filesystem operation failed. [`errno`](Self::errno) gives the
+/// Linux number a system call returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsError {
+    /// The pool failed: a checksum mismatch (`EIO`), a device error, or no
+    /// space.
+    Pool(pool::Error),
+    /// A block verified but does not decode as what it should hold.
+    Corrupt(FormatError),
+    /// The pool's root is not an object set (it was never given one).
+    NoObjectSet,
+    NotFound,
+    Exists,
+    NotDir,
+    IsDir,
+    NotEmpty,
+    NameTooLong,
+    /// A bad argument: an invalid name, a directory moved under itself.
+    Invalid,
+    /// An operation a directory does not allow (`link` to a directory).
+    NotPermitted,
+    /// The data area cannot hold the changes.
+    NoSpace,
+    /// A file past the largest a block tree holds.
+    TooBig,
+}
+
+impl FsError {
+    /// The Linux errno (errno(3)) for this error.
+    pub fn errno(self) -> i32 {
+        match self {
+            Self::Pool(pool::Error::NoSpace) | Self::NoSpace => 28, // ENOSPC
+            Self::Pool(_) | Self::Corrupt(_) | Self::NoObjectSet => 5, // EIO
+            Self::NotFound => 2,                                    // ENOENT
+            Self::Exists => 17,                                     // EEXIST
+            Self::NotDir => 20,                                     // ENOTDIR
+            Self::IsDir => 21,                                      // EISDIR
+            Self::NotEmpty => 39,                                   // ENOTEMPTY
+            Self::NameTooLong => 36,                                // ENAMETOOLONG
+            Self::Invalid => 22,                                    // EINVAL
+            Self::NotPermitted => 1,                                // EPERM
+            Self::TooBig => 27,                                     // EFBIG
+        }
+    }
+}
+
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pool(e) => write!(f, "{e}"),
+            Self::Corrupt(e) => write!(f, "corrupt object data: {e}"),
+            other => write!(f, "{other:?} (errno {})", other.errno()),
+        }
+    }
+}
+
+impl core::error::Error for FsError {}
+
+impl From<pool::Error> for FsError {
+    fn from(e: pool::Error) -> Self {
+        match e {
+            pool::Error::NoSpace => Self::NoSpace,
+            other => Self::Pool(other),
+        }
+    }
+}
+
+/// The object-set block, the pool's root (FORMAT.md, "Object set").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ObjSet {
+    next_ino: u64,
+    objects: u64,
+    levels: u8,
+    root: BlockPtr,
+}
+
+impl ObjSet {
+    fn encode(&self) -> Vec<u8> {
+        let mut b = vec![0; 104];
+        b[0..8].copy_from_slice(&OBJSET_MAGIC);
+        put_u32(&mut b, 8, VERSION);
+        put_u64(&mut b, 16, self.next_ino);
+        put_u64(&mut b, 24, self.objects);
+        b[32] = self.levels;
+        b[40..40 + BLOCKPTR_LEN].copy_from_slice(&self.root.encode());
+        b
+    }
+
+    fn decode(b: &[u8]) -> Result<Self, FsError> {
+        if b.len() < 104 || b[0..8] != OBJSET_MAGIC {
+            return Err(FsError::NoObjectSet);
+        }
+        let bad = |what| FsError::Corrupt(FormatError::BadField(what));
+        let version = get_u32(b, 8);
+        if version != VERSION {
+            return Err(FsError::Corrupt(FormatError::UnsupportedVersion(version)));
+        }
+        if b[12..16] != [0; 4] || b[33..40] != [0; 7] || b[104..].iter().any(|&x| x != 0) {
+            return Err(bad("reserved bytes"));
+        }
+        let levels = b[32];
+        if levels > META_LEVELS {
+            return Err(bad("tree levels"));
+        }
+        let mut bp = [0; BLOCKPTR_LEN];
+        bp.copy_from_slice(&b[40..40 + BLOCKPTR_LEN]);
+        let next_ino = get_u64(b, 16);
+        if next_ino <= ROOT_INO {
+            return Err(bad("next object number"));
+        }
+        Ok(Self {
+            next_ino,
+            objects: get_u64(b, 24),
+            levels,
+            root: BlockPtr::decode(&bp).map_err(FsError::Corrupt)?,
+        })
+    }
+}
+
+/// A mounted filesystem: the pool, the committed object set, and the
+/// changes of the open transaction.
+pub struct Fs<D: BlockDevice> {
+    store: Store<D>,
+    /// The committed record array.
+    meta_levels: u8,
+    meta_root: BlockPtr,
+    next_ino: u64,
+    objects: u64,
+    /// Records read or changed since mount (changed ones are in `dirty`).
+    inodes: BTreeMap<u64, Inode>,
+    dirty: BTreeSet<u64>,
+    /// Objects removed in the open transaction: their records become free.
+    freed: BTreeSet<u64>,
+    /// Dirty data blocks, by object and block index.
+    blocks: BTreeMap<(u64, u64), Vec<u8>>,
+    /// Per object: committed blocks at this index or beyond are gone
+    /// (truncated) and become holes at commit.
+    keep: BTreeMap<u64, u64>,
+    now_ns: i64,
+}
+
+impl<D: BlockDevice> fmt::Debug for Fs<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fs")
+            .field("txg", &self.store.pool.txg())
+            .field("next_ino", &self.next_ino)
+            .field("objects", &self.objects)
+            .field("dirty_records", &self.dirty.len())
+            .field("dirty_blocks", &self.blocks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<D: BlockDevice> Fs<D> {
+    /// Makes an empty filesystem on `pool`: a root directory (object 1,
+    /// mode `0o755`, owned by 0:0, times `now_ns`), committed.
+    pub fn format(pool: Pool<D>, now_ns: i64) -> Result<Self, FsError> {
+        let mut fs = Self::empty(pool, ROOT_INO + 1, 0, 0, BlockPtr::HOLE);
+        fs.now_ns = now_ns;
+        let mut root = Inode::new(inode::S_IFDIR | 0o755, 0, 0, now_ns);
+        root.parent = ROOT_INO;
+        root.size = BLOCK_SIZE as u64;
+        fs.inodes.insert(ROOT_INO, root);
+        fs.dirty.insert(ROOT_INO);
+        fs.objects = 1;
+        fs.commit()?;
+        Ok(fs)
+    }
+
+    /// Opens the filesystem whose object set is `pool`'s committed root.
+    pub fn mount(mut pool: Pool<D>) -> Result<Self, FsError> {
+        let root = pool.root();
+        if root.is_hole() {
+            return Err(FsError::NoObjectSet);
+        }
+        let block = pool.read_block(&root)?;
+        let set = ObjSet::decode(&block)?;
+        Ok(Self::empty(
+            pool,
+            set.next_ino,
+            set.objects,
+            set.levels,
+            set.root,
+        ))
+    }
+
+    fn empty(pool: Pool<D>, next_ino: u64, objects: u64, levels: u8, root: BlockPtr) -> Self {
+        Self {
+            store: Store::new(pool),
+            meta_levels: levels,
+            meta_root: root,
+            next_ino,
+            objects,
+            inodes: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            freed: BTreeSet::new(),
+            blocks: BTreeMap::new(),
+            keep: BTreeMap::new(),
+            now_ns: 0,
+        }
+    }
+
+    /// Sets the clock that stamps times from now on (deterministic images
+    /// keep it at 0).
+    pub fn set_time(&mut self, now_ns: i64) {
+        self.now_ns = now_ns;
+    }
+
+    /// The pool underneath.
+    pub fn pool(&self) -> &Pool<D> {
+        &self.store.pool
+    }
+
+    /// Gives the pool back; what is not committed is lost.
+    pub fn into_pool(self) -> Pool<D> {
+        self.store.pool
+    }
+
+    /// Forgets cached blocks, so the next reads go to the device.
+    pub fn drop_caches(&mut self) {
+        self.store.clear_cache();
+        self.inodes.retain(|ino, _| self.dirty.contains(ino));
+    }
+
+    /// Whether the open transaction changes anything.
+    pub fn is_dirty(&self) -> bool {
+        !(self.dirty.is_empty() && self.freed.is_empty() && self.blocks.is_empty())
+    }
+
+    /// Commits every change since the last commit as one transaction group
+    /// and returns its number. On an error nothing committed changes, the
+    /// blocks the attempt wrote are given back, and the changes stay open.
+    pub fn commit(&mut self) -> Result<u64, FsError> {
+        let frontier = self.store.pool.frontier();
+        let result = self.try_commit();
+        if result.is_err() {
+            self.store.pool.discard_since(frontier);
+        }
+        result
+    }
+
+    fn try_commit(&mut self) -> Result<u64, FsError> {
+        // 1. Each changed object's tree, copy-on-write to a new root.
+        let changed: BTreeSet<u64> = self
+            .blocks
+            .keys()
+            .map(|&(ino, _)| ino)
+            .chain(self.keep.keys().copied())
+            .collect();
+        let mut roots = BTreeMap::new();
+        for ino in changed {
+            let inode = self.inodes.get(&ino).ok_or(FsError::NotFound)?;
+            let leaves: Vec<(u64, &[u8])> = self
+                .blocks
+                .range((ino, 0)..=(ino, u64::MAX))
+                .map(|(&(_, index), data)| (index, data.as_slice()))
+                .collect();
+            let keep = self.keep.get(&ino).copied().unwrap_or(u64::MAX);
+            let (levels, root) = tree::rewrite(
+                &mut self.store,
+                inode.levels,
+                inode.root,
+                &leaves,
+                keep,
+                inode::MAX_LEVELS,
+            )?;
+            roots.insert(ino, (levels, root));
+        }
+        // 2. The changed records, into the record array.
+        let touched: BTreeSet<u64> = self
+            .dirty
+            .iter()
+            .chain(self.freed.iter())
+            .chain(roots.keys())
+            .copied()
+            .collect();
+        let mut meta: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        for ino in touched {
+            let index = ino / RECORDS_PER_BLOCK;
+            if let alloc::collections::btree_map::Entry::Vacant(slot) = meta.entry(index) {
+                let block =
+                    tree::read_leaf(&mut self.store, self.meta_levels, self.meta_root, index)?
+                        .unwrap_or_else(|| vec![0; BLOCK_SIZE]);
+                slot.insert(block);
+            }
+            let record = match self.inodes.get(&ino) {
+                Some(inode) if !self.freed.contains(&ino) => {
+                    let mut inode = inode.clone();
+                    if let Some(&(levels, root)) = roots.get(&ino) {
+                        inode.levels = levels;
+                        inode.root = root;
+                    }
+                    inode.encode()
+                }
+                _ => [0; inode::RECORD_LEN],
+            };
+            let off = (ino % RECORDS_PER_BLOCK) as usize * inode::RECORD_LEN;
+            if let Some(block) = meta.get_mut(&index) {
+                block[off..off + inode::RECORD_LEN].copy_from_slice(&record);
+            }
+        }
+        let leaves: Vec<(u64, &[u8])> = meta.iter().map(|(&i, b)| (i, b.as_slice())).collect();
+        let (meta_levels, meta_root) = tree::rewrite(
+            &mut self.store,
+            self.meta_levels,
+            self.meta_root,
+            &leaves,
+            u64::MAX,
+            META_LEVELS,
+        )?;
+        // 3. The object set, and the pool's commit.
+        let set = ObjSet {
+            next_ino: self.next_ino,
+            objects: self.objects,
+            levels: meta_levels,
+            root: meta_root,
+        };
+        let root = self.store.pool.write_block(&set.encode())?;
+        let txg = self
+            .store
+            .pool
+            .commit(root, u64::try_from(self.now_ns).unwrap_or(0))?;
+        // Committed: the new trees are the committed ones.
+        for (ino, (levels, root)) in roots {
+            if let Some(inode) = self.inodes.get_mut(&ino) {
+                inode.levels = levels;
+                inode.root = root;
+            }
+        }
+        self.meta_levels = meta_levels;
+        self.meta_root = meta_root;
+        self.dirty.clear();
+        self.freed.clear();
+        self.blocks.clear();
+        self.keep.clear();
+        Ok(txg)
+    }
+
+    /// The record of object `ino`, read on first use.
+    fn inode(&mut self, ino: u64) -> Result<&Inode, FsError> {
+        self.load(ino)?;
+        self.inodes.get(&ino).ok_or(FsError::NotFound)
+    }
+
+    /// The record of object `ino`, marked changed.
+    fn inode_mut(&mut self, ino: u64) -> Result<&mut Inode, FsError> {
+        self.load(ino)?;
+        self.dirty.insert(ino);
+        self.inodes.get_mut(&ino).ok_or(FsError::NotFound)
+    }
+
+    fn load(&mut self, ino: u64) -> Result<(), FsError> {
+        if self.inodes.contains_key(&ino) {
+            return Ok(());
+        }
+        if ino == 0 || ino >= self.next_ino || self.freed.contains(&ino) {
+            return Err(FsError::NotFound);
+        }
+        let index = ino / RECORDS_PER_BLOCK;
+        let Some(block) =
+            tree::read_leaf(&mut self.store, self.meta_levels, self.meta_root, index)?
+        else {
+            return Err(FsError::NotFound);
+        };
+        let off = (ino % RECORDS_PER_BLOCK) as usize * inode::RECORD_LEN;
+        let inode = Inode::decode(&block[off..off + inode::RECORD_LEN])
+            .map_err(FsError::Corrupt)?
+            .ok_or(FsError::NotFound)?;
+        self.inodes.insert(ino, inode);
+        Ok(())
+    }
+
+    /// Data block `index` of object `ino` as the open transaction sees it.
+    fn leaf(&mut self, ino: u64, index: u64) -> Result<Vec<u8>, FsError> {
+        if let Some(block) = self.blocks.get(&(ino, index)) {
+            return Ok(block.clone());
+        }
+        if self.keep.get(&ino).is_some_and(|&keep| index >= keep) {
+            return Ok(vec![0; BLOCK_SIZE]);
+        }
+        let inode = self.inode(ino)?;
+        let (levels, root) = (inode.levels, inode.root);
+        Ok(tree::read_leaf(&mut self.store, levels, root, index)?
+            .unwrap_or_else(|| vec![0; BLOCK_SIZE]))
+    }
+
+    /// Fails with [`FsError::NoSpace`] unless `new` more dirty blocks, with
+    /// the indirect and record blocks a commit adds, fit in the pool.
+    fn reserve(&self, new: u64) -> Result<(), FsError> {
+        let data = self.blocks.len() as u64 + new;
+        let records = (self.dirty.len() + self.freed.len()) as u64;
+        let need = data + data / 16 + records / RECORDS_PER_BLOCK + 2 * u64::from(META_LEVELS) + 4;
+        if need > self.store.pool.free_blocks() {
+            return Err(FsError::NoSpace);
+        }
+        Ok(())
+    }
+
+    /// Drops every trace of object `ino` from the open transaction; its
+    /// record is freed at commit.
+    fn free(&mut self, ino: u64) {
+        self.inodes.remove(&ino);
+        self.dirty.remove(&ino);
+        self.keep.remove(&ino);
+        let doomed: Vec<(u64, u64)> = self
+            .blocks
+            .range((ino, 0)..=(ino, u64::MAX))
+            .map(|(&k, _)| k)
+            .collect();
+        for k in doomed {
+            self.blocks.remove(&k);
+        }
+        self.freed.insert(ino);
+        self.objects -= 1;
+    }
+}

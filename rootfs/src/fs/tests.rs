@@ -1,0 +1,281 @@
+use super::*;
+use crate::device::MemDevice;
+use alloc::format;
+
+const GUID: u64 = 0x000b_1ec7;
+
+pub(super) fn fresh(blocks: u64) -> Fs<MemDevice> {
+    let dev = MemDevice::new(BLOCK_SIZE, blocks).unwrap();
+    Fs::format(Pool::format(dev, GUID).unwrap(), 1).unwrap()
+}
+
+/// Mounts the device again from what is committed on it.
+pub(super) fn remount(fs: &Fs<MemDevice>) -> Fs<MemDevice> {
+    let dev = fs.pool().device().clone();
+    Fs::mount(Pool::mount(dev).unwrap()).unwrap()
+}
+
+fn file(fs: &mut Fs<MemDevice>, name: &str, data: &[u8]) -> u64 {
+    let ino = fs.create(ROOT_INO, name.as_bytes(), 0o644, 0, 0).unwrap();
+    fs.write(ino, 0, data).unwrap();
+    ino
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
+}
+
+#[test]
+fn a_fresh_filesystem_has_an_empty_root() {
+    let mut fs = remount(&fresh(64));
+    let root = fs.getattr(ROOT_INO).unwrap();
+    assert_eq!(
+        (root.kind, root.mode, root.nlink),
+        (Kind::Dir, 0o040_755, 2)
+    );
+    assert_eq!(fs.readdir(ROOT_INO).unwrap(), Vec::new());
+    assert_eq!(fs.parent(ROOT_INO), Ok(ROOT_INO));
+    assert_eq!(fs.lookup(ROOT_INO, b"x"), Err(FsError::NotFound));
+    assert_eq!(fs.statfs().files, 1);
+}
+
+#[test]
+fn small_files_are_inline_and_large_ones_sparse() {
+    let mut fs = fresh(256);
+    let small = file(&mut fs, "small", b"tiny");
+    let big = fs.create(ROOT_INO, b"big", 0o600, 5, 6).unwrap();
+    // 1 GiB into the file: one data block, a few indirect blocks.
+    fs.write(big, 1 << 30, b"far").unwrap();
+    fs.commit().unwrap();
+    let used = fs.pool().frontier();
+    let mut fs = remount(&fs);
+    assert_eq!(
+        fs.inode(small).unwrap().inline.as_deref(),
+        Some(&b"tiny"[..])
+    );
+    assert_eq!(fs.read(small, 0, 100).unwrap(), b"tiny");
+    assert_eq!(fs.getattr(big).unwrap().size, (1 << 30) + 3);
+    assert_eq!(fs.read(big, (1 << 30) - 2, 10).unwrap(), b"\0\0far");
+    assert_eq!(fs.read(big, 12345, 4).unwrap(), [0; 4]);
+    assert!(
+        used < 40,
+        "a sparse gigabyte costs a handful of blocks: {used}"
+    );
+}
+
+#[test]
+fn writes_at_offsets_and_truncation_shrink_and_grow() {
+    let mut fs = fresh(512);
+    let ino = file(&mut fs, "f", &pattern(100, 1));
+    fs.write(ino, 5000, &pattern(9000, 2)).unwrap();
+    let mut expect = pattern(100, 1);
+    expect.resize(5000, 0);
+    expect.extend(pattern(9000, 2));
+    assert_eq!(fs.read(ino, 0, 1 << 20).unwrap(), expect);
+    fs.commit().unwrap();
+    fs.truncate(ino, 4100).unwrap();
+    fs.commit().unwrap();
+    fs.truncate(ino, 20000).unwrap();
+    expect.truncate(4100);
+    expect.resize(20000, 0);
+    assert_eq!(fs.read(ino, 0, 1 << 20).unwrap(), expect);
+    fs.commit().unwrap();
+    let mut fs = remount(&fs);
+    assert_eq!(fs.read(ino, 0, 1 << 20).unwrap(), expect);
+    fs.truncate(ino, 0).unwrap();
+    fs.write(ino, 3, b"x").unwrap();
+    assert_eq!(fs.read(ino, 0, 10).unwrap(), b"\0\0\0x");
+}
+
+#[test]
+fn symlinks_hard_links_and_renames() {
+    let mut fs = fresh(256);
+    let target = pattern(1000, 3);
+    let long = fs.symlink(ROOT_INO, b"long", &target, 0, 0).unwrap();
+    let short = fs.symlink(ROOT_INO, b"short", b"/etc/x", 0, 0).unwrap();
+    let f = file(&mut fs, "f", b"data");
+    let d = fs.mkdir(ROOT_INO, b"d", 0o700, 0, 0).unwrap();
+    fs.link(f, d, b"g").unwrap();
+    assert_eq!(fs.link(d, ROOT_INO, b"dd"), Err(FsError::NotPermitted));
+    assert_eq!(fs.getattr(f).unwrap().nlink, 2);
+    assert_eq!(fs.getattr(ROOT_INO).unwrap().nlink, 3);
+    fs.commit().unwrap();
+    let mut fs = remount(&fs);
+    assert_eq!(fs.readlink(long).unwrap(), target);
+    assert_eq!(fs.readlink(short).unwrap(), b"/etc/x");
+    fs.unlink(ROOT_INO, b"f").unwrap();
+    assert_eq!(fs.read(f, 0, 10).unwrap(), b"data");
+    assert_eq!(fs.rename(ROOT_INO, b"d", d, b"x"), Err(FsError::Invalid));
+    assert_eq!(fs.rmdir(ROOT_INO, b"d"), Err(FsError::NotEmpty));
+    fs.rename(d, b"g", ROOT_INO, b"short").unwrap();
+    assert_eq!(fs.lookup(ROOT_INO, b"short"), Ok(f));
+    assert_eq!(fs.getattr(short), Err(FsError::NotFound));
+    fs.rmdir(ROOT_INO, b"d").unwrap();
+    assert_eq!(fs.getattr(ROOT_INO).unwrap().nlink, 2);
+    fs.commit().unwrap();
+    let mut fs = remount(&fs);
+    let mut names: Vec<Vec<u8>> = fs
+        .readdir(ROOT_INO)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, [b"long".to_vec(), b"short".to_vec()]);
+    assert_eq!(fs.statfs().files, 3);
+}
+
+#[test]
+fn uncommitted_changes_vanish_at_remount() {
+    let mut fs = fresh(128);
+    let a = file(&mut fs, "a", b"committed");
+    fs.commit().unwrap();
+    fs.write(a, 0, b"COMMITTED but not").unwrap();
+    file(&mut fs, "b", b"never");
+    let mut again = remount(&fs);
+    assert_eq!(again.read(a, 0, 100).unwrap(), b"committed");
+    assert_eq!(again.lookup(ROOT_INO, b"b"), Err(FsError::NotFound));
+}
+
+#[test]
+fn a_damaged_data_block_reads_as_a_checksum_error_and_others_survive() {
+    let mut fs = fresh(128);
+    let a = file(&mut fs, "a", &pattern(BLOCK_SIZE, 4));
+    let b = file(&mut fs, "b", &pattern(3 * BLOCK_SIZE, 5));
+    fs.commit().unwrap();
+    // A one-block file's tree root is its data block.
+    let block = fs.inode(a).unwrap().root;
+    assert_eq!(fs.inode(a).unwrap().levels, 0);
+    let mut dev = fs.into_pool().into_device();
+    let mut buf = vec![0; BLOCK_SIZE];
+    dev.read_block(block.address, &mut buf).unwrap();
+    buf[100] ^= 0x10;
+    dev.write_block(block.address, &buf).unwrap();
+    let mut fs = Fs::mount(Pool::mount(dev).unwrap()).unwrap();
+    let err = fs.read(a, 0, 10).unwrap_err();
+    assert_eq!(
+        err,
+        FsError::Pool(pool::Error::Checksum {
+            block: block.address
+        })
+    );
+    assert_eq!(err.errno(), 5);
+    assert_eq!(fs.read(b, 0, 1 << 20).unwrap(), pattern(3 * BLOCK_SIZE, 5));
+    assert_eq!(fs.pool().checksum_errors(), 1);
+}
+
+#[test]
+fn running_out_of_space_is_a_clean_error() {
+    let mut fs = fresh(64);
+    let keep = file(&mut fs, "keep", &pattern(5000, 6));
+    fs.commit().unwrap();
+    let big = fs.create(ROOT_INO, b"big", 0o644, 0, 0).unwrap();
+    let mut written = 0u64;
+    let err = loop {
+        match fs.write(big, written, &pattern(BLOCK_SIZE, 7)) {
+            Ok(n) => written += n as u64,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, FsError::NoSpace);
+    assert_eq!(err.errno(), 28);
+    // What fit is still readable; dropping the uncommitted tail makes room.
+    assert_eq!(fs.read(big, 0, BLOCK_SIZE).unwrap(), pattern(BLOCK_SIZE, 7));
+    fs.truncate(big, BLOCK_SIZE as u64).unwrap();
+    fs.commit().unwrap();
+    let mut fs = remount(&fs);
+    assert_eq!(fs.getattr(big).unwrap().size, BLOCK_SIZE as u64);
+    assert_eq!(fs.read(big, 0, 1 << 20).unwrap(), pattern(BLOCK_SIZE, 7));
+    assert_eq!(fs.read(keep, 0, 10000).unwrap(), pattern(5000, 6));
+}
+
+/// A device whose writes fail once its budget is spent.
+#[derive(Clone)]
+struct Failing {
+    dev: MemDevice,
+    budget: std::rc::Rc<core::cell::Cell<u64>>,
+}
+
+impl BlockDevice for Failing {
+    fn block_size(&self) -> usize {
+        self.dev.block_size()
+    }
+    fn block_count(&self) -> u64 {
+        self.dev.block_count()
+    }
+    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), crate::device::DeviceError> {
+        self.dev.read_block(n, buf)
+    }
+    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), crate::device::DeviceError> {
+        let left = self.budget.get();
+        if left == 0 {
+            return Err(crate::device::DeviceError::Io);
+        }
+        self.budget.set(left - 1);
+        self.dev.write_block(n, buf)
+    }
+    fn flush(&mut self) -> Result<(), crate::device::DeviceError> {
+        self.dev.flush()
+    }
+}
+
+#[test]
+fn a_failed_commit_gives_its_blocks_back_and_can_be_retried() {
+    let budget = std::rc::Rc::new(core::cell::Cell::new(u64::MAX));
+    let dev = Failing {
+        dev: MemDevice::new(BLOCK_SIZE, 256).unwrap(),
+        budget: budget.clone(),
+    };
+    let mut fs = Fs::format(Pool::format(dev, GUID).unwrap(), 0).unwrap();
+    let ino = fs.create(ROOT_INO, b"f", 0o644, 0, 0).unwrap();
+    fs.write(ino, 0, &pattern(70 * BLOCK_SIZE, 8)).unwrap();
+    let frontier = fs.pool().frontier();
+    for cut in [0, 3, 70, 72] {
+        budget.set(cut);
+        assert!(matches!(
+            fs.commit(),
+            Err(FsError::Pool(pool::Error::Device(_)))
+        ));
+        assert_eq!(fs.pool().frontier(), frontier, "cut after {cut} writes");
+        assert_eq!(
+            fs.read(ino, 0, 1 << 20).unwrap(),
+            pattern(70 * BLOCK_SIZE, 8)
+        );
+    }
+    budget.set(u64::MAX);
+    fs.commit().unwrap();
+    let dev = fs.into_pool().into_device();
+    let mut fs = Fs::mount(Pool::mount(dev).unwrap()).unwrap();
+    assert_eq!(
+        fs.read(ino, 0, 1 << 20).unwrap(),
+        pattern(70 * BLOCK_SIZE, 8)
+    );
+}
+
+#[test]
+fn a_directory_of_100_000_entries_stays_fast() {
+    const N: u32 = 100_000;
+    let mut fs = fresh(16_384);
+    let d = fs.mkdir(ROOT_INO, b"big", 0o755, 0, 0).unwrap();
+    for i in 0..N {
+        fs.create(d, format!("file-{i:06}").as_bytes(), 0o644, 0, 0)
+            .unwrap();
+    }
+    fs.commit().unwrap();
+    let mut fs = remount(&fs);
+    let attr = fs.getattr(d).unwrap();
+    let buckets = attr.size / BLOCK_SIZE as u64;
+    assert!(
+        buckets.is_power_of_two() && buckets < 4096,
+        "{buckets} buckets"
+    );
+    for i in (0..N).step_by(7) {
+        let ino = fs.lookup(d, format!("file-{i:06}").as_bytes()).unwrap();
+        assert_eq!(ino, u64::from(i) + 3);
+    }
+    assert_eq!(fs.lookup(d, b"file-100000"), Err(FsError::NotFound));
+    assert_eq!(fs.readdir(d).unwrap().len(), N as usize);
+    assert_eq!(fs.inode(d).unwrap().entries, u64::from(N));
+}

@@ -1,0 +1,203 @@
+//! Block trees: how an object's data blocks are reached (FORMAT.md, "Block
+//! tree"). A tree of `levels` indirect levels holds up to 64^levels data
+//! blocks; each indirect block is 64 block pointers. Holes point at nothing,
+//! so a sparse file costs only the blocks it has written.
+//!
+//! Trees change only at commit: [`rewrite`] writes the dirty leaves and
+//! copies every indirect block on their paths to new blocks, bottom up, and
+//! returns the new root; the old tree is never touched.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::FsError;
+use crate::blockptr::{BLOCKPTR_LEN, BlockPtr};
+use crate::device::BlockDevice;
+use crate::format::BLOCK_SIZE;
+use crate::pool::Pool;
+
+/// Pointers in one indirect block.
+pub const FANOUT: u64 = (BLOCK_SIZE / BLOCKPTR_LEN) as u64;
+
+/// Verified blocks kept in memory (16 MiB); the cache is emptied when full.
+const CACHE_BLOCKS: usize = 4096;
+
+/// Data blocks a tree of `levels` indirect levels can hold.
+pub const fn capacity(levels: u8) -> u64 {
+    FANOUT.saturating_pow(levels as u32)
+}
+
+/// The pool with a cache of blocks that have passed their checksum, keyed
+/// by address and checksum (a block is never rewritten while reachable).
+pub struct Store<D: BlockDevice> {
+    pub pool: Pool<D>,
+    cache: BTreeMap<u64, ([u64; 4], Vec<u8>)>,
+}
+
+impl<D: BlockDevice> Store<D> {
+    pub fn new(pool: Pool<D>) -> Self {
+        Self {
+            pool,
+            cache: BTreeMap::new(),
+        }
+    }
+
+    /// The whole block `bp` points at (4096 bytes, zero past its logical
+    /// size); a hole reads as zeros.
+    pub fn read(&mut self, bp: &BlockPtr) -> Result<Vec<u8>, FsError> {
+        if bp.is_hole() {
+            return Ok(vec![0; BLOCK_SIZE]);
+        }
+        if let Some((sum, data)) = self.cache.get(&bp.address)
+            && *sum == bp.checksum
+        {
+            return Ok(data.clone());
+        }
+        let mut data = self.pool.read_block(bp)?;
+        data.resize(BLOCK_SIZE, 0);
+        if self.cache.len() >= CACHE_BLOCKS {
+            self.cache.clear();
+        }
+        self.cache.insert(bp.address, (bp.checksum, data.clone()));
+        Ok(data)
+    }
+
+    /// Writes a block; an all-zero block is a hole and is not written.
+    pub fn write(&mut self, data: &[u8]) -> Result<BlockPtr, FsError> {
+        if data.iter().all(|&b| b == 0) {
+            return Ok(BlockPtr::HOLE);
+        }
+        Ok(self.pool.write_block(data)?)
+    }
+
+    /// Forgets every cached block (a test damages the device under it).
+    pub fn clear_cache(&mut self) {
+        self.cache.clear();
+    }
+}
+
+/// The `slot`th pointer of an indirect block.
+fn pointer(block: &[u8], slot: usize) -> Result<BlockPtr, FsError> {
+    let mut b = [0; BLOCKPTR_LEN];
+    b.copy_from_slice(&block[slot * BLOCKPTR_LEN..(slot + 1) * BLOCKPTR_LEN]);
+    BlockPtr::decode(&b).map_err(FsError::Corrupt)
+}
+
+/// Data block `index` of a tree, or `None` for a hole.
+pub fn read_leaf<D: BlockDevice>(
+    store: &mut Store<D>,
+    levels: u8,
+    root: BlockPtr,
+    index: u64,
+) -> Result<Option<Vec<u8>>, FsError> {
+    if index >= capacity(levels) {
+        return Ok(None);
+    }
+    let mut bp = root;
+    for level in (1..=levels).rev() {
+        if bp.is_hole() {
+            return Ok(None);
+        }
+        let block = store.read(&bp)?;
+        let slot = (index / capacity(level - 1)) % FANOUT;
+        bp = pointer(&block, slot as usize)?;
+    }
+    if bp.is_hole() {
+        return Ok(None);
+    }
+    store.read(&bp).map(Some)
+}
+
+/// A node of the tree being rewritten: one on disk, or an indirect block
+/// added above the old root when the tree grows (the old root is its first
+/// child).
+enum Node {
+    Ptr(BlockPtr),
+    Grown(Box<Node>),
+}
+
+/// Writes `leaves` (data block index to its 4096 bytes, in order) into the
+/// tree `levels`/`root`, turning every block at index `keep` or beyond into a
+/// hole, and returns the new tree. Untouched subtrees are shared with the
+/// old tree; every block on a changed path is new.
+pub fn rewrite<D: BlockDevice>(
+    store: &mut Store<D>,
+    levels: u8,
+    root: BlockPtr,
+    leaves: &[(u64, &[u8])],
+    keep: u64,
+    max_levels: u8,
+) -> Result<(u8, BlockPtr), FsError> {
+    let mut levels = levels;
+    let mut node = Node::Ptr(root);
+    if let Some(&(last, _)) = leaves.last() {
+        while last >= capacity(levels) {
+            if levels >= max_levels {
+                return Err(FsError::TooBig);
+            }
+            node = match node {
+                Node::Ptr(bp) if bp.is_hole() => Node::Ptr(bp),
+                other => Node::Grown(Box::new(other)),
+            };
+            levels += 1;
+        }
+    }
+    let root = rewrite_node(store, levels, node, 0, leaves, keep)?;
+    Ok((if root.is_hole() { 0 } else { levels }, root))
+}
+
+fn rewrite_node<D: BlockDevice>(
+    store: &mut Store<D>,
+    level: u8,
+    node: Node,
+    base: u64,
+    leaves: &[(u64, &[u8])],
+    keep: u64,
+) -> Result<BlockPtr, FsError> {
+    let span = capacity(level);
+    if leaves.is_empty() {
+        if base >= keep {
+            return Ok(BlockPtr::HOLE);
+        }
+        if let Node::Ptr(bp) = node
+            && (bp.is_hole() || keep >= base.saturating_add(span))
+        {
+            return Ok(bp);
+        }
+    }
+    if level == 0 {
+        return match leaves.first() {
+            Some((_, data)) => store.write(data),
+            None => Ok(BlockPtr::HOLE),
+        };
+    }
+    let children: Vec<Node> = match node {
+        Node::Ptr(bp) if bp.is_hole() => (0..FANOUT).map(|_| Node::Ptr(bp)).collect(),
+        Node::Ptr(bp) => {
+            let block = store.read(&bp)?;
+            (0..FANOUT as usize)
+                .map(|slot| pointer(&block, slot).map(Node::Ptr))
+                .collect::<Result<_, _>>()?
+        }
+        Node::Grown(inner) => {
+            let mut v = vec![*inner];
+            v.extend((1..FANOUT).map(|_| Node::Ptr(BlockPtr::HOLE)));
+            v
+        }
+    };
+    let child_span = capacity(level - 1);
+    let mut block = vec![0; BLOCK_SIZE];
+    let mut rest = leaves;
+    for (slot, child) in children.into_iter().enumerate() {
+        let child_base = base + slot as u64 * child_span;
+        let end = child_base.saturating_add(child_span);
+        let n = rest.partition_point(|&(index, _)| index < end);
+        let (mine, tail) = rest.split_at(n);
+        rest = tail;
+        let bp = rewrite_node(store, level - 1, child, child_base, mine, keep)?;
+        block[slot * BLOCKPTR_LEN..(slot + 1) * BLOCKPTR_LEN].copy_from_slice(&bp.encode());
+    }
+    store.write(&block)
+}
