@@ -186,6 +186,9 @@ pub struct Fs<D: BlockDevice> {
     /// Per object: committed blocks at this index or beyond are gone
     /// (truncated) and become holes at commit.
     keep: BTreeMap<u64, u64>,
+    /// Committed trees of objects removed in the open transaction, freed at
+    /// commit.
+    dead_trees: Vec<(u8, BlockPtr)>,
     now_ns: i64,
 }
 
@@ -225,13 +228,68 @@ impl<D: BlockDevice> Fs<D> {
         }
         let block = pool.read_block(&root)?;
         let set = ObjSet::decode(&block)?;
-        Ok(Self::empty(
-            pool,
-            set.next_ino,
-            set.objects,
-            set.levels,
-            set.root,
-        ))
+        let mut fs = Self::empty(pool, set.next_ino, set.objects, set.levels, set.root);
+        // Space: whatever no root in the ring reaches is free. If any of it
+        // cannot be read, nothing is reclaimed this time (never a live block).
+        let mut in_use = BTreeSet::new();
+        let mut held = Vec::new();
+        if fs.mark_in_use(&mut in_use, &mut held).is_ok() {
+            fs.store.pool.reclaim_unreachable(&in_use, held);
+        }
+        Ok(fs)
+    }
+
+    /// Adds every block each root in the ring reaches to `in_use`. Blocks
+    /// already in it are not walked again: a block reachable from two roots
+    /// is the same block (no block in the ring's reach is ever rewritten).
+    /// `held` gets, for each older root, the blocks no newer root reaches,
+    /// as freed by the group after it.
+    fn mark_in_use(
+        &mut self,
+        in_use: &mut BTreeSet<u64>,
+        held: &mut Vec<(u64, Vec<u64>)>,
+    ) -> Result<(), FsError> {
+        for (n, (txg, root)) in self.store.pool.ring_roots()?.into_iter().enumerate() {
+            let before: BTreeSet<u64> = if n == 0 {
+                BTreeSet::new()
+            } else {
+                in_use.clone()
+            };
+            self.mark_root(root, in_use)?;
+            if n > 0 {
+                let only: Vec<u64> = in_use.difference(&before).copied().collect();
+                held.push((txg + 1, only));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds every block `root` (an object set) reaches to `in_use`.
+    fn mark_root(&mut self, root: BlockPtr, in_use: &mut BTreeSet<u64>) -> Result<(), FsError> {
+        if root.is_hole() || !in_use.insert(root.address) {
+            return Ok(());
+        }
+        let set = ObjSet::decode(&self.store.read(&root)?)?;
+        let mut leaves = Vec::new();
+        tree::walk(&mut self.store, set.levels, set.root, &mut |level, bp| {
+            let new = in_use.insert(bp.address);
+            if new && level == 0 {
+                leaves.push(*bp);
+            }
+            new
+        })?;
+        for leaf in leaves {
+            let block = self.store.read(&leaf)?;
+            for record in block.chunks_exact(inode::RECORD_LEN) {
+                let Some(i) = Inode::decode(record).map_err(FsError::Corrupt)? else {
+                    continue;
+                };
+                tree::walk(&mut self.store, i.levels, i.root, &mut |_, bp| {
+                    in_use.insert(bp.address)
+                })?;
+            }
+        }
+        Ok(())
     }
 
     fn empty(pool: Pool<D>, next_ino: u64, objects: u64, levels: u8, root: BlockPtr) -> Self {
@@ -246,6 +304,7 @@ impl<D: BlockDevice> Fs<D> {
             freed: BTreeSet::new(),
             blocks: BTreeMap::new(),
             keep: BTreeMap::new(),
+            dead_trees: Vec::new(),
             now_ns: 0,
         }
     }
@@ -281,10 +340,9 @@ impl<D: BlockDevice> Fs<D> {
     /// and returns its number. On an error nothing committed changes, the
     /// blocks the attempt wrote are given back, and the changes stay open.
     pub fn commit(&mut self) -> Result<u64, FsError> {
-        let frontier = self.store.pool.frontier();
         let result = self.try_commit();
         if result.is_err() {
-            self.store.pool.discard_since(frontier);
+            self.store.pool.discard_open();
         }
         result
     }
@@ -298,6 +356,7 @@ impl<D: BlockDevice> Fs<D> {
             .chain(self.keep.keys().copied())
             .collect();
         let mut roots = BTreeMap::new();
+        let mut dead = self.dead_trees.clone();
         for ino in changed {
             let inode = self.inodes.get(&ino).ok_or(FsError::NotFound)?;
             let leaves: Vec<(u64, &[u8])> = self
@@ -313,6 +372,7 @@ impl<D: BlockDevice> Fs<D> {
                 &leaves,
                 keep,
                 inode::MAX_LEVELS,
+                &mut dead,
             )?;
             roots.insert(ino, (levels, root));
         }
@@ -357,7 +417,27 @@ impl<D: BlockDevice> Fs<D> {
             &leaves,
             u64::MAX,
             META_LEVELS,
+            &mut dead,
         )?;
+        // What the new group no longer reaches: the old object set, replaced
+        // blocks, cut subtrees and removed objects' trees. A subtree that
+        // cannot be read is left allocated rather than failing the commit.
+        let old_root = self.store.pool.root();
+        self.store.pool.free_block(&old_root);
+        for (level, bp) in dead {
+            let mut unreached = Vec::new();
+            let walked = tree::walk(&mut self.store, level, bp, &mut |_, bp| {
+                unreached.push(*bp);
+                true
+            });
+            if walked.is_ok() {
+                for bp in &unreached {
+                    self.store.pool.free_block(bp);
+                }
+            } else {
+                self.store.pool.free_block(&bp);
+            }
+        }
         // 3. The object set, and the pool's commit.
         let set = ObjSet {
             next_ino: self.next_ino,
@@ -383,6 +463,7 @@ impl<D: BlockDevice> Fs<D> {
         self.freed.clear();
         self.blocks.clear();
         self.keep.clear();
+        self.dead_trees.clear();
         Ok(txg)
     }
 
@@ -449,7 +530,11 @@ impl<D: BlockDevice> Fs<D> {
     /// Drops every trace of object `ino` from the open transaction; its
     /// record is freed at commit.
     fn free(&mut self, ino: u64) {
-        self.inodes.remove(&ino);
+        if let Some(inode) = self.inodes.remove(&ino)
+            && !inode.root.is_hole()
+        {
+            self.dead_trees.push((inode.levels, inode.root));
+        }
         self.dirty.remove(&ino);
         self.keep.remove(&ino);
         let doomed: Vec<(u64, u64)> = self

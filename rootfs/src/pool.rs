@@ -265,6 +265,7 @@ impl<D: BlockDevice> Pool<D> {
         self.dev.flush()?;
         self.committed = ub;
         self.slot = slot;
+        self.alloc.committed(ub.txg);
         self.open_txg += 1;
         Ok(ub.txg)
     }
@@ -274,14 +275,51 @@ impl<D: BlockDevice> Pool<D> {
         self.alloc.next_free()
     }
 
-    /// Gives back every block allocated since the frontier was `frontier`
-    /// (a commit that failed part-way: nothing committed reaches them). The
-    /// frontier never moves below the committed one.
-    pub fn discard_since(&mut self, frontier: u64) {
-        let floor = frontier.max(self.committed.next_free);
-        if floor < self.alloc.next_free() {
-            self.alloc = Allocator::new(floor, self.label.data_end());
+    /// Gives back every block the open group allocated and forgets its
+    /// frees (a commit that failed part-way: nothing committed reaches them).
+    pub fn discard_open(&mut self) {
+        self.alloc.discard_open();
+    }
+
+    /// Notes that the open group no longer reaches the block `bp` points
+    /// at: it is reused once the group and the ring's worth of later groups
+    /// have committed (FORMAT.md, "Free space").
+    pub fn free_block(&mut self, bp: &BlockPtr) {
+        if !bp.is_hole() {
+            self.alloc.free(bp.address);
         }
+    }
+
+    /// The transaction group and root of every valid uberblock in the ring
+    /// up to the committed one, newest first (what must stay intact).
+    pub fn ring_roots(&mut self) -> Result<Vec<(u64, BlockPtr)>, Error> {
+        let mut roots = Vec::new();
+        let mut block = vec![0; BLOCK_SIZE];
+        for slot in 0..RING_SLOTS {
+            self.dev.read_block(RING_START + slot, &mut block)?;
+            let mut bytes = [0; UBERBLOCK_LEN];
+            bytes.copy_from_slice(&block[..UBERBLOCK_LEN]);
+            if let Ok(ub) = Uberblock::decode(&bytes)
+                && ub.pool_guid == self.label.pool_guid
+                && ub.txg <= self.committed.txg
+            {
+                roots.push((ub.txg, ub.root));
+            }
+        }
+        roots.sort_by_key(|&(txg, _)| core::cmp::Reverse(txg));
+        Ok(roots)
+    }
+
+    /// Frees every block below the frontier that is not in `in_use` (the
+    /// layer above found them unreachable from every root in the ring), and
+    /// each group's list in `held` (blocks no newer root reaches) once the
+    /// ring has moved past that group.
+    pub fn reclaim_unreachable(
+        &mut self,
+        in_use: &alloc::collections::BTreeSet<u64>,
+        held: Vec<(u64, Vec<u64>)>,
+    ) {
+        self.alloc.reclaim_unreachable(DATA_START, in_use, held);
     }
 
     /// The newest committed uberblock.
@@ -315,7 +353,7 @@ impl<D: BlockDevice> Pool<D> {
         self.checksum_errors
     }
 
-    /// Data blocks not yet allocated.
+    /// Data blocks free for the open group.
     pub fn free_blocks(&self) -> u64 {
         self.alloc.free_blocks()
     }

@@ -129,6 +129,7 @@ pub fn rewrite<D: BlockDevice>(
     leaves: &[(u64, &[u8])],
     keep: u64,
     max_levels: u8,
+    dead: &mut Vec<(u8, BlockPtr)>,
 ) -> Result<(u8, BlockPtr), FsError> {
     let mut levels = levels;
     let mut node = Node::Ptr(root);
@@ -144,10 +145,22 @@ pub fn rewrite<D: BlockDevice>(
             levels += 1;
         }
     }
-    let root = rewrite_node(store, levels, node, 0, leaves, keep)?;
+    let root = rewrite_node(store, levels, node, 0, leaves, keep, dead)?;
     Ok((if root.is_hole() { 0 } else { levels }, root))
 }
 
+/// Notes that the subtree under `node` (at `level`) is no longer reached.
+fn bury(level: u8, node: Node, dead: &mut Vec<(u8, BlockPtr)>) {
+    match node {
+        Node::Ptr(bp) if !bp.is_hole() => dead.push((level, bp)),
+        Node::Ptr(_) => {}
+        Node::Grown(inner) => bury(level - 1, *inner, dead),
+    }
+}
+
+/// Rewrites one node; every block it stops reaching goes into `dead` as
+/// `(levels below it, pointer)`: a replaced block alone as level 0, a cut
+/// subtree with its height.
 fn rewrite_node<D: BlockDevice>(
     store: &mut Store<D>,
     level: u8,
@@ -155,10 +168,12 @@ fn rewrite_node<D: BlockDevice>(
     base: u64,
     leaves: &[(u64, &[u8])],
     keep: u64,
+    dead: &mut Vec<(u8, BlockPtr)>,
 ) -> Result<BlockPtr, FsError> {
     let span = capacity(level);
     if leaves.is_empty() {
         if base >= keep {
+            bury(level, node, dead);
             return Ok(BlockPtr::HOLE);
         }
         if let Node::Ptr(bp) = node
@@ -168,6 +183,7 @@ fn rewrite_node<D: BlockDevice>(
         }
     }
     if level == 0 {
+        bury(0, node, dead);
         return match leaves.first() {
             Some((_, data)) => store.write(data),
             None => Ok(BlockPtr::HOLE),
@@ -177,6 +193,7 @@ fn rewrite_node<D: BlockDevice>(
         Node::Ptr(bp) if bp.is_hole() => (0..FANOUT).map(|_| Node::Ptr(bp)).collect(),
         Node::Ptr(bp) => {
             let block = store.read(&bp)?;
+            dead.push((0, bp));
             (0..FANOUT as usize)
                 .map(|slot| pointer(&block, slot).map(Node::Ptr))
                 .collect::<Result<_, _>>()?
@@ -196,8 +213,28 @@ fn rewrite_node<D: BlockDevice>(
         let n = rest.partition_point(|&(index, _)| index < end);
         let (mine, tail) = rest.split_at(n);
         rest = tail;
-        let bp = rewrite_node(store, level - 1, child, child_base, mine, keep)?;
+        let bp = rewrite_node(store, level - 1, child, child_base, mine, keep, dead)?;
         block[slot * BLOCKPTR_LEN..(slot + 1) * BLOCKPTR_LEN].copy_from_slice(&bp.encode());
     }
     store.write(&block)
+}
+
+/// Visits every block of the subtree under `bp` (`level` levels of indirect
+/// blocks above its data), top down. `visit` gets each block's level and
+/// pointer and returns whether to go below it (not for a block already
+/// seen). Only indirect blocks are read.
+pub fn walk<D: BlockDevice>(
+    store: &mut Store<D>,
+    level: u8,
+    bp: BlockPtr,
+    visit: &mut dyn FnMut(u8, &BlockPtr) -> bool,
+) -> Result<(), FsError> {
+    if bp.is_hole() || !visit(level, &bp) || level == 0 {
+        return Ok(());
+    }
+    let block = store.read(&bp)?;
+    for slot in 0..FANOUT as usize {
+        walk(store, level - 1, pointer(&block, slot)?, visit)?;
+    }
+    Ok(())
 }
