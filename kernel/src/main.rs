@@ -23,6 +23,7 @@ mod sched;
 mod selftest;
 mod sync;
 mod time;
+mod virtio;
 
 use arch::{acpi, apic, cpu, fpu, kvmclock, percpu, power, pvh, rtc, serial, smp, syscall, tsc};
 use cmdline::Options;
@@ -126,6 +127,16 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     if options.selftest {
         let failed = selftest::run();
         power::exit(if failed == 0 { 0 } else { 1 });
+    }
+    if options.blktest {
+        let mut mmio = options.mmio_devices().to_vec();
+        for d in &facts.virtio_mmio {
+            if !mmio.iter().any(|m| m.base == d.base) {
+                mmio.push(*d);
+            }
+        }
+        let passed = virtio::blk::blktest(&mmio);
+        power::exit(if passed { 0 } else { 1 });
     }
     if let Some(kind) = options.crash {
         crash::trigger(kind);

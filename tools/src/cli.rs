@@ -79,6 +79,10 @@ pub struct RunArgs {
     /// Add a word to the kernel command line (repeatable).
     #[arg(long = "kernel-arg", value_name = "WORD")]
     pub kernel_args: Vec<String>,
+    /// Attach FILE as a raw virtio-blk disk (PCI on q35, virtio-mmio on
+    /// microvm); what the guest writes goes to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub disk: Option<PathBuf>,
     /// Stop the VM after this many seconds and fail.
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -239,6 +243,7 @@ impl RunArgs {
             icount: self.vm.icount,
             timeout: self.timeout.map(Duration::from_secs),
             initrd: None,
+            disk: self.disk.clone(),
             input: crate::run::Input::Eof,
         }
     }
@@ -322,6 +327,7 @@ mod tests {
         assert!(!options.selftest && !options.icount);
         assert_eq!(options.log, None);
         assert_eq!(options.timeout, None);
+        assert_eq!(options.disk, None);
     }
 
     #[test]
@@ -346,6 +352,8 @@ mod tests {
             "--icount",
             "--timeout",
             "30",
+            "--disk",
+            "/tmp/d.img",
         ]);
         let options = args.boot_options();
         assert_eq!(options.accel, AccelChoice::Tcg);
@@ -356,6 +364,7 @@ mod tests {
         assert_eq!(options.log, Some(LogLevel::Debug));
         assert_eq!(options.kernel_args, ["crash=panic", "x=1"]);
         assert_eq!(options.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(options.disk, Some(PathBuf::from("/tmp/d.img")));
         assert_eq!(args.program(), None);
         assert!(args.program_args().is_empty());
     }

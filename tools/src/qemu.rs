@@ -1,7 +1,7 @@
 //! Finding `qemu-system-x86_64` and writing its command line for a Sole VM:
 //! which machine, which accelerator, how much memory, how many CPUs, and the
 //! devices the kernel's host protocol relies on (COM1 on stdio, the
-//! isa-debug-exit port).
+//! isa-debug-exit port), and a virtio-blk disk when one is attached.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -130,6 +130,37 @@ pub struct VmConfig {
     /// The initrd (`-initrd`), which QEMU loads into guest memory and names
     /// in the PVH start info as the first module.
     pub initrd: Option<PathBuf>,
+    /// A raw disk image attached as a virtio-blk device (PCI on q35,
+    /// virtio-mmio on microvm, where QEMU names it on the kernel command
+    /// line).
+    pub disk: Option<PathBuf>,
+}
+
+/// The `-drive` id of the disk.
+const DISK_ID: &str = "disk0";
+
+impl Machine {
+    /// The virtio-blk device model for this machine's transport.
+    fn virtio_blk_device(self) -> &'static str {
+        match self {
+            Machine::Q35 => "virtio-blk-pci",
+            Machine::Microvm => "virtio-blk-device",
+        }
+    }
+}
+
+/// `file=PATH` for `-drive`: QEMU's option syntax ends a value at a comma,
+/// and takes a doubled comma as one.
+fn drive_file(path: &Path) -> OsString {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let mut value = b"file=".to_vec();
+    for &b in path.as_os_str().as_bytes() {
+        value.push(b);
+        if b == b',' {
+            value.push(b',');
+        }
+    }
+    OsString::from_vec(value)
 }
 
 impl VmConfig {
@@ -171,6 +202,16 @@ impl VmConfig {
             args.push("-initrd".into());
             args.push(initrd.clone().into_os_string());
         }
+        if let Some(disk) = &self.disk {
+            let mut drive = drive_file(disk);
+            drive.push(format!(",format=raw,if=none,id={DISK_ID}"));
+            args.extend([
+                "-drive".into(),
+                drive,
+                "-device".into(),
+                format!("{},drive={DISK_ID}", self.machine.virtio_blk_device()).into(),
+            ]);
+        }
         Ok(args)
     }
 
@@ -196,6 +237,7 @@ mod tests {
             kernel: PathBuf::from("/cache/kernel.elf"),
             append: "log=info selftest".into(),
             initrd: None,
+            disk: None,
         }
     }
 
@@ -245,6 +287,42 @@ mod tests {
                 " -kernel /cache/kernel.elf -append log=info selftest \
                  -initrd /tmp/sole-initrd-x.cpio"
             ),
+            "{}",
+            joined(&c)
+        );
+    }
+
+    #[test]
+    fn a_disk_is_virtio_blk_on_pci_or_mmio() {
+        let mut c = config();
+        c.disk = Some(PathBuf::from("/tmp/disk.img"));
+        assert!(
+            joined(&c).ends_with(
+                " -drive file=/tmp/disk.img,format=raw,if=none,id=disk0 \
+                 -device virtio-blk-pci,drive=disk0"
+            ),
+            "{}",
+            joined(&c)
+        );
+        c.machine = Machine::Microvm;
+        c.initrd = Some(PathBuf::from("/tmp/i.cpio"));
+        assert!(
+            joined(&c).ends_with(
+                " -initrd /tmp/i.cpio -drive file=/tmp/disk.img,format=raw,if=none,id=disk0 \
+                 -device virtio-blk-device,drive=disk0"
+            ),
+            "{}",
+            joined(&c)
+        );
+        assert!(!joined(&config()).contains("-drive"));
+    }
+
+    #[test]
+    fn commas_in_the_disk_path_are_doubled() {
+        let mut c = config();
+        c.disk = Some(PathBuf::from("/tmp/a,b.img"));
+        assert!(
+            joined(&c).contains(" -drive file=/tmp/a,,b.img,format=raw,if=none,id=disk0 "),
             "{}",
             joined(&c)
         );

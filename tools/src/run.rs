@@ -70,6 +70,8 @@ pub struct BootOptions {
     pub timeout: Option<Duration>,
     /// The initrd to pass as the PVH module (the packed program).
     pub initrd: Option<PathBuf>,
+    /// A raw disk image to attach as a virtio-blk device.
+    pub disk: Option<PathBuf>,
     /// What the guest's console reads.
     pub input: Input,
 }
@@ -108,6 +110,7 @@ impl Default for BootOptions {
             icount: false,
             timeout: None,
             initrd: None,
+            disk: None,
             input: Input::Eof,
         }
     }
@@ -171,6 +174,11 @@ pub struct PreparedVm {
 /// `auto` falls back to TCG), and stores the embedded kernel where QEMU can
 /// read it.
 pub fn prepare(options: &BootOptions) -> Result<PreparedVm> {
+    if let Some(disk) = &options.disk
+        && !disk.is_file()
+    {
+        bail!("--disk {}: not a file", disk.display());
+    }
     let qemu = qemu::find_qemu()?;
     let cache = Cache::open()?;
     let decision = accel::decide(options.accel, options.icount, &qemu, &cache)?;
@@ -189,6 +197,7 @@ pub fn prepare(options: &BootOptions) -> Result<PreparedVm> {
         kernel,
         append: options.kernel_command_line()?,
         initrd: options.initrd.clone(),
+        disk: options.disk.clone(),
     };
     Ok(PreparedVm { qemu, config })
 }

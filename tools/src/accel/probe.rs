@@ -81,6 +81,7 @@ pub fn measure(qemu: &Path, accel: Accel, guest: &Path) -> Outcome {
         kernel: guest.to_path_buf(),
         append: String::new(),
         initrd: None,
+        disk: None,
     };
     let mut command = match config.command(qemu) {
         Ok(command) => command,

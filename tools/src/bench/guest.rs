@@ -118,6 +118,7 @@ impl Host {
             kernel,
             append,
             initrd: Some(initrd.to_path_buf()),
+            disk: None,
         }
     }
 

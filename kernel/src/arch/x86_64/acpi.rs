@@ -1,8 +1,10 @@
 //! Just enough ACPI (ACPI 6.5 spec, chapter 5.2) to learn the machine: CPUs
-//! and the local APIC from the MADT, the HPET, and the PM timer from the FADT.
+//! and the local APIC from the MADT, the HPET, the PM timer from the FADT,
+//! and virtio-mmio devices from the DSDT.
 //! Every table is checksummed and bounds-checked before use.
 
 use crate::mm::{self, phys_to_virt};
+use crate::virtio::MmioDevice;
 
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
@@ -13,6 +15,8 @@ pub struct Facts {
     pub lapic_phys: Option<u64>,
     pub hpet_phys: Option<u64>,
     pub pm_timer_port: Option<u16>,
+    /// virtio-mmio devices the DSDT describes (QEMU's microvm).
+    pub virtio_mmio: alloc::vec::Vec<MmioDevice>,
 }
 
 #[derive(Debug)]
@@ -133,6 +137,18 @@ pub fn discover(rsdp_hint: Option<u64>) -> Result<Facts, AcpiError> {
                 facts.pm_timer_port = u32_at(t, 76)
                     .filter(|&p| p != 0 && p <= 0xffff)
                     .map(|p| p as u16);
+                // X_DSDT (offset 140) when present, else DSDT (40).
+                let dsdt = u64_at(t, 140)
+                    .filter(|&a| a != 0)
+                    .or_else(|| u32_at(t, 40).map(u64::from))
+                    .filter(|&a| a != 0);
+                // A DSDT we cannot read costs only its devices, not the
+                // rest of what ACPI told us.
+                match dsdt.map(|d| table(d, "DSDT")) {
+                    Some(Ok(t)) => facts.virtio_mmio = virtio_mmio_devices(t),
+                    Some(Err(e)) => log::warn!("ignoring the DSDT: {e}"),
+                    None => {}
+                }
             }
             _ => {}
         }
@@ -165,6 +181,50 @@ fn parse_madt(t: &[u8], facts: &mut Facts) {
         }
         off += len;
     }
+}
+
+/// The `_HID` of a virtio-mmio device, as Linux's virtio_mmio driver
+/// matches it (an AML string: prefix 0x0D, the characters, a NUL).
+const VIRTIO_MMIO_HID: &[u8] = b"\x0dLNRO0005\x00";
+
+/// virtio-mmio devices in a DSDT, found without an AML interpreter: QEMU's
+/// microvm (hw/i386/acpi-microvm.c) gives each a `_HID` of "LNRO0005" and a
+/// `_CRS` buffer holding a Memory32Fixed descriptor (ACPI 6.5, 6.4.3.4,
+/// tag 0x86) for its registers and an Extended Interrupt descriptor
+/// (6.4.3.6, tag 0x89) for its line. Each `_HID` is paired with the first
+/// such descriptors before the next one.
+fn virtio_mmio_devices(dsdt: &[u8]) -> alloc::vec::Vec<MmioDevice> {
+    let body = dsdt.get(36..).unwrap_or_default();
+    let starts: alloc::vec::Vec<usize> = body
+        .windows(VIRTIO_MMIO_HID.len())
+        .enumerate()
+        .filter(|(_, w)| *w == VIRTIO_MMIO_HID)
+        .map(|(i, _)| i)
+        .collect();
+    let mut devices = alloc::vec::Vec::new();
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(body.len());
+        let device = &body[start..end];
+        let memory = device
+            .windows(12)
+            .find(|w| w[0] == 0x86 && w[1] == 0x09 && w[2] == 0x00)
+            .and_then(|w| Some((u32_at(w, 4)?, u32_at(w, 8)?)));
+        let irq = device
+            .windows(9)
+            .find(|w| w[0] == 0x89 && u16_at(w, 1).is_some_and(|l| l >= 6) && w[4] >= 1)
+            .and_then(|w| u32_at(w, 5));
+        if let (Some((base, size)), Some(irq)) = (memory, irq)
+            && base != 0
+            && size != 0
+        {
+            devices.push(MmioDevice {
+                base: u64::from(base),
+                size: u64::from(size),
+                irq,
+            });
+        }
+    }
+    devices
 }
 
 /// Without ACPI (some microVMs), the MultiProcessor Specification's table

@@ -13,6 +13,7 @@ pub mod gdt;
 pub mod hpet;
 pub mod idt;
 pub mod kvmclock;
+pub mod pci;
 pub mod percpu;
 pub mod pic;
 pub mod pit;
