@@ -28,6 +28,8 @@ mod namespace;
 pub mod tree;
 
 #[cfg(test)]
+mod crash_tests;
+#[cfg(test)]
 mod model_tests;
 #[cfg(test)]
 mod tests;
