@@ -56,6 +56,11 @@ const TESTS: &[Test] = &[
         symbols_name_kernel_functions,
     ),
     ("cmdline_parses_words", cmdline_parses_words),
+    ("cmdline_parses_virtio_mmio", cmdline_parses_virtio_mmio),
+    (
+        "acpi_finds_virtio_mmio_in_aml",
+        acpi_finds_virtio_mmio_in_aml,
+    ),
 ];
 
 /// Runs every test; returns the number that failed.
@@ -413,6 +418,76 @@ fn cmdline_parses_words() -> Outcome {
     check!(
         unknown == ["bogus", "log=loud"],
         "unknown words {unknown:?}"
+    );
+    Ok(())
+}
+
+fn cmdline_parses_virtio_mmio() -> Outcome {
+    use crate::cmdline::Options;
+    use crate::virtio::MmioDevice;
+    let mut unknown = Vec::new();
+    let o = Options::parse(
+        "virtio_mmio.device=512@0xfeb00e00:12 virtio_mmio.device=4K@0x1000:5:3 \
+         virtio_mmio.device=512@0xfeb00000 virtio_mmio.device=0@0x1000:5 blktest",
+        |u| unknown.push(String::from(u.0)),
+    );
+    let want = [
+        MmioDevice {
+            base: 0xfeb0_0e00,
+            size: 512,
+            irq: 12,
+        },
+        MmioDevice {
+            base: 0x1000,
+            size: 4096,
+            irq: 5,
+        },
+    ];
+    check!(o.mmio_devices() == want, "devices {:?}", o.mmio_devices());
+    check!(o.blktest, "blktest not set");
+    check!(
+        unknown
+            == [
+                "virtio_mmio.device=512@0xfeb00000",
+                "virtio_mmio.device=0@0x1000:5"
+            ],
+        "unknown words {unknown:?}"
+    );
+    Ok(())
+}
+
+/// A device as QEMU's microvm writes it: `_HID` "LNRO0005", then a `_CRS`
+/// buffer with Memory32Fixed and Extended Interrupt descriptors.
+fn acpi_finds_virtio_mmio_in_aml() -> Outcome {
+    use crate::virtio::MmioDevice;
+    let mut dsdt = alloc::vec![0u8; 36];
+    for (base, irq) in [(0xfeb0_0000u32, 16u32), (0xfeb0_0200, 17)] {
+        dsdt.extend_from_slice(b"\x5b\x82\x40VR00\x08_HID\x0dLNRO0005\x00\x08_CRS\x11\x1a\x0a\x17");
+        dsdt.extend_from_slice(&[0x86, 0x09, 0x00, 0x01]);
+        dsdt.extend_from_slice(&base.to_le_bytes());
+        dsdt.extend_from_slice(&0x200u32.to_le_bytes());
+        dsdt.extend_from_slice(&[0x89, 0x06, 0x00, 0x03, 0x01]);
+        dsdt.extend_from_slice(&irq.to_le_bytes());
+        dsdt.extend_from_slice(&[0x79, 0x00]);
+    }
+    // A Memory32Fixed outside any virtio device is not taken.
+    dsdt.extend_from_slice(&[0x86, 0x09, 0x00, 0x01, 0, 0, 0xc0, 0xfe, 0, 0x10, 0, 0]);
+    let found = crate::arch::acpi::virtio_mmio_devices(&dsdt);
+    check!(
+        found.len() == 2
+            && found[0]
+                == MmioDevice {
+                    base: 0xfeb0_0000,
+                    size: 0x200,
+                    irq: 16
+                }
+            && found[1].base == 0xfeb0_0200
+            && found[1].irq == 17,
+        "found {found:?}"
+    );
+    check!(
+        crate::arch::acpi::virtio_mmio_devices(&dsdt[..40]).is_empty(),
+        "a cut table gave devices"
     );
     Ok(())
 }

@@ -193,7 +193,7 @@ const VIRTIO_MMIO_HID: &[u8] = b"\x0dLNRO0005\x00";
 /// tag 0x86) for its registers and an Extended Interrupt descriptor
 /// (6.4.3.6, tag 0x89) for its line. Each `_HID` is paired with the first
 /// such descriptors before the next one.
-fn virtio_mmio_devices(dsdt: &[u8]) -> alloc::vec::Vec<MmioDevice> {
+pub fn virtio_mmio_devices(dsdt: &[u8]) -> alloc::vec::Vec<MmioDevice> {
     let body = dsdt.get(36..).unwrap_or_default();
     let starts: alloc::vec::Vec<usize> = body
         .windows(VIRTIO_MMIO_HID.len())
