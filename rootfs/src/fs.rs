@@ -518,11 +518,17 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Fails with [`FsError::NoSpace`] unless `new` more dirty blocks, with
-    /// the indirect and record blocks a commit adds, fit in the pool.
+    /// the indirect and record blocks a commit adds, fit in the pool and
+    /// leave the slop free. Only changes that add data call it: removing
+    /// (unlink, rmdir, a shrinking truncate) may use the slop, so a full
+    /// filesystem can always delete and commit (as ZFS's slop space).
     fn reserve(&self, new: u64) -> Result<(), FsError> {
         let data = self.blocks.len() as u64 + new;
         let records = (self.dirty.len() + self.freed.len()) as u64;
-        let need = data + data / 16 + records / RECORDS_PER_BLOCK + 2 * u64::from(META_LEVELS) + 4;
+        let label = self.store.pool.label();
+        let slop = 16 + (label.data_end() - crate::format::DATA_START) / 32;
+        let need =
+            data + data / 16 + records / RECORDS_PER_BLOCK + 2 * u64::from(META_LEVELS) + 4 + slop;
         if need > self.store.pool.free_blocks() {
             return Err(FsError::NoSpace);
         }

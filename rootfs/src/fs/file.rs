@@ -143,9 +143,11 @@ impl<D: BlockDevice> Fs<D> {
         if size > MAX_FILE_SIZE {
             return Err(FsError::TooBig);
         }
-        self.reserve(1)?;
         let now = self.now_ns;
         let old = self.inode(ino)?.size;
+        if size > old {
+            self.reserve(1)?;
+        }
         if self.inode(ino)?.inline.is_some() {
             if size <= INLINE_MAX as u64 {
                 let inode = self.inode_mut(ino)?;

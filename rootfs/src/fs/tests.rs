@@ -169,7 +169,7 @@ fn a_damaged_data_block_reads_as_a_checksum_error_and_others_survive() {
 
 #[test]
 fn running_out_of_space_is_a_clean_error() {
-    let mut fs = fresh(64);
+    let mut fs = fresh(128);
     let keep = file(&mut fs, "keep", &pattern(5000, 6));
     fs.commit().unwrap();
     let big = fs.create(ROOT_INO, b"big", 0o644, 0, 0).unwrap();
@@ -189,6 +189,30 @@ fn running_out_of_space_is_a_clean_error() {
     let mut fs = remount(&fs);
     assert_eq!(fs.getattr(big).unwrap().size, BLOCK_SIZE as u64);
     assert_eq!(fs.read(big, 0, 1 << 20).unwrap(), pattern(BLOCK_SIZE, 7));
+    assert_eq!(fs.read(keep, 0, 10000).unwrap(), pattern(5000, 6));
+    // Fill it again, committed this time; deleting gives the space back.
+    let mut at = BLOCK_SIZE as u64;
+    while fs.write(big, at, &pattern(BLOCK_SIZE, 8)).is_ok() {
+        at += BLOCK_SIZE as u64;
+        if (at / BLOCK_SIZE as u64).is_multiple_of(4) {
+            fs.commit().unwrap();
+        }
+    }
+    fs.truncate(big, at).unwrap();
+    fs.commit().unwrap();
+    // Full: the slop still lets a delete commit.
+    assert_eq!(fs.write(big, at, &[1]), Err(FsError::NoSpace));
+    fs.unlink(ROOT_INO, b"big").unwrap();
+    for _ in 0..=RING_SLOTS {
+        fs.commit().unwrap();
+    }
+    let more = file(&mut fs, "more", &pattern(8 * BLOCK_SIZE, 9));
+    fs.commit().unwrap();
+    let mut fs = remount(&fs);
+    assert_eq!(
+        fs.read(more, 0, 1 << 20).unwrap(),
+        pattern(8 * BLOCK_SIZE, 9)
+    );
     assert_eq!(fs.read(keep, 0, 10000).unwrap(), pattern(5000, 6));
 }
 
