@@ -554,6 +554,6 @@ impl<D: BlockDevice> Fs<D> {
             self.blocks.remove(&k);
         }
         self.freed.insert(ino);
-        self.objects -= 1;
+        self.objects = self.objects.saturating_sub(1);
     }
 }

@@ -234,7 +234,7 @@ impl<D: BlockDevice> Fs<D> {
         if kind == Kind::Dir {
             new.parent = dir;
             new.size = BLOCK_SIZE as u64;
-            self.inode_mut(dir)?.nlink += 1;
+            self.add_link(dir, 1)?;
         }
         self.inodes.insert(ino, new);
         self.dirty.insert(ino);
@@ -255,7 +255,7 @@ impl<D: BlockDevice> Fs<D> {
         self.dir_insert(dir, name, ino, kind)?;
         let now = self.now_ns;
         let i = self.inode_mut(ino)?;
-        i.nlink += 1;
+        i.nlink = i.nlink.saturating_add(1);
         i.ctime_ns = now;
         Ok(())
     }
@@ -289,7 +289,7 @@ impl<D: BlockDevice> Fs<D> {
             return Err(FsError::NotEmpty);
         }
         self.dir_remove(dir, name)?;
-        self.inode_mut(dir)?.nlink -= 1;
+        self.add_link(dir, -1)?;
         self.free(e.ino);
         Ok(())
     }
@@ -338,7 +338,7 @@ impl<D: BlockDevice> Fs<D> {
             Some(dst) => {
                 self.dir_replace(to, to_name, src.ino, src.kind)?;
                 if dst.kind == Kind::Dir {
-                    self.inode_mut(to)?.nlink -= 1;
+                    self.add_link(to, -1)?;
                     self.free(dst.ino);
                 } else {
                     self.drop_link(dst.ino)?;
@@ -349,11 +349,19 @@ impl<D: BlockDevice> Fs<D> {
         self.dir_remove(from, name)?;
         let now = self.now_ns;
         if src.kind == Kind::Dir && from != to {
-            self.inode_mut(from)?.nlink -= 1;
-            self.inode_mut(to)?.nlink += 1;
+            self.add_link(from, -1)?;
+            self.add_link(to, 1)?;
             self.inode_mut(src.ino)?.parent = to;
         }
         self.inode_mut(src.ino)?.ctime_ns = now;
+        Ok(())
+    }
+
+    /// Changes a directory's link count as a subdirectory comes or goes
+    /// (saturating: a damaged count never wraps).
+    fn add_link(&mut self, dir: u64, delta: i32) -> Result<(), FsError> {
+        let i = self.inode_mut(dir)?;
+        i.nlink = i.nlink.saturating_add_signed(delta);
         Ok(())
     }
 
