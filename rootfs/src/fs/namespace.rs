@@ -60,7 +60,8 @@ pub struct StatFs {
     pub block_size: u64,
     /// Blocks in the data area.
     pub blocks: u64,
-    /// Blocks not yet allocated (space is not reclaimed yet: FORMAT.md).
+    /// Blocks free now (those waiting out the uberblock ring are not
+    /// counted: FORMAT.md, "Free space").
     pub free_blocks: u64,
     /// Live objects.
     pub files: u64,
