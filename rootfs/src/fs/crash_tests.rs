@@ -175,9 +175,9 @@ fn every_cut_mounts_a_committed_state() {
     // so one uncut run gives the state of every group.
     let mut states = BTreeMap::new();
     run(usize::MAX, 1, &mut states);
-    // Every 5th cut in one write order, every 11th in another, keeps the
+    // Every 7th cut in one write order, every 13th in another, keeps the
     // test under ten seconds in a debug build (Fletcher-4 dominates).
-    for (shuffle, first, stride) in [(1, 0, 5), (0x5eed, 2, 11)] {
+    for (shuffle, first, stride) in [(1, 0, 7), (0x5eed, 3, 13)] {
         let mut k = first;
         // Stop once a run's writes all landed: later cuts change nothing.
         while run(k, shuffle, &mut states) == 0 {
