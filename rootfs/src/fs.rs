@@ -25,6 +25,7 @@ pub mod dir;
 mod file;
 pub mod inode;
 mod namespace;
+mod sync;
 pub mod tree;
 
 #[cfg(test)]
@@ -241,59 +242,6 @@ impl<D: BlockDevice> Fs<D> {
         Ok(fs)
     }
 
-    /// Adds every block each root in the ring reaches to `in_use`. Blocks
-    /// already in it are not walked again: a block reachable from two roots
-    /// is the same block (no block in the ring's reach is ever rewritten).
-    /// `held` gets, for each older root, the blocks no newer root reaches,
-    /// as freed by the group after it.
-    fn mark_in_use(
-        &mut self,
-        in_use: &mut BTreeSet<u64>,
-        held: &mut Vec<(u64, Vec<u64>)>,
-    ) -> Result<(), FsError> {
-        for (n, (txg, root)) in self.store.pool.ring_roots()?.into_iter().enumerate() {
-            let before: BTreeSet<u64> = if n == 0 {
-                BTreeSet::new()
-            } else {
-                in_use.clone()
-            };
-            self.mark_root(root, in_use)?;
-            if n > 0 {
-                let only: Vec<u64> = in_use.difference(&before).copied().collect();
-                held.push((txg + 1, only));
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds every block `root` (an object set) reaches to `in_use`.
-    fn mark_root(&mut self, root: BlockPtr, in_use: &mut BTreeSet<u64>) -> Result<(), FsError> {
-        if root.is_hole() || !in_use.insert(root.address) {
-            return Ok(());
-        }
-        let set = ObjSet::decode(&self.store.read(&root)?)?;
-        let mut leaves = Vec::new();
-        tree::walk(&mut self.store, set.levels, set.root, &mut |level, bp| {
-            let new = in_use.insert(bp.address);
-            if new && level == 0 {
-                leaves.push(*bp);
-            }
-            new
-        })?;
-        for leaf in leaves {
-            let block = self.store.read(&leaf)?;
-            for record in block.chunks_exact(inode::RECORD_LEN) {
-                let Some(i) = Inode::decode(record).map_err(FsError::Corrupt)? else {
-                    continue;
-                };
-                tree::walk(&mut self.store, i.levels, i.root, &mut |_, bp| {
-                    in_use.insert(bp.address)
-                })?;
-            }
-        }
-        Ok(())
-    }
-
     fn empty(pool: Pool<D>, next_ino: u64, objects: u64, levels: u8, root: BlockPtr) -> Self {
         Self {
             store: Store::new(pool),
@@ -347,126 +295,6 @@ impl<D: BlockDevice> Fs<D> {
             self.store.pool.discard_open();
         }
         result
-    }
-
-    fn try_commit(&mut self) -> Result<u64, FsError> {
-        // 1. Each changed object's tree, copy-on-write to a new root.
-        let changed: BTreeSet<u64> = self
-            .blocks
-            .keys()
-            .map(|&(ino, _)| ino)
-            .chain(self.keep.keys().copied())
-            .collect();
-        let mut roots = BTreeMap::new();
-        let mut dead = self.dead_trees.clone();
-        for ino in changed {
-            let inode = self.inodes.get(&ino).ok_or(FsError::NotFound)?;
-            let leaves: Vec<(u64, &[u8])> = self
-                .blocks
-                .range((ino, 0)..=(ino, u64::MAX))
-                .map(|(&(_, index), data)| (index, data.as_slice()))
-                .collect();
-            let keep = self.keep.get(&ino).copied().unwrap_or(u64::MAX);
-            let (levels, root) = tree::rewrite(
-                &mut self.store,
-                inode.levels,
-                inode.root,
-                &leaves,
-                keep,
-                inode::MAX_LEVELS,
-                &mut dead,
-            )?;
-            roots.insert(ino, (levels, root));
-        }
-        // 2. The changed records, into the record array.
-        let touched: BTreeSet<u64> = self
-            .dirty
-            .iter()
-            .chain(self.freed.iter())
-            .chain(roots.keys())
-            .copied()
-            .collect();
-        let mut meta: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
-        for ino in touched {
-            let index = ino / RECORDS_PER_BLOCK;
-            if let alloc::collections::btree_map::Entry::Vacant(slot) = meta.entry(index) {
-                let block =
-                    tree::read_leaf(&mut self.store, self.meta_levels, self.meta_root, index)?
-                        .unwrap_or_else(|| vec![0; BLOCK_SIZE]);
-                slot.insert(block);
-            }
-            let record = match self.inodes.get(&ino) {
-                Some(inode) if !self.freed.contains(&ino) => {
-                    let mut inode = inode.clone();
-                    if let Some(&(levels, root)) = roots.get(&ino) {
-                        inode.levels = levels;
-                        inode.root = root;
-                    }
-                    inode.encode()
-                }
-                _ => [0; inode::RECORD_LEN],
-            };
-            let off = (ino % RECORDS_PER_BLOCK) as usize * inode::RECORD_LEN;
-            if let Some(block) = meta.get_mut(&index) {
-                block[off..off + inode::RECORD_LEN].copy_from_slice(&record);
-            }
-        }
-        let leaves: Vec<(u64, &[u8])> = meta.iter().map(|(&i, b)| (i, b.as_slice())).collect();
-        let (meta_levels, meta_root) = tree::rewrite(
-            &mut self.store,
-            self.meta_levels,
-            self.meta_root,
-            &leaves,
-            u64::MAX,
-            META_LEVELS,
-            &mut dead,
-        )?;
-        // What the new group no longer reaches: the old object set, replaced
-        // blocks, cut subtrees and removed objects' trees. A subtree that
-        // cannot be read is left allocated rather than failing the commit.
-        let old_root = self.store.pool.root();
-        self.store.pool.free_block(&old_root);
-        for (level, bp) in dead {
-            let mut unreached = Vec::new();
-            let walked = tree::walk(&mut self.store, level, bp, &mut |_, bp| {
-                unreached.push(*bp);
-                true
-            });
-            if walked.is_ok() {
-                for bp in &unreached {
-                    self.store.pool.free_block(bp);
-                }
-            } else {
-                self.store.pool.free_block(&bp);
-            }
-        }
-        // 3. The object set, and the pool's commit.
-        let set = ObjSet {
-            next_ino: self.next_ino,
-            objects: self.objects,
-            levels: meta_levels,
-            root: meta_root,
-        };
-        let root = self.store.pool.write_block(&set.encode())?;
-        let txg = self
-            .store
-            .pool
-            .commit(root, u64::try_from(self.now_ns).unwrap_or(0))?;
-        // Committed: the new trees are the committed ones.
-        for (ino, (levels, root)) in roots {
-            if let Some(inode) = self.inodes.get_mut(&ino) {
-                inode.levels = levels;
-                inode.root = root;
-            }
-        }
-        self.meta_levels = meta_levels;
-        self.meta_root = meta_root;
-        self.dirty.clear();
-        self.freed.clear();
-        self.blocks.clear();
-        self.keep.clear();
-        self.dead_trees.clear();
-        Ok(txg)
     }
 
     /// The record of object `ino`, read on first use.
