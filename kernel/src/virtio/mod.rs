@@ -5,12 +5,13 @@
 //! `virtio_mmio.device=` words QEMU adds to the command line).
 
 pub mod blk;
+mod msix;
 
 use crate::arch::pci::PortConfigAccess;
 use crate::mm::{self, PAGE_SIZE, frame, paging::AddressSpace, phys_to_virt};
 use core::ptr::NonNull;
 use virtio_drivers::transport::mmio::{MmioTransport, VirtIOHeader};
-use virtio_drivers::transport::pci::bus::{Command, PciRoot};
+use virtio_drivers::transport::pci::bus::{Command, DeviceFunction, PciRoot};
 use virtio_drivers::transport::pci::{PciTransport, virtio_device_type};
 use virtio_drivers::transport::{DeviceType, SomeTransport, Transport};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
@@ -120,10 +121,16 @@ fn contiguous_phys(virt: u64, len: u64) -> Option<u64> {
 /// A virtio device found, on whichever transport.
 pub type AnyTransport = SomeTransport<'static>;
 
+/// A virtio device found, and where it is on PCI (None: virtio-mmio).
+pub struct Found {
+    pub transport: AnyTransport,
+    pub pci: Option<DeviceFunction>,
+}
+
 /// Every virtio device of type `wanted`: the virtio-mmio ones the command
-/// line names, then those on PCI bus 0 (with memory decoding and bus
-/// mastering turned on; the firmware assigned their BARs).
-pub fn find(wanted: DeviceType, mmio: &[MmioDevice]) -> alloc::vec::Vec<AnyTransport> {
+/// line or ACPI names, then those on PCI bus 0 (with memory decoding and
+/// bus mastering turned on; the firmware assigned their BARs).
+pub fn find(wanted: DeviceType, mmio: &[MmioDevice]) -> alloc::vec::Vec<Found> {
     let mut found = alloc::vec::Vec::new();
     for d in mmio {
         let virt = mm::map_mmio(d.base, d.size);
@@ -133,7 +140,10 @@ pub fn find(wanted: DeviceType, mmio: &[MmioDevice]) -> alloc::vec::Vec<AnyTrans
         // SAFETY: `[base, base+size)` is a virtio-mmio register window the
         // hypervisor named, now mapped uncached; nothing else uses it.
         match unsafe { MmioTransport::new(header, d.size as usize) } {
-            Ok(t) if t.device_type() == wanted => found.push(SomeTransport::from(t)),
+            Ok(t) if t.device_type() == wanted => found.push(Found {
+                transport: SomeTransport::from(t),
+                pci: None,
+            }),
             Ok(_) => {}
             Err(e) => log::debug!("virtio-mmio at {:#x}: {e}", d.base),
         }
@@ -151,7 +161,10 @@ pub fn find(wanted: DeviceType, mmio: &[MmioDevice]) -> alloc::vec::Vec<AnyTrans
             Command::IO_SPACE | Command::MEMORY_SPACE | Command::BUS_MASTER,
         );
         match PciTransport::new::<KernelHal, _>(&mut root, df) {
-            Ok(t) => found.push(SomeTransport::from(t)),
+            Ok(t) => found.push(Found {
+                transport: SomeTransport::from(t),
+                pci: Some(df),
+            }),
             Err(e) => log::warn!("virtio PCI device at {df}: {e}"),
         }
     }

@@ -77,6 +77,8 @@ pub mod vector {
     pub const RESCHEDULE: u8 = 0x40;
     pub const TLB_SHOOTDOWN: u8 = 0x41;
     pub const STOP: u8 = 0x42;
+    /// The virtio-blk disk's request queue (MSI-X).
+    pub const VIRTIO_BLK: u8 = 0x50;
     /// The local APIC's spurious-interrupt vector.
     pub const SPURIOUS: u8 = 0xff;
 }
