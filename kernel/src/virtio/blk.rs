@@ -206,11 +206,12 @@ pub fn blktest(mmio: &[MmioDevice]) -> bool {
         }
     );
     let before = INTERRUPTS.load(Ordering::Relaxed);
-    let steps: [(&str, Step); 4] = [
+    let steps: [(&str, Step); 5] = [
         ("read the host's block", read_host_block),
         ("read into a buffer on the stack", read_to_stack),
         ("write, flush, read back", write_flush_read),
         ("refuse blocks past the end", past_the_end),
+        ("256 reads in a row", many_reads),
     ];
     let mut passed = true;
     for (name, step) in steps {
@@ -287,6 +288,22 @@ fn write_flush_read(disk: &mut Disk) -> Result<(), &'static str> {
         .map_err(|_| "the read failed")?;
     if back != block {
         return Err("the block read back differs from the one written");
+    }
+    Ok(())
+}
+
+/// Enough requests back to back that some wait for their completion (on
+/// PCI: halt until its interrupt).
+fn many_reads(disk: &mut Disk) -> Result<(), &'static str> {
+    let want = test_block(HOST_MAGIC, HOST_BLOCK);
+    let mut buf = vec![0u8; BLOCK_SIZE];
+    for _ in 0..256 {
+        buf.fill(0);
+        disk.read_block(HOST_BLOCK, &mut buf)
+            .map_err(|_| "a read failed")?;
+        if buf != want {
+            return Err("a read returned other bytes");
+        }
     }
     Ok(())
 }
