@@ -135,7 +135,7 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
                 mmio.push(*d);
             }
         }
-        let passed = virtio::blk::blktest(&mmio);
+        let passed = virtio::blk::blktest(&mmio, &facts.io_apics);
         power::exit(if passed { 0 } else { 1 });
     }
     if let Some(kind) = options.crash {

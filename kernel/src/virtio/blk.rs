@@ -1,16 +1,17 @@
 //! virtio-blk (virtio 1.2, section 5.2) as a [`BlockDevice`] of rootfs
 //! blocks, and `blktest`, the check `sole run --disk` tests boot with.
 //!
-//! One request is in flight at a time. On PCI its completion is an MSI-X
-//! interrupt (`msix::route_queue`) and the CPU halts until it arrives; on
-//! virtio-mmio, whose line goes through an I/O APIC the kernel does not
-//! drive yet, the used ring is polled. Still to come: several requests in
-//! flight, and a waiting thread that sleeps (`sched::sleep`) so others run
-//! instead of the CPU halting; FLUSH still polls (`virtio-drivers` has no
-//! non-blocking flush).
+//! One request is in flight at a time. Its completion is an interrupt (on
+//! PCI through MSI-X, `msix::route_queue`; on virtio-mmio through the I/O
+//! APIC that serves its line) and the CPU halts until it arrives; a device
+//! whose interrupt cannot be routed is polled. Still to come: several
+//! requests in flight, and a waiting thread that sleeps (`sched::sleep`) so
+//! others run instead of the CPU halting; FLUSH still polls
+//! (`virtio-drivers` has no non-blocking flush).
 
 use super::{AnyTransport, KernelHal, MmioDevice};
 use crate::arch::idt::{self, vector};
+use crate::arch::ioapic::{self, IoApic, Trigger};
 use crate::arch::{apic, cpu};
 use alloc::vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -41,25 +42,38 @@ fn queue_interrupt(_frame: &mut idt::TrapFrame) {
 }
 
 impl Disk {
-    /// The first virtio-blk device, if the machine has one.
-    pub fn find(mmio: &[MmioDevice]) -> Option<Disk> {
+    /// The first virtio-blk device, if the machine has one; its interrupt
+    /// goes through `io_apics` when it is on virtio-mmio.
+    pub fn find(mmio: &[MmioDevice], io_apics: &[IoApic]) -> Option<Disk> {
         let found = super::find(DeviceType::Block, mmio).into_iter().next()?;
         match VirtIOBlk::<KernelHal, _>::new(found.transport) {
             Ok(mut blk) => {
                 let blocks = blk.capacity() / SECTORS_PER_BLOCK;
                 idt::set_irq_handler(vector::VIRTIO_BLK, queue_interrupt);
                 blk.enable_interrupts();
-                let interrupts = found.pci.is_some_and(|df| {
-                    super::msix::route_queue(df, 0, vector::VIRTIO_BLK, apic::id())
-                });
+                let interrupts = match (found.pci, found.gsi) {
+                    (Some(df), _) => {
+                        super::msix::route_queue(df, 0, vector::VIRTIO_BLK, apic::id())
+                    }
+                    // Edge-triggered: `wait` acknowledges each completion
+                    // (InterruptACK lowers the line), so the next one is a
+                    // new edge, and the handler needs no device access.
+                    (None, Some(gsi)) => ioapic::route(
+                        io_apics,
+                        gsi,
+                        vector::VIRTIO_BLK,
+                        apic::id(),
+                        Trigger {
+                            level: false,
+                            active_low: false,
+                        },
+                    ),
+                    (None, None) => false,
+                };
                 log::info!(
                     "virtio-blk: {blocks} blocks of {BLOCK_SIZE} bytes{}, completions by {}",
                     if blk.readonly() { ", read-only" } else { "" },
-                    if interrupts {
-                        "MSI-X interrupt"
-                    } else {
-                        "polling"
-                    }
+                    if interrupts { "interrupt" } else { "polling" }
                 );
                 Some(Disk {
                     blk,
@@ -103,6 +117,9 @@ impl Disk {
         loop {
             cpu::interrupts_disable();
             if self.blk.peek_used() == Some(token) {
+                if self.interrupts {
+                    self.blk.ack_interrupt();
+                }
                 break;
             }
             if self.interrupts {
@@ -190,8 +207,8 @@ type Step = fn(&mut Disk) -> Result<(), &'static str>;
 /// `blktest`: reads the block the host wrote, writes a block, flushes,
 /// reads it back, checks the edges of the device, printing one line per
 /// step. Returns whether every step passed.
-pub fn blktest(mmio: &[MmioDevice]) -> bool {
-    let Some(mut disk) = Disk::find(mmio) else {
+pub fn blktest(mmio: &[MmioDevice], io_apics: &[IoApic]) -> bool {
+    let Some(mut disk) = Disk::find(mmio, io_apics) else {
         crate::println!("blktest: no virtio-blk disk");
         return false;
     };

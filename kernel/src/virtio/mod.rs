@@ -121,10 +121,12 @@ fn contiguous_phys(virt: u64, len: u64) -> Option<u64> {
 /// A virtio device found, on whichever transport.
 pub type AnyTransport = SomeTransport<'static>;
 
-/// A virtio device found, and where it is on PCI (None: virtio-mmio).
+/// A virtio device found, and where it is on PCI or, on virtio-mmio, its
+/// interrupt line (a GSI).
 pub struct Found {
     pub transport: AnyTransport,
     pub pci: Option<DeviceFunction>,
+    pub gsi: Option<u32>,
 }
 
 /// Every virtio device of type `wanted`: the virtio-mmio ones the command
@@ -143,6 +145,7 @@ pub fn find(wanted: DeviceType, mmio: &[MmioDevice]) -> alloc::vec::Vec<Found> {
             Ok(t) if t.device_type() == wanted => found.push(Found {
                 transport: SomeTransport::from(t),
                 pci: None,
+                gsi: Some(d.irq),
             }),
             Ok(_) => {}
             Err(e) => log::debug!("virtio-mmio at {:#x}: {e}", d.base),
@@ -164,6 +167,7 @@ pub fn find(wanted: DeviceType, mmio: &[MmioDevice]) -> alloc::vec::Vec<Found> {
             Ok(t) => found.push(Found {
                 transport: SomeTransport::from(t),
                 pci: Some(df),
+                gsi: None,
             }),
             Err(e) => log::warn!("virtio PCI device at {df}: {e}"),
         }

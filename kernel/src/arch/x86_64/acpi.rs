@@ -15,6 +15,8 @@ pub struct Facts {
     pub lapic_phys: Option<u64>,
     pub hpet_phys: Option<u64>,
     pub pm_timer_port: Option<u16>,
+    /// I/O APICs from the MADT.
+    pub io_apics: alloc::vec::Vec<super::ioapic::IoApic>,
     /// virtio-mmio devices the DSDT describes (QEMU's microvm).
     pub virtio_mmio: alloc::vec::Vec<MmioDevice>,
 }
@@ -177,6 +179,14 @@ fn parse_madt(t: &[u8], facts: &mut Facts) {
                 facts.apic_ids.extend(u32_at(e, 4));
             }
             5 => facts.lapic_phys = u64_at(e, 4),
+            1 => {
+                if let (Some(phys), Some(gsi_base)) = (u32_at(e, 4), u32_at(e, 8)) {
+                    facts.io_apics.push(super::ioapic::IoApic {
+                        phys: u64::from(phys),
+                        gsi_base,
+                    });
+                }
+            }
             _ => {}
         }
         off += len;

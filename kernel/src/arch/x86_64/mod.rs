@@ -12,6 +12,7 @@ pub mod frames;
 pub mod gdt;
 pub mod hpet;
 pub mod idt;
+pub mod ioapic;
 pub mod kvmclock;
 pub mod pci;
 pub mod percpu;
