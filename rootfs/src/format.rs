@@ -91,6 +91,34 @@ pub(crate) fn put_checksum(b: &mut [u8], off: usize, sum: [u64; 4]) {
     }
 }
 
+/// Seals a self-checksummed structure: its checksum over the bytes before
+/// `checksum_at`, written there.
+pub(crate) fn seal(b: &mut [u8], checksum_at: usize) {
+    let sum = self_checksum(&b[..checksum_at]);
+    put_checksum(b, checksum_at, sum);
+}
+
+/// Checks the header every self-checksummed structure starts with: its
+/// magic (bytes 0..8), its own checksum at `checksum_at`, then the format
+/// version (bytes 8..12), in that order.
+pub(crate) fn check_sealed(
+    b: &[u8],
+    magic: &[u8; 8],
+    checksum_at: usize,
+) -> Result<(), FormatError> {
+    if b[0..8] != *magic {
+        return Err(FormatError::BadMagic);
+    }
+    if get_checksum(b, checksum_at) != self_checksum(&b[..checksum_at]) {
+        return Err(FormatError::BadChecksum);
+    }
+    let version = get_u32(b, 8);
+    if version != VERSION {
+        return Err(FormatError::UnsupportedVersion(version));
+    }
+    Ok(())
+}
+
 /// The Fletcher-4 checksum of a structure's bytes. Every structure is a
 /// whole number of 32-bit words long, so this cannot fail.
 pub(crate) fn self_checksum(bytes: &[u8]) -> [u64; 4] {

@@ -3,8 +3,8 @@
 //! bad block does not lose the pool (FORMAT.md, "Label").
 
 use crate::format::{
-    BLOCK_SIZE, DATA_START, FormatError, MIN_BLOCKS, RING_SLOTS, RING_START, VERSION, get_checksum,
-    get_u32, get_u64, put_checksum, put_u32, put_u64, self_checksum,
+    BLOCK_SIZE, DATA_START, FormatError, MIN_BLOCKS, RING_SLOTS, RING_START, VERSION, check_sealed,
+    get_u32, get_u64, put_u32, put_u64, seal,
 };
 
 /// Bytes in an encoded label; the rest of its block is zero.
@@ -53,23 +53,13 @@ impl Label {
         put_u64(&mut b, 40, RING_SLOTS);
         put_u64(&mut b, 48, DATA_START);
         put_u64(&mut b, 56, self.data_end());
-        let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
-        put_checksum(&mut b, CHECKSUM_OFFSET, sum);
+        seal(&mut b, CHECKSUM_OFFSET);
         b
     }
 
     /// Parses a label: magic, its own checksum, then every field.
     pub fn decode(b: &[u8; LABEL_LEN]) -> Result<Self, FormatError> {
-        if b[0..8] != LABEL_MAGIC {
-            return Err(FormatError::BadMagic);
-        }
-        if get_checksum(b, CHECKSUM_OFFSET) != self_checksum(&b[..CHECKSUM_OFFSET]) {
-            return Err(FormatError::BadChecksum);
-        }
-        let version = get_u32(b, 8);
-        if version != VERSION {
-            return Err(FormatError::UnsupportedVersion(version));
-        }
+        check_sealed(b, &LABEL_MAGIC, CHECKSUM_OFFSET)?;
         if get_u32(b, 12) as usize != BLOCK_SIZE {
             return Err(FormatError::BadField("block size"));
         }
@@ -128,8 +118,7 @@ mod tests {
             assert_eq!(Label::decode(&b), Err(FormatError::BadChecksum));
         }
         let reseal = |mut b: [u8; LABEL_LEN]| {
-            let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
-            put_checksum(&mut b, CHECKSUM_OFFSET, sum);
+            seal(&mut b, CHECKSUM_OFFSET);
             Label::decode(&b)
         };
         let mut b = good;

@@ -3,10 +3,7 @@
 //! whose own checksum and whose root block verify (FORMAT.md, "Uberblock").
 
 use crate::blockptr::{BLOCKPTR_LEN, BlockPtr};
-use crate::format::{
-    FormatError, VERSION, get_checksum, get_u32, get_u64, put_checksum, put_u32, put_u64,
-    self_checksum,
-};
+use crate::format::{FormatError, VERSION, check_sealed, get_u32, get_u64, put_u32, put_u64, seal};
 
 /// Bytes in an encoded uberblock; the rest of its slot is zero.
 pub const UBERBLOCK_LEN: usize = 144;
@@ -47,23 +44,13 @@ impl Uberblock {
         put_u64(&mut b, 32, self.timestamp_ns);
         put_u64(&mut b, 40, self.next_free);
         b[48..48 + BLOCKPTR_LEN].copy_from_slice(&self.root.encode());
-        let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
-        put_checksum(&mut b, CHECKSUM_OFFSET, sum);
+        seal(&mut b, CHECKSUM_OFFSET);
         b
     }
 
     /// Parses an uberblock: magic, then its own checksum, then the fields.
     pub fn decode(b: &[u8; UBERBLOCK_LEN]) -> Result<Self, FormatError> {
-        if b[0..8] != UBERBLOCK_MAGIC {
-            return Err(FormatError::BadMagic);
-        }
-        if get_checksum(b, CHECKSUM_OFFSET) != self_checksum(&b[..CHECKSUM_OFFSET]) {
-            return Err(FormatError::BadChecksum);
-        }
-        let version = get_u32(b, 8);
-        if version != VERSION {
-            return Err(FormatError::UnsupportedVersion(version));
-        }
+        check_sealed(b, &UBERBLOCK_MAGIC, CHECKSUM_OFFSET)?;
         if get_u32(b, 12) != 0 {
             return Err(FormatError::BadField("reserved bytes"));
         }
@@ -119,7 +106,7 @@ mod tests {
         assert_eq!(&b[40..48], &99u64.to_le_bytes());
         assert_eq!(&b[48..112], &ub.root.encode());
         let sum = crate::checksum::fletcher4(&b[..112]).unwrap();
-        assert_eq!(get_checksum(&b, 112), sum);
+        assert_eq!(crate::format::get_checksum(&b, 112), sum);
         assert_eq!(Uberblock::decode(&b), Ok(ub));
     }
 
@@ -148,8 +135,7 @@ mod tests {
     fn a_later_version_is_named_not_misread() {
         let mut b = sample().encode();
         put_u32(&mut b, 8, 3);
-        let sum = self_checksum(&b[..CHECKSUM_OFFSET]);
-        put_checksum(&mut b, CHECKSUM_OFFSET, sum);
+        seal(&mut b, CHECKSUM_OFFSET);
         assert_eq!(
             Uberblock::decode(&b),
             Err(FormatError::UnsupportedVersion(3))
