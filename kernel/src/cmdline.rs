@@ -7,6 +7,7 @@
 //! | `crash=page-fault\|divide-error\|invalid-opcode\|stack-overflow\|panic` | fault on purpose after boot (tests the fault report) |
 //! | `virtio_mmio.device=SIZE@BASE:IRQ` | a virtio-mmio device (QEMU's microvm adds one per device, as for Linux); SIZE takes K/M suffixes, numbers may be hex |
 //! | `blktest` | after boot, test the first virtio-blk disk (read the host's block 1, write, flush and read back block 2) and exit with the verdict |
+//! | `root=disk` | the root filesystem is the rootfs on the first virtio-blk disk, mounted read-write; the initrd then only carries the launch manifest |
 //! | `noxsave` | save FPU state with FXSAVE (x87 and SSE only) even where XSAVE exists, as Linux's `noxsave` |
 //!
 //! Unknown words are reported, not ignored silently.
@@ -34,6 +35,8 @@ pub struct Options {
     pub crash: Option<Crash>,
     pub noxsave: bool,
     pub blktest: bool,
+    /// `root=disk`: mount the first virtio-blk disk's rootfs as `/`.
+    pub root_disk: bool,
     mmio: [MmioDevice; MAX_MMIO_DEVICES],
     mmio_count: usize,
 }
@@ -50,6 +53,7 @@ impl Options {
             crash: None,
             noxsave: false,
             blktest: false,
+            root_disk: false,
             mmio: [MmioDevice::default(); MAX_MMIO_DEVICES],
             mmio_count: 0,
         };
@@ -65,6 +69,7 @@ impl Options {
                 ("selftest", None) => o.selftest = true,
                 ("noxsave", None) => o.noxsave = true,
                 ("blktest", None) => o.blktest = true,
+                ("root", Some("disk")) => o.root_disk = true,
                 ("virtio_mmio.device", Some(v)) => match parse_mmio_device(v) {
                     Some(d) if o.mmio_count < MAX_MMIO_DEVICES => {
                         o.mmio[o.mmio_count] = d;

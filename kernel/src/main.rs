@@ -128,13 +128,13 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
         let failed = selftest::run();
         power::exit(if failed == 0 { 0 } else { 1 });
     }
-    if options.blktest {
-        let mut mmio = options.mmio_devices().to_vec();
-        for d in &facts.virtio_mmio {
-            if !mmio.iter().any(|m| m.base == d.base) {
-                mmio.push(*d);
-            }
+    let mut mmio = options.mmio_devices().to_vec();
+    for d in &facts.virtio_mmio {
+        if !mmio.iter().any(|m| m.base == d.base) {
+            mmio.push(*d);
         }
+    }
+    if options.blktest {
         let passed = virtio::blk::blktest(&mmio, &facts.io_apics);
         power::exit(if passed { 0 } else { 1 });
     }
@@ -144,7 +144,18 @@ extern "C" fn kernel_main(start_info: u32, entry_tsc: u64) -> ! {
     let Some(initrd) = info.modules().first() else {
         power::exit(0)
     };
-    program::exec::start((initrd.start, initrd.len), memory.ram_bytes);
+    let root = if options.root_disk {
+        match virtio::blk::Disk::find(&mmio, &facts.io_apics) {
+            Some(disk) => program::exec::Root::Disk(alloc::boxed::Box::new(disk)),
+            None => {
+                println!("sole: root=disk, but the machine has no virtio-blk disk");
+                power::exit(program::exec::CANNOT_EXECUTE)
+            }
+        }
+    } else {
+        program::exec::Root::Initrd
+    };
+    program::exec::start((initrd.start, initrd.len), root, memory.ram_bytes);
     cpu::interrupts_enable();
     sched::idle_loop()
 }

@@ -137,7 +137,9 @@ impl TestPlatform {
                 offset,
             } => {
                 let mut data = Box::new([0; PAGE_SIZE as usize]);
-                file.source.read_page(offset, &mut data[..]);
+                file.source
+                    .read_page(offset, &mut data[..])
+                    .map_err(|_| Fault { addr })?;
                 (page, prot, data)
             }
             // A shared file page is the file's own; a test sees a copy
@@ -151,7 +153,9 @@ impl TestPlatform {
                 ..
             } => {
                 let mut data = Box::new([0; PAGE_SIZE as usize]);
-                file.source.read_page(offset, &mut data[..]);
+                file.source
+                    .read_page(offset, &mut data[..])
+                    .map_err(|_| Fault { addr })?;
                 borrowed = true;
                 cow = c;
                 (page, prot, data)
@@ -496,13 +500,14 @@ impl Harness {
 
 /// A process with an empty address space, console fds and one thread.
 pub fn harness() -> Harness {
+    harness_with(crate::fs::FsContext::with_console())
+}
+
+/// A harness whose process has the files of `fs`.
+pub fn harness_with(fs: crate::fs::FsContext) -> Harness {
     let mm = Arc::new(Mm::new());
     let platform = TestPlatform::new(mm.clone());
-    let process = Process::new(
-        mm,
-        crate::fs::FsContext::with_console(),
-        platform.monotonic_ns(),
-    );
+    let process = Process::new(mm, fs, platform.monotonic_ns());
     let tid = process.alloc_tid();
     let thread = Arc::new(Thread::new(tid, Arc::new(TestWaker::default()), [0; 16]));
     process.add_thread(&thread, 0).expect("the first thread");

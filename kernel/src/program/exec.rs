@@ -28,12 +28,52 @@ use syscalls::regs::UserRegs;
 use syscalls::thread::Thread as LinuxThread;
 
 /// Exit statuses a shell uses when a command cannot run.
-const CANNOT_EXECUTE: u8 = 126;
+pub const CANNOT_EXECUTE: u8 = 126;
 const NOT_FOUND: u8 = 127;
 
 fn fail(status: u8, args: core::fmt::Arguments<'_>) -> ! {
     crate::println!("sole: {args}");
     power::exit(status)
+}
+
+/// Where the root filesystem comes from.
+pub enum Root {
+    /// A tmpfs the initrd is unpacked into.
+    Initrd,
+    /// The rootfs on a disk (`root=disk`); the initrd holds only the
+    /// launch manifest.
+    Disk(syscalls::fs::disk::Device),
+}
+
+/// Mounts the disk's rootfs as the root; the manifest comes from the
+/// initrd, which has nothing else to give.
+fn disk_root(dev: syscalls::fs::disk::Device, initrd: &[u8]) -> (FsContext, Vec<u8>) {
+    let mut fs = FsContext::with_disk(dev).unwrap_or_else(|e| {
+        fail(
+            CANNOT_EXECUTE,
+            format_args!("cannot mount the disk as the root: {e}"),
+        )
+    });
+    let mut manifest = None;
+    for entry in rootfs::cpio::entries(initrd) {
+        let e = entry
+            .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("the initrd is corrupt: {e}")));
+        if e.path() == LAUNCH_PATH {
+            manifest = Some(e.data.to_vec());
+        } else if !e.path().is_empty() && e.path() != "." {
+            log::warn!("root=disk: /{} in the initrd is not unpacked", e.path());
+        }
+    }
+    let manifest = manifest.unwrap_or_else(|| {
+        fail(
+            NOT_FOUND,
+            format_args!("the initrd names no program (/{LAUNCH_PATH} is missing)"),
+        )
+    });
+    // Files a program expects in /etc are made once, on the disk.
+    fs.finish_initrd()
+        .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("cannot finish the root: {e}")));
+    (fs, manifest)
 }
 
 /// Unpacks the initrd into the tmpfs root.
@@ -96,6 +136,7 @@ fn load_image(mm: &Mm, plan: &LoadPlan, file: &[u8]) {
                         bytes[to..to + n].copy_from_slice(&file[from..from + n]);
                     }
                 }
+                true
             });
             if filled.is_err() {
                 fail(
@@ -115,26 +156,30 @@ fn basename(path: &[u8]) -> String {
 
 /// Loads the program the initrd at `[start, start+len)` names and makes its
 /// first thread runnable; the caller's CPU then goes idle and runs it.
-pub fn start((start, len): (u64, u64), total_ram: u64) {
-    let mut fs = {
-        // SAFETY: the loader placed the module in RAM that the frame
-        // allocator excludes, and nothing writes it; the view ends before
-        // the frames are released below.
-        let initrd = unsafe { crate::mm::phys_slice(start, len as usize) };
-        build_root(initrd)
+pub fn start((start, len): (u64, u64), root: Root, total_ram: u64) {
+    // SAFETY: the loader placed the module in RAM that the frame allocator
+    // excludes, and nothing writes it; the view ends before the frames are
+    // released below.
+    let initrd = unsafe { crate::mm::phys_slice(start, len as usize) };
+    let (mut fs, manifest) = match root {
+        Root::Disk(dev) => disk_root(dev, initrd),
+        Root::Initrd => {
+            let mut fs = build_root(initrd);
+            let manifest_path = alloc::format!("/{LAUNCH_PATH}");
+            let Ok(manifest) = fs.read_file(manifest_path.as_bytes()) else {
+                fail(
+                    NOT_FOUND,
+                    format_args!("the initrd names no program ({manifest_path} is missing)"),
+                )
+            };
+            let _ = fs.remove_tree(b"/.sole");
+            (fs, manifest)
+        }
     };
-    // Everything is in the tmpfs now: give the archive's memory back.
+    // Everything is in the root now: give the archive's memory back.
     crate::mm::frame::release_reserved(start, start + len);
-    let manifest_path = alloc::format!("/{LAUNCH_PATH}");
-    let Ok(manifest) = fs.read_file(manifest_path.as_bytes()) else {
-        fail(
-            NOT_FOUND,
-            format_args!("the initrd names no program ({manifest_path} is missing)"),
-        )
-    };
     let launch = launch::decode(&manifest)
         .unwrap_or_else(|e| fail(CANNOT_EXECUTE, format_args!("bad launch manifest: {e}")));
-    let _ = fs.remove_tree(b"/.sole");
     let Some(path) = launch.argv.first() else {
         fail(NOT_FOUND, format_args!("the launch manifest has no argv"))
     };

@@ -85,20 +85,23 @@ pub fn map_zeroed(page: u64, prot: Prot) -> Result<(), MapError> {
     install(page, phys, prot)
 }
 
-/// Maps a page whose contents the caller fills through the returned
-/// direct-map pointer before the program runs.
+/// Maps a page whose contents `fill` writes before the program can see
+/// it; when `fill` says it could not (false), nothing is mapped.
 pub fn map_filled(
     page: u64,
     prot: Prot,
-    fill: impl FnOnce(&mut [u8]),
-) -> Result<(), paging::MapError> {
+    fill: impl FnOnce(&mut [u8]) -> bool,
+) -> Result<bool, paging::MapError> {
     let phys = frame::alloc_zeroed().ok_or(paging::MapError::OutOfFrames)?;
     // SAFETY: the frame was just allocated; nothing else refers to it.
     let bytes = unsafe {
         core::slice::from_raw_parts_mut(phys_to_virt(phys) as *mut u8, PAGE_SIZE as usize)
     };
-    fill(bytes);
-    install(page, phys, prot)
+    if !fill(bytes) {
+        frame::dealloc(phys, 1);
+        return Ok(false);
+    }
+    install(page, phys, prot).map(|()| true)
 }
 
 /// Maps the page at kernel address `addr` (a file's page in the heap,

@@ -126,6 +126,21 @@ pub fn run_deferred() {
 
 static ENDING: AtomicBool = AtomicBool::new(false);
 
+/// Writes what a disk root holds in memory before the power goes, as a
+/// clean shutdown does. A CPU stopped while it held the files' lock may
+/// have left a change half made: then nothing is written, and the disk
+/// keeps its last commit.
+fn sync_root() {
+    let Some(p) = PROCESS.get() else { return };
+    let Some(fs) = p.fs.try_lock() else {
+        crate::println!("sole: the root filesystem was busy at exit; its last commit stands");
+        return;
+    };
+    if let Err(e) = fs.sync_at_exit() {
+        crate::println!("sole: cannot write the root filesystem back: {e}");
+    }
+}
+
 /// The process is over: stop the other CPUs, report how it ended (the
 /// fatal signal's report, the syscall summary) and power off with its
 /// status.
@@ -138,6 +153,7 @@ pub fn end(status: ExitStatus, info: Option<SigInfo>, regs: Option<&TrapFrame>) 
     if let ExitStatus::Signal { sig, .. } = status {
         fault::report_fatal(sig as usize, info, regs);
     }
+    sync_root();
     if SYSCALL_SUMMARY.load(Ordering::Relaxed)
         && let Some(p) = PROCESS.get()
     {
@@ -176,9 +192,13 @@ pub fn resolve_fault(addr: u64, access: Access) -> Demand {
                 prot,
                 file,
                 offset,
-            } => match memory::map_filled(page, prot, |bytes| file.source.read_page(offset, bytes))
-            {
-                Ok(()) => Demand::Mapped,
+            } => match memory::map_filled(page, prot, |bytes| {
+                file.source.read_page(offset, bytes).is_ok()
+            }) {
+                Ok(true) => Demand::Mapped,
+                // The disk could not give the page: SIGBUS, as Linux
+                // gives for an I/O error under a mapping.
+                Ok(false) => Demand::PastEndOfFile,
                 Err(_) => Demand::OutOfMemory,
             },
             FaultResolution::Share {

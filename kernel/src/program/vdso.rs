@@ -105,7 +105,8 @@ pub fn map(mm: &Mm) -> Option<u64> {
     for (i, chunk) in image.chunks(PAGE_SIZE as usize).enumerate() {
         let page = start + i as u64 * PAGE_SIZE;
         if memory::map_filled(page, prot, |bytes| {
-            bytes[..chunk.len()].copy_from_slice(chunk)
+            bytes[..chunk.len()].copy_from_slice(chunk);
+            true
         })
         .is_err()
         {

@@ -29,7 +29,15 @@ pub struct Disk {
     blocks: u64,
     /// Completions arrive as interrupts (else the used ring is polled).
     interrupts: bool,
+    /// The local APIC the interrupts go to: only that CPU can halt for
+    /// one; another CPU waiting on the disk polls.
+    target: u32,
 }
+
+// SAFETY: a `Disk` is used by one CPU at a time (the rootfs keeps it under
+// its lock); the queue memory its pointers reach is DMA memory it owns, not
+// memory tied to the CPU that made it.
+unsafe impl Send for Disk {}
 
 /// Queue interrupts taken.
 static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
@@ -79,6 +87,7 @@ impl Disk {
                     blk,
                     blocks,
                     interrupts,
+                    target: apic::id(),
                 })
             }
             Err(e) => {
@@ -110,10 +119,11 @@ impl Disk {
     }
 
     /// Waits until request `token` is in the used ring: halted until an
-    /// interrupt when they are routed, spinning otherwise. Interrupts are
-    /// as they were on return.
+    /// interrupt when they are routed to this CPU, spinning otherwise.
+    /// Interrupts are as they were on return.
     fn wait(&mut self, token: u16) {
         let were = cpu::interrupts_enabled();
+        let halt = self.interrupts && apic::id() == self.target;
         loop {
             cpu::interrupts_disable();
             if self.blk.peek_used() == Some(token) {
@@ -122,7 +132,7 @@ impl Disk {
                 }
                 break;
             }
-            if self.interrupts {
+            if halt {
                 // The check above ran with interrupts off, and STI covers
                 // HLT: a completion after the check still wakes us.
                 cpu::enable_and_halt();

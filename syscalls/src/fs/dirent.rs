@@ -32,20 +32,21 @@ fn listing(fs: &FsContext, dir: &Arc<Inode>) -> Result<Vec<Entry>, Errno> {
     let mut out = vec![
         Entry {
             name: b".".to_vec(),
-            ino: dir.ino,
+            ino: dir.ino(),
             dtype: DT_DIR,
         },
         Entry {
             name: b"..".to_vec(),
-            ino: parent.ino,
+            ino: parent.ino(),
             dtype: DT_DIR,
         },
     ];
+    super::disk::load(dir)?;
     let d = dir.dir().ok_or(Errno::ENOTDIR)?.lock();
     match d.kind {
         DirKind::Plain => out.extend(d.entries.iter().map(|(name, c)| Entry {
             name: name.clone(),
-            ino: c.ino,
+            ino: c.ino(),
             dtype: dtype(c.mode()),
         })),
         DirKind::ProcFd => {

@@ -1,12 +1,18 @@
-//! A tmpfs regular file's contents: page-sized chunks in a map from page
-//! index, so a large file never needs one large allocation and a sparse
-//! file holds only the pages written (holes read as zeroes, SEEK_HOLE finds
-//! them, fallocate(PUNCH_HOLE) frees them).
+//! A regular file's contents in memory: page-sized chunks in a map from
+//! page index, so a large file never needs one large allocation and a
+//! sparse file holds only the pages written (holes read as zeroes,
+//! SEEK_HOLE finds them, fallocate(PUNCH_HOLE) frees them).
+//!
+//! On tmpfs that is all there is. A rootfs file is *backed* by its object on
+//! the disk: a page it does not hold is read from there on first use, and
+//! the pages changed since the last commit are remembered, to be written
+//! back by `disk::sync` (the page cache of this kernel).
 
+use super::disk::DiskFs;
 use super::inode::{MAX_FILE_SIZE, Superblock};
 use crate::Errno;
-use alloc::collections::BTreeMap;
 use alloc::collections::btree_map::Entry;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
@@ -24,6 +30,24 @@ pub struct FileData {
     /// (the mappings are cut by `Mm::file_changed` right after).
     shared: bool,
     retired: Vec<PageBuf>,
+    backing: Option<Backing>,
+}
+
+/// Where a rootfs file's pages come from and go back to.
+struct Backing {
+    disk: Arc<DiskFs>,
+    obj: u64,
+    /// Pages below this offset that are not held are read from the disk;
+    /// past it the disk holds nothing this file still has.
+    limit: u64,
+    /// The size the disk's object has (as of the last write-back).
+    synced_size: u64,
+    /// Pages changed since the last write-back; one that is not held is
+    /// a hole now.
+    dirty: BTreeSet<u64>,
+    /// The smallest size the file had since the last write-back: the disk
+    /// object is cut to it first, so what a shrink dropped stays dropped.
+    cut: u64,
 }
 
 /// One page of file data, page-aligned so that a shared mapping can map
@@ -70,22 +94,166 @@ impl FileData {
             sb,
             shared: false,
             retired: Vec::new(),
+            backing: None,
         }
+    }
+
+    /// The contents of rootfs object `obj`, `size` bytes on the disk, read
+    /// as they are needed.
+    pub fn backed(sb: Arc<Superblock>, disk: Arc<DiskFs>, obj: u64, size: u64) -> Self {
+        let mut data = FileData::new(sb);
+        data.size = size;
+        data.backing = Some(Backing {
+            disk,
+            obj,
+            limit: size,
+            synced_size: size,
+            dirty: BTreeSet::new(),
+            cut: size,
+        });
+        data
+    }
+
+    /// A file made in memory (O_TMPFILE) gets its object on the disk: all
+    /// it holds is to be written back.
+    pub fn attach_backing(&mut self, disk: Arc<DiskFs>, obj: u64) {
+        let dirty = self.pages.keys().copied().collect();
+        self.backing = Some(Backing {
+            disk,
+            obj,
+            limit: 0,
+            synced_size: 0,
+            dirty,
+            cut: 0,
+        });
+    }
+
+    /// The object is gone from the disk (its last name was removed while
+    /// the file is open): everything is read into memory, and the file
+    /// lives on there until it is closed.
+    pub fn detach_backing(&mut self) -> Result<(), Errno> {
+        let Some(limit) = self.backing.as_ref().map(|b| b.limit) else {
+            return Ok(());
+        };
+        for index in 0..limit.div_ceil(PAGE64) {
+            self.load(index)?;
+        }
+        self.backing = None;
+        Ok(())
+    }
+
+    /// The object is gone and nothing holds the file open: what the disk
+    /// had is gone with it.
+    pub fn forget_backing(&mut self) {
+        self.backing = None;
+    }
+
+    /// Whether there are changes for `disk::sync` to write back.
+    pub fn needs_write_back(&self) -> bool {
+        self.backing
+            .as_ref()
+            .is_some_and(|b| self.shared || !b.dirty.is_empty() || b.synced_size != self.size)
+    }
+
+    /// Writes the changes since the last write-back into the object,
+    /// through `write` (offset, bytes) and `truncate` (size); on success
+    /// the disk holds the whole file.
+    pub fn write_back(
+        &mut self,
+        mut write: impl FnMut(u64, u64, &[u8]) -> Result<(), Errno>,
+        mut truncate: impl FnMut(u64, u64) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        let size = self.size;
+        let shared = self.shared;
+        let Some(b) = self.backing.as_mut() else {
+            return Ok(());
+        };
+        if shared {
+            // A shared mapping writes the pages without telling anyone.
+            b.dirty.extend(self.pages.keys().copied());
+        }
+        if b.cut < b.synced_size {
+            truncate(b.obj, b.cut)?;
+        }
+        const ZEROES: [u8; PAGE] = [0; PAGE];
+        for &index in b.dirty.range(..size.div_ceil(PAGE64)) {
+            let len = (size - index * PAGE64).min(PAGE64) as usize;
+            let bytes = match self.pages.get(&index) {
+                Some(page) => &page[..len],
+                None => &ZEROES[..len],
+            };
+            write(b.obj, index * PAGE64, bytes)?;
+        }
+        truncate(b.obj, size)?;
+        b.dirty.clear();
+        b.limit = size;
+        b.synced_size = size;
+        b.cut = size;
+        Ok(())
+    }
+
+    /// The rootfs object behind this file.
+    pub fn backing_object(&self) -> Option<u64> {
+        self.backing.as_ref().map(|b| b.obj)
+    }
+
+    /// Makes sure page `index` is held if the disk has it.
+    fn load(&mut self, index: u64) -> Result<(), Errno> {
+        let Some(b) = &self.backing else {
+            return Ok(());
+        };
+        if index * PAGE64 >= b.limit || b.dirty.contains(&index) || self.pages.contains_key(&index)
+        {
+            return Ok(());
+        }
+        let want = (b.limit - index * PAGE64).min(PAGE64) as usize;
+        let bytes = b.disk.read(b.obj, index * PAGE64, want)?;
+        let mut page = PageBuf::new()?;
+        page[..bytes.len()].copy_from_slice(&bytes);
+        self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
+        self.pages.insert(index, page);
+        Ok(())
+    }
+
+    /// Notes that page `index` changed.
+    fn mark(&mut self, index: u64) {
+        if let Some(b) = &mut self.backing {
+            b.dirty.insert(index);
+        }
+    }
+
+    /// Notes that page `index` is written: ENOSPC if the disk could not
+    /// take one more page.
+    fn mark_written(&mut self, index: u64) -> Result<(), Errno> {
+        if let Some(b) = &mut self.backing
+            && !b.dirty.contains(&index)
+        {
+            b.disk.reserve(1)?;
+            b.dirty.insert(index);
+        }
+        Ok(())
     }
 
     pub fn size(&self) -> u64 {
         self.size
     }
 
-    /// Pages held (st_blocks is this times 8).
+    /// Pages held, or for a rootfs file the pages it has on the disk if
+    /// more (st_blocks is this times 8).
     pub fn pages(&self) -> u64 {
-        self.pages.len() as u64
+        let on_disk = self
+            .backing
+            .as_ref()
+            .map_or(0, |b| b.limit.div_ceil(PAGE64));
+        (self.pages.len() as u64).max(on_disk)
     }
 
-    /// Copies from `off` into `buf`; returns how many bytes there were.
-    pub fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
+    /// Copies from `off` into `buf`; returns how many bytes there were
+    /// (EIO when the disk cannot give a page, ENOMEM when memory cannot
+    /// hold it).
+    pub fn read_at(&mut self, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         if off >= self.size {
-            return 0;
+            return Ok(0);
         }
         let n = (buf.len() as u64).min(self.size - off) as usize;
         let mut done = 0;
@@ -93,6 +261,9 @@ impl FileData {
             let at = off + done as u64;
             let in_page = (at % PAGE64) as usize;
             let len = (PAGE - in_page).min(n - done);
+            if let Err(e) = self.load(at / PAGE64) {
+                return if done == 0 { Err(e) } else { Ok(done) };
+            }
             let dst = &mut buf[done..done + len];
             match self.pages.get(&(at / PAGE64)) {
                 Some(page) => dst.copy_from_slice(&page[in_page..in_page + len]),
@@ -100,7 +271,7 @@ impl FileData {
             }
             done += len;
         }
-        n
+        Ok(n)
     }
 
     /// The kernel address of the page at `index` (allocated if a hole),
@@ -108,6 +279,7 @@ impl FileData {
     /// long as this file lives.
     pub fn share_page(&mut self, index: u64) -> Result<u64, Errno> {
         self.shared = true;
+        self.load(index)?;
         Ok(self.page_mut(index)?.addr())
     }
 
@@ -121,6 +293,8 @@ impl FileData {
     }
 
     fn page_mut(&mut self, index: u64) -> Result<&mut PageBuf, Errno> {
+        self.load(index)?;
+        self.mark_written(index)?;
         match self.pages.entry(index) {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
@@ -159,8 +333,19 @@ impl FileData {
     }
 
     /// truncate(2): drops what lies past `len`; growing reads as zeroes.
-    pub fn set_size(&mut self, len: u64) {
+    pub fn set_size(&mut self, len: u64) -> Result<(), Errno> {
         if len < self.size {
+            // The page the new end falls in keeps its head: hold it first.
+            if !len.is_multiple_of(PAGE64) {
+                self.load(len / PAGE64)?;
+                self.mark(len / PAGE64);
+            }
+            if let Some(b) = &mut self.backing {
+                b.limit = b.limit.min(len);
+                b.cut = b.cut.min(len);
+                let cut_from = len.div_ceil(PAGE64);
+                b.dirty.retain(|&i| i < cut_from);
+            }
             let doomed: Vec<u64> = self
                 .pages
                 .range(len.div_ceil(PAGE64)..)
@@ -177,13 +362,25 @@ impl FileData {
             }
         }
         self.size = len;
+        Ok(())
     }
 
     /// Zeroes `[off, off+len)` within the file, freeing whole pages.
-    fn zero_range(&mut self, off: u64, len: u64) {
+    fn zero_range(&mut self, off: u64, len: u64) -> Result<(), Errno> {
         let end = off.saturating_add(len);
         let first_whole = off.div_ceil(PAGE64);
         let last_whole = end / PAGE64; // exclusive
+        for index in [off / PAGE64, end.saturating_sub(1) / PAGE64] {
+            if index < first_whole || index >= last_whole {
+                self.load(index)?;
+                self.mark(index);
+            }
+        }
+        if let Some(b) = &mut self.backing {
+            // Whole pages on the disk become holes there at write-back.
+            let on_disk = b.limit.div_ceil(PAGE64);
+            b.dirty.extend(first_whole..last_whole.min(on_disk));
+        }
         let doomed: Vec<u64> = if first_whole < last_whole {
             self.pages
                 .range(first_whole..last_whole)
@@ -208,6 +405,7 @@ impl FileData {
                 }
             }
         }
+        Ok(())
     }
 
     /// fallocate(2) mode 0 or FALLOC_FL_KEEP_SIZE: reserves the pages of
@@ -243,8 +441,8 @@ impl FileData {
 
     /// fallocate(FALLOC_FL_PUNCH_HOLE): zeroes the range and frees its whole
     /// pages (also those reserved past the end); the size does not change.
-    pub fn punch_hole(&mut self, off: u64, len: u64) {
-        self.zero_range(off, len);
+    pub fn punch_hole(&mut self, off: u64, len: u64) -> Result<(), Errno> {
+        self.zero_range(off, len)
     }
 
     /// lseek(SEEK_DATA): the first offset at or after `off` in a page that
@@ -252,6 +450,11 @@ impl FileData {
     pub fn seek_data(&self, off: u64) -> Result<u64, Errno> {
         if off >= self.size {
             return Err(Errno::ENXIO);
+        }
+        // A rootfs file's pages on the disk count as data (a filesystem
+        // may report holes as data, lseek(2)).
+        if self.backing.as_ref().is_some_and(|b| off < b.limit) {
+            return Ok(off);
         }
         match self.pages.range(off / PAGE64..).next() {
             Some((&index, _)) if index * PAGE64 < self.size => Ok(off.max(index * PAGE64)),
@@ -265,8 +468,12 @@ impl FileData {
         if off >= self.size {
             return Err(Errno::ENXIO);
         }
+        let on_disk = self
+            .backing
+            .as_ref()
+            .map_or(0, |b| b.limit.div_ceil(PAGE64));
         let mut index = off / PAGE64;
-        while self.pages.contains_key(&index) {
+        while index < on_disk || self.pages.contains_key(&index) {
             index += 1;
         }
         Ok(off.max(index * PAGE64).min(self.size))
@@ -297,7 +504,7 @@ mod tests {
         assert_eq!(f.size(), 4100);
         assert_eq!(f.pages(), 2);
         let mut buf = [9u8; 20];
-        assert_eq!(f.read_at(4085, &mut buf), 15);
+        assert_eq!(f.read_at(4085, &mut buf).unwrap(), 15);
         assert_eq!(&buf[..15], b"\0\0\0\0\x000123456789");
         f.write_at(5 * 4096, b"x").unwrap();
         assert_eq!(f.pages(), 3, "the gap is a hole");
@@ -310,11 +517,11 @@ mod tests {
     fn shrinking_then_growing_reads_zeroes() {
         let mut f = data();
         f.write_at(0, &[7u8; 9000]).unwrap();
-        f.set_size(10);
+        f.set_size(10).unwrap();
         assert_eq!(f.pages(), 1);
-        f.set_size(9000);
+        f.set_size(9000).unwrap();
         let mut buf = [1u8; 9000];
-        assert_eq!(f.read_at(0, &mut buf), 9000);
+        assert_eq!(f.read_at(0, &mut buf).unwrap(), 9000);
         assert!(buf[..10].iter().all(|&b| b == 7));
         assert!(buf[10..].iter().all(|&b| b == 0));
     }
@@ -325,11 +532,11 @@ mod tests {
         f.write_at(0, &[1u8; 3 * 4096]).unwrap();
         let sb = f.sb.clone();
         assert_eq!(sb.used_pages.load(Ordering::Relaxed), 3);
-        f.punch_hole(100, 2 * 4096);
+        f.punch_hole(100, 2 * 4096).unwrap();
         assert_eq!(f.pages(), 2);
         assert_eq!(f.size(), 3 * 4096);
         let mut buf = [0u8; 3 * 4096];
-        f.read_at(0, &mut buf);
+        f.read_at(0, &mut buf).unwrap();
         assert!(buf[..100].iter().all(|&b| b == 1));
         assert!(buf[100..100 + 2 * 4096].iter().all(|&b| b == 0));
         assert!(buf[100 + 2 * 4096..].iter().all(|&b| b == 1));

@@ -3,6 +3,7 @@
 //! (`Node`). Directories hold their children strongly and their parent
 //! weakly, so `..` and getcwd work without a dentry cache.
 
+use super::disk::DiskFs;
 use super::filedata::FileData;
 use super::pipe::Pipe;
 use super::procfs::ProcNode;
@@ -42,6 +43,8 @@ pub enum FsKind {
     Devtmpfs,
     Proc,
     Pipefs,
+    /// Sole's copy-on-write filesystem on a disk (`fs::disk`).
+    Rootfs,
 }
 
 /// One mounted filesystem.
@@ -51,6 +54,8 @@ pub struct Superblock {
     pub dev: u64,
     /// Pages of file data held (statfs `f_bfree`).
     pub used_pages: AtomicU64,
+    /// The disk behind a rootfs mount.
+    pub disk: Option<Arc<DiskFs>>,
 }
 
 impl Superblock {
@@ -59,6 +64,17 @@ impl Superblock {
             kind,
             dev: minor,
             used_pages: AtomicU64::new(0),
+            disk: None,
+        })
+    }
+
+    /// The superblock of a rootfs mount on `disk`.
+    pub fn new_disk(disk: Arc<DiskFs>, minor: u64) -> Arc<Self> {
+        Arc::new(Superblock {
+            kind: FsKind::Rootfs,
+            dev: minor,
+            used_pages: AtomicU64::new(0),
+            disk: Some(disk),
         })
     }
 
@@ -68,6 +84,8 @@ impl Superblock {
             FsKind::Tmpfs | FsKind::Devtmpfs => 0x0102_1994,
             FsKind::Proc => 0x9fa0,
             FsKind::Pipefs => 0x5049_5045,
+            // "SOLE": rootfs has no number in magic.h.
+            FsKind::Rootfs => 0x534f_4c45,
         }
     }
 
@@ -145,6 +163,10 @@ pub struct Dir {
     pub entries: BTreeMap<Vec<u8>, Arc<Inode>>,
     /// The parent (`..`); dangling for the root.
     pub parent: Weak<Inode>,
+    /// A rootfs directory whose entries have not been read from the disk
+    /// yet (`disk::load`); `entries` then holds only what was mounted on
+    /// it.
+    pub unloaded: bool,
 }
 
 pub enum Node {
@@ -157,7 +179,9 @@ pub enum Node {
 }
 
 pub struct Inode {
-    pub ino: u64,
+    /// st_ino: a counter's number, or the object number on a rootfs (set
+    /// when the object is made, see `ino()`).
+    ino: AtomicU64,
     pub sb: Arc<Superblock>,
     pub meta: Mutex<Meta>,
     pub node: Node,
@@ -175,7 +199,7 @@ impl Inode {
     pub fn new(sb: &Arc<Superblock>, mode: u32, node: Node, now: Timespec) -> Arc<Inode> {
         let nlink = if mode & S_IFMT == S_IFDIR { 2 } else { 1 };
         Arc::new(Inode {
-            ino: next_ino(),
+            ino: AtomicU64::new(next_ino()),
             sb: sb.clone(),
             meta: Mutex::new(Meta {
                 mode,
@@ -203,6 +227,7 @@ impl Inode {
             kind,
             entries: BTreeMap::new(),
             parent,
+            unloaded: false,
         };
         Inode::new(sb, S_IFDIR | perm, Node::Dir(Mutex::new(dir)), now)
     }
@@ -214,6 +239,16 @@ impl Inode {
 
     pub fn new_symlink(sb: &Arc<Superblock>, target: &[u8], now: Timespec) -> Arc<Inode> {
         Inode::new(sb, S_IFLNK | 0o777, Node::Symlink(target.to_vec()), now)
+    }
+
+    /// st_ino.
+    pub fn ino(&self) -> u64 {
+        self.ino.load(Ordering::Relaxed)
+    }
+
+    /// A rootfs object's number becomes its inode number.
+    pub(crate) fn set_ino(&self, ino: u64) {
+        self.ino.store(ino, Ordering::Relaxed);
     }
 
     pub fn mode(&self) -> u32 {
@@ -322,16 +357,17 @@ impl crate::mm::MapSource for Inode {
         Inode::size(self)
     }
 
-    fn read_page(&self, offset: u64, page: &mut [u8]) {
+    fn read_page(&self, offset: u64, page: &mut [u8]) -> Result<(), crate::Errno> {
         let n = match self.file() {
-            Some(f) => f.lock().read_at(offset, page),
+            Some(f) => f.lock().read_at(offset, page)?,
             None => 0,
         };
         page[n..].fill(0);
+        Ok(())
     }
 
     fn dev_ino(&self) -> (u64, u64) {
-        (self.sb.dev, self.ino)
+        (self.sb.dev, self.ino())
     }
 
     fn share_page(&self, offset: u64) -> Result<u64, crate::Errno> {

@@ -44,13 +44,17 @@ pub fn seekable(file: &OpenFile) -> bool {
 fn fill(
     ctx: &Ctx<'_>,
     iov: &UserIov,
-    mut source: impl FnMut(usize, &mut [u8]) -> usize,
+    mut source: impl FnMut(usize, &mut [u8]) -> Result<usize, Errno>,
 ) -> Result<usize, Error> {
     let mut bounce = vec![0u8; iov.len().min(CHUNK)];
     let mut done = 0;
     while done < iov.len() {
         let want = (iov.len() - done).min(CHUNK);
-        let n = source(done, &mut bounce[..want]);
+        let n = match source(done, &mut bounce[..want]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e.into()),
+            Err(_) => break,
+        };
         if n == 0 {
             break;
         }
@@ -98,11 +102,11 @@ pub fn read(
         Node::Device(Device::Null) => Ok(0),
         Node::Device(Device::Zero | Device::Full) => fill(ctx, iov, |_, buf| {
             buf.fill(0);
-            buf.len()
+            Ok(buf.len())
         }),
         Node::Device(Device::Random | Device::Urandom) => fill(ctx, iov, |_, buf| {
             ctx.platform.fill_random(buf);
-            buf.len()
+            Ok(buf.len())
         }),
         Node::Device(Device::Tty(tty)) => {
             let mut bounce = vec![0u8; iov.len().min(CHUNK)];

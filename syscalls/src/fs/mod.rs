@@ -9,6 +9,7 @@
 
 pub mod devfs;
 pub mod dirent;
+pub mod disk;
 pub mod fdtable;
 pub mod file;
 pub mod filedata;
@@ -43,6 +44,8 @@ use inode::{DirKind, FsKind, Inode, Superblock};
 /// st_dev minors: the root tmpfs, pipefs (devtmpfs and procfs have theirs).
 const ROOT_MINOR: u64 = 1;
 const PIPEFS_MINOR: u64 = 12;
+/// The tmpfs at /tmp when the root is a disk's.
+const TMP_MINOR: u64 = 13;
 
 /// One archive entry of the initrd (a cpio "newc" member).
 #[derive(Debug, Clone, Copy)]
@@ -86,10 +89,58 @@ impl FsContext {
         let now = Timespec::default();
         let sb = Superblock::new(FsKind::Tmpfs, ROOT_MINOR);
         let root = Inode::new_dir(&sb, 0o755, DirKind::Plain, Weak::new(), now);
+        let tmp = Inode::new_dir(&sb, 0o1777, DirKind::Plain, Weak::new(), now);
+        Self::around(root, tmp)
+    }
+
+    /// A root on the rootfs of a disk, with /dev, /proc, a tmpfs at /tmp
+    /// and the console on fds 0-2, as `with_console`.
+    pub fn with_disk(dev: disk::Device) -> Result<Self, disk::MountError> {
+        Self::with_disk_and(dev, true)
+    }
+
+    /// `with_disk`, with /tmp a tmpfs or (`tmpfs_at_tmp` false) the disk's
+    /// own /tmp, made if missing.
+    pub fn with_disk_and(dev: disk::Device, tmpfs_at_tmp: bool) -> Result<Self, disk::MountError> {
+        let root = disk::DiskFs::mount(dev, ROOT_MINOR)?;
+        disk::load(&root).map_err(disk::MountError::Load)?;
+        // Mounting changes nothing on the disk: not the root's times.
+        let meta = *root.meta.lock();
+        let tmp = if tmpfs_at_tmp {
+            let tmp_sb = Superblock::new(FsKind::Tmpfs, TMP_MINOR);
+            Inode::new_dir(&tmp_sb, 0o1777, DirKind::Plain, Weak::new(), meta.mtime)
+        } else {
+            let existing = root
+                .dir()
+                .and_then(|d| d.lock().entries.get(&b"tmp"[..]).cloned());
+            match existing {
+                Some(tmp) => tmp,
+                None => {
+                    let tmp = Inode::new_dir(
+                        &root.sb,
+                        0o1777,
+                        DirKind::Plain,
+                        Arc::downgrade(&root),
+                        meta.mtime,
+                    );
+                    tmpfs::add_entry(&root, b"tmp", &tmp, meta.mtime)
+                        .map_err(disk::MountError::Load)?;
+                    tmp
+                }
+            }
+        };
+        let fs = Self::around(root, tmp);
+        let mut m = fs.root.meta.lock();
+        (m.mtime, m.ctime) = (meta.mtime, meta.ctime);
+        drop(m);
+        Ok(fs)
+    }
+
+    fn around(root: Arc<Inode>, tmp: Arc<Inode>) -> Self {
+        let now = Timespec::default();
         let tty = Arc::new(tty::Tty::default());
         let console = devfs::build(&root, &tty, now);
         procfs::build(&root, now);
-        let tmp = Inode::new_dir(&sb, 0o1777, DirKind::Plain, Weak::new(), now);
         tmpfs::attach(&root, b"tmp", &tmp, now);
         let mut fs = FsContext {
             cwd: root.clone(),
@@ -117,6 +168,17 @@ impl FsContext {
         fs
     }
 
+    /// Writes back and commits everything a disk root holds in memory
+    /// (sync(2); the kernel calls it before powering off).
+    pub fn sync(&self) -> Result<(), Errno> {
+        disk::sync(&self.root.sb)
+    }
+
+    /// `sync` when the other CPUs have stopped: no lock is waited for.
+    pub fn sync_at_exit(&self) -> Result<(), Errno> {
+        disk::sync_at_exit(&self.root.sb)
+    }
+
     /// Adds one archive entry (parents are created as needed; later entries
     /// replace earlier ones).
     pub fn add_initrd_entry(&mut self, e: &InitrdEntry<'_>) -> Result<(), Error> {
@@ -134,7 +196,7 @@ impl FsContext {
         if inode.is_dir() {
             return Err(Errno::EISDIR.into());
         }
-        let data = inode
+        let mut data = inode
             .file()
             .ok_or(Error::new(Errno::EINVAL, "not a regular file"))?
             .lock();
@@ -142,7 +204,7 @@ impl FsContext {
         out.try_reserve_exact(data.size() as usize)
             .map_err(|_| Errno::ENOMEM)?;
         out.resize(data.size() as usize, 0);
-        data.read_at(0, &mut out);
+        data.read_at(0, &mut out)?;
         Ok(out)
     }
 
@@ -205,6 +267,9 @@ fn nul_joined(items: &[&[u8]]) -> Vec<u8> {
 /// Removes everything under a directory (children first).
 fn empty_tree(dir: &Arc<Inode>, now: Timespec) {
     let Some(d) = dir.dir() else { return };
+    if disk::load(dir).is_err() {
+        return;
+    }
     let names: Vec<Vec<u8>> = d.lock().entries.keys().cloned().collect();
     for name in names {
         let child = d.lock().entries.get(&name).cloned();

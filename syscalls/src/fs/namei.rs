@@ -62,7 +62,7 @@ impl FsContext {
         if tmpfs::is_mount_point(&p.dir, &child) {
             return Err(Errno::EBUSY.into());
         }
-        if !tmpfs::is_empty(&child) {
+        if !tmpfs::is_empty(&child)? {
             return Err(Errno::ENOTEMPTY.into());
         }
         tmpfs::remove_entry(&p.dir, name, now)?;
@@ -205,7 +205,7 @@ impl FsContext {
             return Err(Errno::EISDIR.into());
         }
         let data = inode.file().ok_or(Errno::EINVAL)?;
-        data.lock().set_size(len as u64);
+        data.lock().set_size(len as u64)?;
         inode.touch_modified(now);
         Ok(())
     }

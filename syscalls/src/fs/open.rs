@@ -89,11 +89,11 @@ impl FsContext {
         {
             // Linux truncates whenever O_TRUNC meets a regular file, even
             // opened read-only (the man page leaves that unspecified).
-            data.lock().set_size(0);
+            data.lock().set_size(0)?;
             inode.touch_modified(now);
         }
         let name = match (&inode.node, found.name) {
-            (Node::Pipe(_), _) => Name::Fixed(format!("pipe:[{}]", inode.ino).into_bytes()),
+            (Node::Pipe(_), _) => Name::Fixed(format!("pipe:[{}]", inode.ino()).into_bytes()),
             (_, name) => name,
         };
         Ok(OpenFile::new(inode.clone(), flags, name))
@@ -203,7 +203,7 @@ impl FsContext {
         inode.meta.lock().nlink = 0;
         let name = Name::Entry {
             parent: dir,
-            name: format!("#{}", inode.ino).into_bytes(),
+            name: format!("#{}", inode.ino()).into_bytes(),
         };
         Ok(OpenFile::new(inode, flags & !O_DIRECTORY, name))
     }

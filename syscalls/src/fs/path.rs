@@ -244,6 +244,7 @@ impl FsContext {
 
     /// The entry `name` in directory `dir`.
     pub(crate) fn child(&self, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+        super::disk::load(dir)?;
         let d = dir.dir().ok_or(Errno::ENOTDIR)?.lock();
         match d.kind {
             DirKind::Plain => d.entries.get(name).cloned().ok_or(Errno::ENOENT),

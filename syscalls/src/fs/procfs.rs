@@ -442,7 +442,7 @@ fn maps(ctx: &Ctx<'_>, s: &mut String) {
         let mut offset = 0;
         let (dev, ino, name): (u64, u64, &[u8]) = match &v.kind {
             VmaKind::Image => match &exe {
-                Some(i) => (i.sb.dev, i.ino, &fs.exe),
+                Some(i) => (i.sb.dev, i.ino(), &fs.exe),
                 None => (0, 0, b""),
             },
             VmaKind::Heap => (0, 0, b"[heap]"),

@@ -6,7 +6,7 @@
 use super::FsContext;
 use super::inode::Inode;
 use super::path::Last;
-use super::tmpfs;
+use super::{disk, tmpfs};
 use crate::abi::Timespec;
 use crate::{Errno, Error};
 use alloc::sync::Arc;
@@ -97,12 +97,13 @@ impl FsContext {
                 return Err(Errno::ENOTDIR.into());
             } else if !old.is_dir() && n.is_dir() {
                 return Err(Errno::EISDIR.into());
-            } else if n.is_dir() && !tmpfs::is_empty(n) {
+            } else if n.is_dir() && !tmpfs::is_empty(n)? {
                 return Err(Errno::ENOTEMPTY.into());
             }
         }
         match new {
             Some(n) if exchange => {
+                disk::rename(&op.dir, oname, &np.dir, nname, Some(&n))?;
                 tmpfs::detach(&op.dir, oname, now);
                 tmpfs::detach(&np.dir, nname, now);
                 tmpfs::attach(&np.dir, nname, &old, now);
@@ -111,6 +112,7 @@ impl FsContext {
             }
             Some(_) => {
                 tmpfs::remove_entry(&np.dir, nname, now)?;
+                disk::rename(&op.dir, oname, &np.dir, nname, None)?;
                 tmpfs::detach(&op.dir, oname, now);
                 tmpfs::attach(&np.dir, nname, &old, now);
             }
@@ -119,6 +121,7 @@ impl FsContext {
                 if np.dir.meta.lock().nlink == 0 {
                     return Err(Errno::ENOENT.into());
                 }
+                disk::rename(&op.dir, oname, &np.dir, nname, None)?;
                 tmpfs::detach(&op.dir, oname, now);
                 tmpfs::attach(&np.dir, nname, &old, now);
             }

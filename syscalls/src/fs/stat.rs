@@ -97,7 +97,7 @@ pub fn stat(inode: &Inode) -> Stat {
     let m = *inode.meta.lock();
     Stat {
         dev: inode.sb.dev,
-        ino: inode.ino,
+        ino: inode.ino(),
         nlink: u64::from(m.nlink),
         mode: m.mode,
         uid: m.uid,
@@ -135,7 +135,7 @@ pub fn statx(inode: &Inode) -> Statx {
         uid: m.uid,
         gid: m.gid,
         mode: m.mode as u16,
-        ino: inode.ino,
+        ino: inode.ino(),
         size: inode.size(),
         blocks: inode.blocks(),
         atime: ts(m.atime),
@@ -185,6 +185,17 @@ pub fn statfs(sb: &Superblock, machine: &Machine) -> Statfs {
         }
         FsKind::Proc => s.flags |= ST_NOSUID | ST_NODEV | ST_NOEXEC,
         FsKind::Pipefs => {}
+        FsKind::Rootfs => {
+            if let Some(disk) = &sb.disk {
+                let r = disk.statfs();
+                s.blocks = r.blocks;
+                s.bfree = r.free_blocks;
+                s.bavail = r.free_blocks;
+                s.files = r.files.saturating_add(r.free_blocks);
+                s.ffree = r.free_blocks;
+                s.namelen = r.name_max as i64;
+            }
+        }
     }
     s
 }

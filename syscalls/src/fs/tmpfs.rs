@@ -1,8 +1,11 @@
-//! Directory entries in memory (tmpfs, devtmpfs): adding and removing
-//! names, with the link counts and timestamps Linux keeps (a directory's
-//! nlink is 2 plus its subdirectories; adding or removing an entry updates
-//! the directory's mtime and ctime, and the inode's ctime).
+//! Directory entries in memory (tmpfs, devtmpfs, and the VFS's copy of a
+//! rootfs directory): adding and removing names, with the link counts and
+//! timestamps Linux keeps (a directory's nlink is 2 plus its
+//! subdirectories; adding or removing an entry updates the directory's
+//! mtime and ctime, and the inode's ctime). On a rootfs the change is made
+//! on the disk's filesystem first (`disk::add`, `disk::remove`).
 
+use super::disk;
 use super::inode::Inode;
 use crate::Errno;
 use crate::abi::Timespec;
@@ -26,9 +29,11 @@ pub fn add_entry(
     if dir.meta.lock().nlink == 0 {
         return Err(Errno::ENOENT);
     }
+    disk::load(dir)?;
     if d.lock().entries.contains_key(name) {
         return Err(Errno::EEXIST);
     }
+    disk::add(dir, name, inode)?;
     attach(dir, name, inode, now);
     Ok(())
 }
@@ -36,6 +41,15 @@ pub fn add_entry(
 /// Removes `name` from `dir` and takes a link from the inode (a removed
 /// directory has none left).
 pub fn remove_entry(dir: &Arc<Inode>, name: &[u8], now: Timespec) -> Result<Arc<Inode>, Errno> {
+    disk::load(dir)?;
+    let child = dir
+        .dir()
+        .and_then(|d| d.lock().entries.get(name).cloned())
+        .ok_or(Errno::ENOENT)?;
+    if !is_mount_point(dir, &child) {
+        disk::remove(dir, name, &child)?;
+    }
+    drop(child);
     let child = detach(dir, name, now).ok_or(Errno::ENOENT)?;
     {
         let mut m = child.meta.lock();
@@ -77,9 +91,10 @@ pub fn detach(dir: &Arc<Inode>, name: &[u8], now: Timespec) -> Option<Arc<Inode>
     Some(child)
 }
 
-/// Whether a directory has no entries.
-pub fn is_empty(dir: &Inode) -> bool {
-    dir.dir().is_some_and(|d| d.lock().entries.is_empty())
+/// Whether a directory has no entries (EIO if a rootfs cannot tell).
+pub fn is_empty(dir: &Arc<Inode>) -> Result<bool, Errno> {
+    disk::load(dir)?;
+    Ok(dir.dir().is_some_and(|d| d.lock().entries.is_empty()))
 }
 
 /// Whether `ancestor` is `dir` or one of its ancestors (rename(2) refuses

@@ -63,8 +63,9 @@ pub trait MapSource: Send + Sync {
     /// The file's size now (pages wholly past it raise SIGBUS).
     fn size(&self) -> u64;
     /// Fills `page` with the file's bytes at `offset` (page-aligned); what
-    /// lies past the end of the file reads as zeroes.
-    fn read_page(&self, offset: u64, page: &mut [u8]);
+    /// lies past the end of the file reads as zeroes. An error (EIO from
+    /// a disk) maps nothing: the access gets SIGBUS.
+    fn read_page(&self, offset: u64, page: &mut [u8]) -> Result<(), Errno>;
     /// Identifies the file (device and inode), for /proc/self/maps.
     fn dev_ino(&self) -> (u64, u64);
     /// The kernel address of the file's page at `offset` (allocated if it

@@ -46,7 +46,7 @@ pub fn sys_fallocate(ctx: &mut Ctx<'_>, fd: i32, mode: i32, offset: i64, len: i6
     {
         let mut d = data.lock();
         if punch {
-            d.punch_hole(offset as u64, len as u64);
+            d.punch_hole(offset as u64, len as u64)?;
         } else {
             d.allocate(offset as u64, len as u64, mode & FALLOC_FL_KEEP_SIZE != 0)?;
         }

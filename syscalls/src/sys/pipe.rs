@@ -26,7 +26,7 @@ pub fn sys_pipe2(ctx: &mut Ctx<'_>, fds: UserPtr<[i32; 2]>, flags: u32) -> SysRe
         Node::Pipe(Pipe::default()),
         now,
     );
-    let name = || Name::Fixed(format!("pipe:[{}]", inode.ino).into_bytes());
+    let name = || Name::Fixed(format!("pipe:[{}]", inode.ino()).into_bytes());
     let status = flags & O_NONBLOCK;
     let reader = OpenFile::new(inode.clone(), O_RDONLY | status, name());
     let writer = OpenFile::new(inode.clone(), O_WRONLY | status, name());

@@ -49,7 +49,11 @@ pub fn sys_sendfile(
             break;
         }
         let want = (count - done).min(CHUNK);
-        let n = data.lock().read_at(start + done as u64, &mut buf[..want]);
+        let n = match data.lock().read_at(start + done as u64, &mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e.into()),
+            Err(_) => break,
+        };
         if n == 0 {
             break;
         }

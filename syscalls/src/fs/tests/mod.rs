@@ -4,11 +4,13 @@
 
 mod attrs;
 mod dirs;
+mod disk;
 mod fds;
 mod initrd;
 mod links;
 mod missing;
 mod mmap;
+mod on_disk;
 mod open;
 mod path;
 mod pipes;
@@ -64,8 +66,20 @@ pub fn res(r: i64) -> Result<u64, Errno> {
 }
 
 impl T {
+    /// A process whose root is the rootfs of a fresh 64 MiB memory disk,
+    /// /tmp included.
+    pub fn on_disk() -> Self {
+        let dev = disk::fresh_device(16 * 1024);
+        let fs =
+            crate::fs::FsContext::with_disk_and(alloc::boxed::Box::new(dev), false).expect("mount");
+        Self::with(testing::harness_with(fs))
+    }
+
     pub fn new() -> Self {
-        let mut h = testing::harness();
+        Self::with(testing::harness())
+    }
+
+    fn with(mut h: Harness) -> Self {
         let next = testing::scratch(&h.process, &h.platform, SCRATCH);
         // A stack for signal frames.
         h.stack = testing::scratch(&h.process, &h.platform, 64 * 1024) + 64 * 1024;
