@@ -2,9 +2,9 @@
 //! the program, its interpreter and libraries (see [`deps`]), the files and
 //! trees named by `--add` or the whole `--root` tree, and the launch
 //! manifest (command line, environment, working directory, reporting flags;
-//! see `loader::launch`), as an initrd; and how much guest memory that
-//! needs. `sole run IMAGE` boots what `sole build` wrote (see
-//! [`crate::image`]).
+//! see `loader::launch`), as an initrd or a disk image; and how much guest
+//! memory that needs. `sole run IMAGE` boots what `sole build` wrote (see
+//! [`crate::image`] and [`crate::disk`]).
 
 use std::fmt;
 use std::fs::{self, File, Metadata};
