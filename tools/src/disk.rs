@@ -27,6 +27,7 @@ use rootfs::pool::Pool;
 
 pub mod build;
 pub mod commands;
+pub mod cp;
 
 /// What a file holds, judged by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
