@@ -1,10 +1,16 @@
 //! Block devices: fixed-size blocks addressed by number, the only way rootfs
 //! touches storage. The kernel implements [`BlockDevice`] over virtio-blk;
-//! [`MemDevice`] keeps an image in memory for tests and for `sole`.
+//! [`MemDevice`] keeps an image in memory for tests and for `sole`, and
+//! (with the `std` feature) [`file::FileDevice`] keeps it in a host file.
 
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
+
+#[cfg(any(test, feature = "std"))]
+pub mod file;
+#[cfg(any(test, feature = "std"))]
+pub use file::FileDevice;
 
 /// Why a block device refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use crate::bench::linux::{KERNEL_ENV, LinuxSource};
 use crate::bench::{BenchOptions, Workload};
 use crate::initrd::AddSpec;
 use crate::mem_size::MemSize;
-use crate::program::{EnvVar, ProgramSpec};
+use crate::program::{EnvVar, ImageFormat, ProgramSpec};
 use crate::qemu::Machine;
 use crate::run::{BootOptions, LogLevel};
 
@@ -39,6 +39,70 @@ pub enum Command {
     /// Run the benchmark workloads in Sole and in a Linux guest, side by
     /// side.
     Bench(BenchArgs),
+    /// List a directory of a disk image (or show one file in it), offline.
+    Ls(LsArgs),
+    /// Print a file of a disk image, offline.
+    Cat(CatArgs),
+    /// Copy files from the host into a disk image, or out of it, offline.
+    Cp(CpArgs),
+    /// Show a disk image's size, used and free space, and file count.
+    Df(DfArgs),
+}
+
+/// `sole ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Long listing: mode, links, uid, gid, size, modification time (UTC),
+    /// name, and `-> target` for symbolic links.
+    #[arg(short = 'l')]
+    pub long: bool,
+    /// A disk image `sole build` wrote.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// A path in the image (default /); a directory is listed, sorted by
+    /// name.
+    #[arg(value_name = "PATH")]
+    pub path: Option<String>,
+}
+
+/// `sole cat`.
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// A disk image `sole build` wrote.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// A file in the image (symbolic links are followed in the image).
+    #[arg(value_name = "PATH")]
+    pub path: String,
+}
+
+/// `sole cp`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "One of SRC and DST is IMAGE:PATH, such as app.img:/etc/motd;     the other is a host path.\n\
+    Into an image: missing parent directories are made, an existing file is replaced,     modes and times come from the host files, and the image changes in one transaction     at the end (on an error, such as no space left, it keeps its previous contents).\n\
+    Out of an image: files get the image's permissions and modification times."
+)]
+pub struct CpArgs {
+    /// Copy directories and everything in them (symbolic links in them
+    /// stay links).
+    #[arg(short = 'r', short_alias = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// What to copy: a host path, or IMAGE:PATH.
+    #[arg(value_name = "SRC")]
+    pub src: String,
+    /// Where to: IMAGE:PATH, or a host path. An existing directory
+    /// receives SRC under its own name.
+    #[arg(value_name = "DST")]
+    pub dst: String,
+}
+
+/// `sole df`.
+#[derive(Debug, Args)]
+pub struct DfArgs {
+    /// A disk image `sole build` wrote.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
 }
 
 /// Options shared by everything that starts a VM.
@@ -175,6 +239,15 @@ pub struct BuildArgs {
     /// The image file to write.
     #[arg(short = 'o', long = "output", value_name = "IMAGE")]
     pub output: PathBuf,
+    /// Write the initrd `sole run PROGRAM` would boot (a cpio archive,
+    /// unpacked into memory at boot) instead of a disk image.
+    #[arg(long)]
+    pub initrd: bool,
+    /// The disk image's size (128M, 2G; a number alone is MiB), free space
+    /// for the program included; the file is sparse, so unused space costs
+    /// the host nothing. Default: twice the files plus 64 MiB.
+    #[arg(long, value_name = "SIZE", conflicts_with = "initrd")]
+    pub size: Option<MemSize>,
     /// What goes into the guest with the program.
     #[command(flatten)]
     pub image: ImageArgs,
@@ -187,6 +260,17 @@ pub struct BuildArgs {
 }
 
 impl BuildArgs {
+    /// What to write.
+    pub fn format(&self) -> ImageFormat {
+        if self.initrd {
+            ImageFormat::Initrd
+        } else {
+            ImageFormat::Disk {
+                size: self.size.map(|s| u64::from(s.mib()) << 20),
+            }
+        }
+    }
+
     /// What to pack.
     pub fn program_spec(&self) -> ProgramSpec {
         let (program, args) = self.command.split_first().expect("clap requires a PROGRAM");
@@ -244,6 +328,7 @@ impl RunArgs {
             timeout: self.timeout.map(Duration::from_secs),
             initrd: None,
             disk: self.disk.clone(),
+            root_disk: false,
             input: crate::run::Input::Eof,
         }
     }

@@ -1,7 +1,8 @@
-//! Image files: what `sole build` writes and `sole run IMAGE` boots. An
-//! image is the initrd `sole run PROGRAM` would pack (a newc cpio archive,
-//! see `rootfs::cpio`) with the launch manifest at [`LAUNCH_PATH`] in it,
-//! kept in a file.
+//! Initrd images: what `sole build --initrd` writes and `sole run IMAGE`
+//! boots (disk images, `sole build`'s default, are [`crate::disk`]'s). An
+//! initrd image is the initrd `sole run PROGRAM` would pack (a newc cpio
+//! archive, see `rootfs::cpio`) with the launch manifest at [`LAUNCH_PATH`]
+//! in it, kept in a file.
 //!
 //! Booting one reads only member headers, to find the manifest, and hands
 //! the file to QEMU as it is. When the command line asks for something

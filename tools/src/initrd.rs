@@ -112,19 +112,38 @@ pub fn guest_path_of(host: &Path) -> Result<String> {
     guest_path(text).map_err(|e| anyhow!(e))
 }
 
-/// What is at one guest path.
+/// What is at one guest path. `mtime` is the host source's modification
+/// time in nanoseconds since the Unix epoch, if the node has a source (disk
+/// images keep it; the cpio archive does not).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Node {
+pub enum Node {
     /// A directory; `explicit` once something named it rather than only
     /// holding a path below it.
-    Dir { mode: u32, explicit: bool },
+    Dir {
+        mode: u32,
+        explicit: bool,
+        mtime: Option<i64>,
+    },
     /// A regular file whose contents are read from `src` when the archive
     /// is written; `size` is checked then.
-    HostFile { src: PathBuf, mode: u32, size: u32 },
+    HostFile {
+        src: PathBuf,
+        mode: u32,
+        size: u32,
+        mtime: Option<i64>,
+    },
     /// A regular file with these contents.
     Bytes { mode: u32, data: Vec<u8> },
     /// A symbolic link.
-    Symlink { target: String },
+    Symlink { target: String, mtime: Option<i64> },
+}
+
+/// The modification time `meta` gives, in nanoseconds since the Unix epoch.
+pub fn mtime_ns(meta: &Metadata) -> i64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.mtime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(meta.mtime_nsec())
 }
 
 impl Node {
@@ -154,6 +173,11 @@ impl Tree {
     /// Things worth telling the user (special files left out).
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// Every node by guest path, in path order (parents before children).
+    pub fn nodes(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.nodes.iter().map(|(path, node)| (path.as_str(), node))
     }
 
     /// Adds the host file or directory `src` at guest path `dest`: a file
@@ -192,6 +216,7 @@ impl Tree {
                 src: src.to_path_buf(),
                 mode: meta.permissions().mode() & PERMISSION_BITS,
                 size,
+                mtime: Some(mtime_ns(meta)),
             },
         )
     }
@@ -203,6 +228,17 @@ impl Tree {
 
     /// Adds a symbolic link to `target`.
     pub fn add_symlink(&mut self, dest: &str, target: &str) -> Result<()> {
+        self.add_symlink_with_time(dest, target, None)
+    }
+
+    /// Adds a symbolic link to `target` whose source was last modified at
+    /// `mtime` (nanoseconds since the Unix epoch).
+    pub fn add_symlink_with_time(
+        &mut self,
+        dest: &str,
+        target: &str,
+        mtime: Option<i64>,
+    ) -> Result<()> {
         if target.is_empty() || target.contains('\0') {
             bail!("cannot put a link at {dest} in the guest: its target `{target}` is not a path");
         }
@@ -210,17 +246,23 @@ impl Tree {
             dest,
             Node::Symlink {
                 target: target.to_owned(),
+                mtime,
             },
         )
     }
 
     /// Adds a directory with permissions `mode`.
     pub fn add_dir(&mut self, dest: &str, mode: u32) -> Result<()> {
+        self.add_dir_with_time(dest, mode, None)
+    }
+
+    fn add_dir_with_time(&mut self, dest: &str, mode: u32, mtime: Option<i64>) -> Result<()> {
         self.insert(
             dest,
             Node::Dir {
                 mode,
                 explicit: true,
+                mtime,
             },
         )
     }
@@ -237,6 +279,7 @@ impl Tree {
             Node::Dir {
                 mode: IMPLICIT_DIR_MODE,
                 explicit: false,
+                mtime: None,
             },
         )
     }
@@ -265,7 +308,11 @@ impl Tree {
 
     fn add_host_dir(&mut self, src: &Path, dest: &str, meta: &Metadata) -> Result<()> {
         if dest != "/" {
-            self.add_dir(dest, meta.permissions().mode() & PERMISSION_BITS)?;
+            self.add_dir_with_time(
+                dest,
+                meta.permissions().mode() & PERMISSION_BITS,
+                Some(mtime_ns(meta)),
+            )?;
         }
         let mut children: Vec<fs::DirEntry> = fs::read_dir(src)
             .and_then(Iterator::collect)
@@ -297,7 +344,13 @@ impl Tree {
                     .into_os_string()
                     .into_string()
                     .map_err(|_| anyhow!("the target of {} is not UTF-8", path.display()))?;
-                self.insert(&child_dest, Node::Symlink { target })?;
+                self.insert(
+                    &child_dest,
+                    Node::Symlink {
+                        target,
+                        mtime: Some(mtime_ns(&meta)),
+                    },
+                )?;
             } else {
                 self.notes.push(format!(
                     "left out {}: it is {}",
@@ -336,6 +389,7 @@ impl Tree {
                         Node::Dir {
                             mode: IMPLICIT_DIR_MODE,
                             explicit: false,
+                            mtime: None,
                         },
                     );
                 }
@@ -351,17 +405,24 @@ impl Tree {
                 self.nodes.insert(dest.to_owned(), node);
             }
             (
-                Some(Node::Dir { mode, explicit }),
+                Some(Node::Dir {
+                    mode,
+                    explicit,
+                    mtime,
+                }),
                 Node::Dir {
                     mode: new_mode,
                     explicit: new_explicit,
+                    mtime: new_mtime,
                 },
             ) => {
-                // The directory takes the mode of the last one added by
-                // name; making sure a directory exists changes nothing.
+                // The directory takes the mode (and time) of the last one
+                // added by name; making sure a directory exists changes
+                // nothing.
                 if new_explicit {
                     *mode = new_mode;
                     *explicit = true;
+                    *mtime = new_mtime;
                 }
             }
             (Some(Node::Dir { .. }), node) => bail!(
@@ -401,7 +462,7 @@ impl Tree {
                 break;
             }
             let path = format!("/{}", done.join("/"));
-            let Some(Node::Symlink { target }) = self.nodes.get(&path) else {
+            let Some(Node::Symlink { target, .. }) = self.nodes.get(&path) else {
                 continue;
             };
             // Linux's limit (path_resolution(7)).
@@ -431,8 +492,10 @@ impl Tree {
             match node {
                 Node::Dir { mode, .. } => writer.add_dir(path, *mode)?,
                 Node::Bytes { mode, data } => writer.add_file(path, *mode, data)?,
-                Node::Symlink { target } => writer.add_symlink(path, target)?,
-                Node::HostFile { src, mode, size } => {
+                Node::Symlink { target, .. } => writer.add_symlink(path, target)?,
+                Node::HostFile {
+                    src, mode, size, ..
+                } => {
                     copy_host_file(&mut writer, path, src, *mode, *size)
                         .with_context(|| format!("cannot pack {}", src.display()))?;
                 }

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod console;
+pub mod disk;
 pub mod image;
 pub mod initrd;
 pub mod mem_size;

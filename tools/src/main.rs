@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use sole::cli::{BenchArgs, BuildArgs, Cli, Command, RunArgs};
+use sole::cli::{BenchArgs, BuildArgs, CatArgs, Cli, Command, CpArgs, DfArgs, LsArgs, RunArgs};
+use sole::disk::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -18,9 +19,20 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Build(args) => build(args).map(|()| 0),
         Command::Bench(args) => bench(args).map(|()| 0),
+        Command::Ls(args) => ls(args).map(|()| 0),
+        Command::Cat(args) => cat(args).map(|()| 0),
+        Command::Cp(args) => cp(args).map(|()| 0),
+        Command::Df(args) => df(args).map(|()| 0),
     };
     match outcome {
         Ok(status) => ExitCode::from(status),
+        // A reader that went away (`sole cat ... | head`) is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("sole: {e:#}");
             ExitCode::FAILURE
@@ -39,8 +51,7 @@ fn run(args: &RunArgs) -> Result<u8> {
         for note in initrd.notes() {
             eprintln!("sole: {note}");
         }
-        options.mem = sole::program::memory_for(initrd.size(), args.mem)?;
-        options.initrd = Some(initrd.path().to_path_buf());
+        initrd.boot_into(&mut options, args.mem)?;
         options.input = sole::run::Input::Stdin;
     }
     let boot = sole::run::boot(&options, Box::new(std::io::stdout()))?;
@@ -48,16 +59,47 @@ fn run(args: &RunArgs) -> Result<u8> {
 }
 
 fn build(args: &BuildArgs) -> Result<()> {
-    let (size, notes) = args.program_spec().build(&args.output)?;
-    for note in notes {
+    let built = args.program_spec().build(&args.output, args.format())?;
+    for note in &built.notes {
         eprintln!("sole: {note}");
     }
-    eprintln!(
-        "sole: wrote {} ({:.1} MiB)",
-        args.output.display(),
-        size as f64 / f64::from(1 << 20)
-    );
+    match built.disk {
+        Some(disk) => eprintln!(
+            "sole: wrote {} (disk image of {}, {} used)",
+            args.output.display(),
+            commands::human(disk.size),
+            commands::human(disk.used_bytes())
+        ),
+        None => eprintln!(
+            "sole: wrote {} ({:.1} MiB)",
+            args.output.display(),
+            built.size as f64 / f64::from(1 << 20)
+        ),
+    }
     Ok(())
+}
+
+fn ls(args: &LsArgs) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    commands::ls(&args.image, args.path.as_deref(), args.long, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(())
+}
+
+fn cat(args: &CatArgs) -> Result<()> {
+    commands::cat(&args.image, &args.path, &mut std::io::stdout().lock())
+}
+
+fn cp(args: &CpArgs) -> Result<()> {
+    let report = commands::cp(&args.src, &args.dst, args.recursive)?;
+    for note in report.notes {
+        eprintln!("sole: {note}");
+    }
+    Ok(())
+}
+
+fn df(args: &DfArgs) -> Result<()> {
+    commands::df(&args.image, &mut std::io::stdout().lock())
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {

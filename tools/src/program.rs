@@ -2,9 +2,9 @@
 //! the program, its interpreter and libraries (see [`deps`]), the files and
 //! trees named by `--add` or the whole `--root` tree, and the launch
 //! manifest (command line, environment, working directory, reporting flags;
-//! see `loader::launch`), as an initrd; and how much guest memory that
-//! needs. `sole run IMAGE` boots what `sole build` wrote (see
-//! [`crate::image`]).
+//! see `loader::launch`), as an initrd or a disk image; and how much guest
+//! memory that needs. `sole run IMAGE` boots what `sole build` wrote (see
+//! [`crate::image`] and [`crate::disk`]).
 
 use std::fmt;
 use std::fs::{self, File, Metadata};
@@ -16,6 +16,8 @@ use std::str::FromStr;
 use anyhow::{Context, Result, anyhow, bail};
 use loader::launch::{self, LAUNCH_PATH, Launch, LaunchFlags};
 
+use crate::disk::build::DiskStats;
+use crate::disk::{self, DiskImage, ImageKind};
 use crate::image::{self as built, BuiltImage};
 use crate::initrd::{self, AddSpec, Tree};
 use crate::mem_size::MemSize;
@@ -84,6 +86,28 @@ pub struct ProgramSpec {
     pub root: Option<PathBuf>,
     /// What the kernel reports.
     pub flags: LaunchFlags,
+}
+
+/// What `sole build` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// A rootfs disk image (see [`crate::disk`]) of this many bytes, or of
+    /// the default size for its contents.
+    Disk { size: Option<u64> },
+    /// The initrd `sole run PROGRAM` would pack (a newc cpio archive).
+    Initrd,
+}
+
+/// What `sole build` wrote.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The image file's length in bytes (a disk image is sparse: the host
+    /// stores only what is used).
+    pub size: u64,
+    /// For a disk image, its filesystem's account.
+    pub disk: Option<DiskStats>,
+    /// What packing left out.
+    pub notes: Vec<String>,
 }
 
 /// The guest's files and the manifest among them.
@@ -182,7 +206,10 @@ impl ProgramSpec {
         let deps = deps::resolve(&root, &program, &search, &extras)
             .with_context(|| format!("cannot run {}", self.program.display()))?;
         for link in &deps.links {
-            tree.add_symlink(&link.path, &link.target)?;
+            let mtime = fs::symlink_metadata(root.host_path(&link.path))
+                .ok()
+                .map(|meta| initrd::mtime_ns(&meta));
+            tree.add_symlink_with_time(&link.path, &link.target, mtime)?;
         }
         for file in &deps.files {
             let host = root.host_path(file);
@@ -252,8 +279,14 @@ impl ProgramSpec {
     /// `--env`, `--cwd` or flags change its manifest, as a copy with a new
     /// one.
     pub fn pack(&self) -> Result<Initrd> {
-        if self.root.is_none() && built::looks_like_image(&self.program) {
-            return self.pack_built();
+        if self.root.is_none() {
+            match disk::kind_of(&self.program) {
+                ImageKind::Disk => return self.pack_disk(),
+                ImageKind::Initrd if built::looks_like_image(&self.program) => {
+                    return self.pack_built();
+                }
+                _ => {}
+            }
         }
         let image = self.image()?;
         let mut file = tempfile::Builder::new()
@@ -267,13 +300,14 @@ impl ProgramSpec {
             file: Some(file),
             size,
             notes: image.tree.notes().to_vec(),
+            disk: None,
         })
     }
 
-    /// Writes the image to `out` (through a temporary file beside it, so
-    /// `out` is either the old file or the whole new one); returns its size
-    /// and what packing left out.
-    pub fn build(&self, out: &Path) -> Result<(u64, Vec<String>)> {
+    /// Writes the image to `out` in `format` (through a temporary file
+    /// beside it, so `out` is either the old file or the whole new one);
+    /// returns its size and what packing left out.
+    pub fn build(&self, out: &Path, format: ImageFormat) -> Result<Built> {
         let image = self.image()?;
         let dir = match out.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -283,24 +317,29 @@ impl ProgramSpec {
             .prefix(".sole-image-")
             .tempfile_in(dir)
             .with_context(|| format!("cannot write {}", out.display()))?;
-        let size = image.tree.write(file.as_file_mut())?;
+        let (size, stats) = match format {
+            ImageFormat::Initrd => (image.tree.write(file.as_file_mut())?, None),
+            ImageFormat::Disk { size } => {
+                let stats = disk::build::write_image(&image.tree, file.path(), size)?;
+                (stats.size, Some(stats))
+            }
+        };
         fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))?;
         file.persist(out)
             .with_context(|| format!("cannot write {}", out.display()))?;
-        Ok((size, image.tree.notes().to_vec()))
+        Ok(Built {
+            size,
+            disk: stats,
+            notes: image.tree.notes().to_vec(),
+        })
     }
 
-    /// The initrd for a built image and this command line.
-    fn pack_built(&self) -> Result<Initrd> {
-        let image = BuiltImage::open(&self.program)?;
-        let shown = self.program.display();
-        if let Some(add) = self.adds.first() {
-            bail!(
-                "--add {}: {shown} is a built image; add files when building it",
-                add.src.display()
-            );
-        }
-        let mut launch = image.launch.clone();
+    /// The manifest `launch` with this command line's changes: arguments
+    /// after IMAGE replace the built ones, `--env` replaces or adds
+    /// variables, `--cwd` replaces the directory, reporting flags are
+    /// turned on.
+    fn with_overrides(&self, launch: &Launch) -> Result<Launch> {
+        let mut launch = launch.clone();
         if !self.args.is_empty() {
             launch.argv.truncate(1);
             launch
@@ -322,6 +361,59 @@ impl ProgramSpec {
         flags.strace |= self.flags.strace;
         flags.syscall_summary |= self.flags.syscall_summary;
         flags.trace_missing |= self.flags.trace_missing;
+        Ok(launch)
+    }
+
+    /// What boots a disk image: the image itself as the guest's disk (its
+    /// root, `root=disk`), and an initrd holding only the manifest, with
+    /// this command line's changes, as `.sole/launch`. `--add` is refused:
+    /// files go into a disk image with `sole cp`.
+    fn pack_disk(&self) -> Result<Initrd> {
+        let shown = self.program.display();
+        if let Some(add) = self.adds.first() {
+            bail!(
+                "--add {}: {shown} is a disk image; copy files into it with \
+                 `sole cp {} {shown}:/PATH` (or add them when building it)",
+                add.src.display(),
+                add.src.display(),
+            );
+        }
+        let launch = {
+            let mut image = DiskImage::open(&self.program, false)?;
+            image.launch()?
+        };
+        let launch = self.with_overrides(&launch)?;
+        let manifest = launch::encode(&launch).map_err(|e| anyhow!("{e}"))?;
+        let mut writer = rootfs::cpio::Writer::new();
+        writer.add_file(LAUNCH_PATH, 0o444, &manifest)?;
+        let archive = writer.finish()?;
+        let mut file = tempfile::Builder::new()
+            .prefix("sole-manifest-")
+            .suffix(".cpio")
+            .tempfile()
+            .context("cannot create a temporary file for the manifest")?;
+        std::io::Write::write_all(file.as_file_mut(), &archive)
+            .context("cannot write the manifest")?;
+        Ok(Initrd {
+            path: file.path().to_path_buf(),
+            file: Some(file),
+            size: archive.len() as u64,
+            notes: Vec::new(),
+            disk: Some(self.program.clone()),
+        })
+    }
+
+    /// The initrd for a built image and this command line.
+    fn pack_built(&self) -> Result<Initrd> {
+        let image = BuiltImage::open(&self.program)?;
+        let shown = self.program.display();
+        if let Some(add) = self.adds.first() {
+            bail!(
+                "--add {}: {shown} is a built image; add files when building it",
+                add.src.display()
+            );
+        }
+        let launch = self.with_overrides(&image.launch)?;
         if launch == image.launch {
             let size = fs::metadata(&self.program)
                 .with_context(|| format!("cannot read {shown}"))?
@@ -331,6 +423,7 @@ impl ProgramSpec {
                 path: self.program.clone(),
                 size,
                 notes: Vec::new(),
+                disk: None,
             });
         }
         let mut file = tempfile::Builder::new()
@@ -344,6 +437,7 @@ impl ProgramSpec {
             file: Some(file),
             size,
             notes: Vec::new(),
+            disk: None,
         })
     }
 }
@@ -356,9 +450,42 @@ pub struct Initrd {
     path: PathBuf,
     size: u64,
     notes: Vec<String>,
+    /// A disk image to boot from (`root=disk`): the initrd then holds only
+    /// the manifest.
+    disk: Option<PathBuf>,
 }
 
 impl Initrd {
+    /// The disk image the guest's root is on, if it boots from one.
+    pub fn disk(&self) -> Option<&Path> {
+        self.disk.as_deref()
+    }
+
+    /// Sets up `options` to boot this: the initrd, the root disk if any
+    /// (refused with a `--disk` of the user's: the image is the disk), and
+    /// the memory (see [`memory_for`], with `requested` the user's
+    /// `--mem`).
+    pub fn boot_into(
+        &self,
+        options: &mut crate::run::BootOptions,
+        requested: Option<MemSize>,
+    ) -> Result<()> {
+        if let Some(disk) = &self.disk {
+            if let Some(other) = &options.disk {
+                bail!(
+                    "--disk {}: {} is a disk image and is attached as the disk itself",
+                    other.display(),
+                    disk.display()
+                );
+            }
+            options.disk = Some(disk.clone());
+            options.root_disk = true;
+        }
+        options.mem = memory_for(self.size, requested)?;
+        options.initrd = Some(self.path.clone());
+        Ok(())
+    }
+
     /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path

@@ -72,6 +72,10 @@ pub struct BootOptions {
     pub initrd: Option<PathBuf>,
     /// A raw disk image to attach as a virtio-blk device.
     pub disk: Option<PathBuf>,
+    /// The guest's root is the filesystem on `disk` (`root=disk` on the
+    /// kernel command line): the kernel mounts it as `/` and takes only the
+    /// launch manifest from the initrd.
+    pub root_disk: bool,
     /// What the guest's console reads.
     pub input: Input,
 }
@@ -111,6 +115,7 @@ impl Default for BootOptions {
             timeout: None,
             initrd: None,
             disk: None,
+            root_disk: false,
             input: Input::Eof,
         }
     }
@@ -131,6 +136,12 @@ impl BootOptions {
         if self.selftest {
             words.push("selftest".to_owned());
         }
+        if self.root_disk {
+            if self.disk.is_none() {
+                bail!("root=disk needs a disk to boot from");
+            }
+            words.push(ROOT_DISK_WORD.to_owned());
+        }
         for word in &self.kernel_args {
             if word.is_empty() || word.contains(char::is_whitespace) {
                 bail!("kernel argument `{word}` must be one word without spaces");
@@ -140,6 +151,10 @@ impl BootOptions {
         Ok(words.join(" "))
     }
 }
+
+/// The kernel command-line word that makes the attached virtio-blk disk
+/// the guest's root filesystem.
+pub const ROOT_DISK_WORD: &str = "root=disk";
 
 /// How a boot went.
 #[derive(Debug, Clone)]

@@ -510,6 +510,7 @@ fn a_built_image_runs_with_new_arguments() {
         cache.path(),
         &[
             "build",
+            "--initrd",
             "-o",
             image_arg,
             "--env",
@@ -674,5 +675,224 @@ fn the_time_limit_stops_a_hung_vm() {
     assert_eq!(
         stderr(&out),
         "sole: the VM did not finish within 1 s; stopped it\n"
+    );
+}
+
+/// `sole build` (a disk image) of the fake program with `data/motd`, in
+/// `dir`; returns the image's path.
+fn build_disk_image(cache: &Path, dir: &Path) -> PathBuf {
+    let program = fake_program(dir);
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    write_file(&data, "motd", b"welcome\n", 0o644);
+    let image = dir.join("app.img");
+    let out = run(&mut sole(
+        cache,
+        &[
+            "build",
+            "-o",
+            image.to_str().unwrap(),
+            "--size",
+            "8M",
+            "--add",
+            &format!("{}:/etc", data.display()),
+            program.to_str().unwrap(),
+            "built",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "sole: wrote {} (disk image of 8.0 MiB, ",
+            image.display()
+        )),
+        "{err}"
+    );
+    image
+}
+
+#[test]
+fn a_disk_image_is_listed_printed_copied_and_measured_offline() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let image = build_disk_image(cache.path(), dir.path());
+    let img = image.to_str().unwrap();
+    assert_eq!(std::fs::metadata(&image).unwrap().len(), 8 << 20);
+
+    let out = run(&mut sole(cache.path(), &["ls", img, "/etc"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "motd\n");
+    let out = run(&mut sole(cache.path(), &["ls", "-l", img, "/etc/motd"]));
+    assert!(
+        stdout(&out).starts_with("-rw-r--r-- 1 0 0 8 "),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&mut sole(cache.path(), &["cat", img, "/etc/motd"]));
+    assert_eq!(stdout(&out), "welcome\n");
+
+    let host = dir.path().join("hello.txt");
+    std::fs::write(&host, b"copied in\n").unwrap();
+    let dest = format!("{img}:/srv/hello.txt");
+    let out = run(&mut sole(
+        cache.path(),
+        &["cp", host.to_str().unwrap(), &dest],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let back = dir.path().join("back.txt");
+    let out = run(&mut sole(
+        cache.path(),
+        &["cp", &dest, back.to_str().unwrap()],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&back).unwrap(), b"copied in\n");
+
+    let out = run(&mut sole(cache.path(), &["df", img]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for word in ["txg 3", "size", "used", "free", "files"] {
+        assert!(text.contains(word), "no `{word}` in:\n{text}");
+    }
+}
+
+#[test]
+fn offline_commands_explain_what_is_wrong() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let image = build_disk_image(cache.path(), dir.path());
+    let img = image.to_str().unwrap();
+    assert_fails(
+        cache.path(),
+        &["cat", img, "/etc/nope"],
+        &format!("{img}:/etc/nope: no such file or directory"),
+    );
+    assert_fails(
+        cache.path(),
+        &["cat", img, "/etc"],
+        &format!("{img}:/etc: is a directory"),
+    );
+    let text = write_file(dir.path(), "notes.txt", b"not an image", 0o644);
+    let text = text.to_str().unwrap();
+    assert_fails(
+        cache.path(),
+        &["ls", text],
+        &format!(
+            "{text} is not a Sole disk image (it does not start with SOLEPOOL); \
+             build one with `sole build`"
+        ),
+    );
+    let missing = dir.path().join("missing.img");
+    let out = run(&mut sole(cache.path(), &["df", missing.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!("sole: cannot open {}", missing.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert_fails(
+        cache.path(),
+        &["cp", "/etc/hostname", "/tmp/x"],
+        "neither `/etc/hostname` nor `/tmp/x` is IMAGE:PATH (an existing image file, a colon, \
+         a path in it, such as app.img:/etc/motd)",
+    );
+    let tree = dir.path().join("data");
+    assert_fails(
+        cache.path(),
+        &["cp", tree.to_str().unwrap(), &format!("{img}:/x")],
+        &format!("{} is a directory (copy it with -r)", tree.display()),
+    );
+    // A damaged image: rootfs says why.
+    let mut bytes = std::fs::read(&image).unwrap();
+    bytes[8..4096].fill(0xff);
+    let last = bytes.len() - 4096;
+    bytes[last..].fill(0);
+    std::fs::write(&image, &bytes).unwrap();
+    let out = run(&mut sole(cache.path(), &["ls", img]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).starts_with(&format!("sole: {img} cannot be mounted: no valid label")),
+        "{}",
+        stderr(&out)
+    );
+
+    for args in [
+        &["ls"][..],
+        &["cat", "x"],
+        &["cp", "a"],
+        &["df"],
+        &["build", "--initrd", "--size", "8M", "-o", "x", "p"],
+        &["build", "--size", "huge", "-o", "x", "p"],
+    ] {
+        let out = run(&mut sole(cache.path(), args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    for (command, words) in [
+        ("ls", &["-l", "IMAGE", "PATH"][..]),
+        ("cat", &["IMAGE", "PATH"]),
+        ("cp", &["-r", "SRC", "DST", "IMAGE:PATH"]),
+        ("df", &["IMAGE"]),
+        ("build", &["--initrd", "--size <SIZE>"]),
+    ] {
+        let out = run(&mut sole(cache.path(), &[command, "--help"]));
+        assert_eq!(out.status.code(), Some(0));
+        let help = stdout(&out);
+        for word in words {
+            assert!(
+                help.contains(word),
+                "no `{word}` in `sole {command} --help`:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_disk_image_boots_as_the_root_disk() {
+    use loader::launch;
+    use rootfs::cpio;
+
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seen = tempfile::tempdir().unwrap();
+    let image = build_disk_image(cache.path(), dir.path());
+    let img = image.to_str().unwrap();
+    let (_qemu, path) = fake_qemu(&format!(
+        "printf '%s\\n' \"$@\" > {0}/args\n\
+         while [ $# -gt 0 ]; do [ \"$1\" = -initrd ] && cp \"$2\" {0}/initrd; shift; done\n\
+         printf '[sole-exit 0]\\n'",
+        seen.path().display()
+    ));
+    let out = run(sole(
+        cache.path(),
+        &["run", "--accel", "tcg", "--env", "B=2", img, "new"],
+    )
+    .env("PATH", &path));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let args = std::fs::read_to_string(seen.path().join("args")).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    let at = |flag: &str| args[args.iter().position(|a| *a == flag).expect(flag) + 1];
+    assert_eq!(at("-append"), "log=error root=disk");
+    assert_eq!(
+        at("-drive"),
+        format!("file={img},format=raw,if=none,id=disk0")
+    );
+    assert!(args.contains(&"virtio-blk-pci,drive=disk0"), "{args:?}");
+    let archive = std::fs::read(seen.path().join("initrd")).unwrap();
+    let entries: Vec<cpio::Entry<'_>> = cpio::entries(&archive)
+        .map(|e| e.expect("a valid archive"))
+        .collect();
+    assert_eq!(entries.len(), 1, "the manifest only");
+    let manifest = launch::decode(entries[0].data).unwrap();
+    assert_eq!(manifest.argv.len(), 2);
+    assert_eq!(manifest.argv[1], b"new");
+    assert!(manifest.env.contains(&b"B=2".to_vec()));
+
+    assert_fails(
+        cache.path(),
+        &["run", "--add", "/etc/hostname", img],
+        &format!(
+            "--add /etc/hostname: {img} is a disk image; copy files into it with \
+             `sole cp /etc/hostname {img}:/PATH` (or add them when building it)"
+        ),
     );
 }

@@ -330,11 +330,12 @@ fn a_built_image_boots_as_it_is_or_with_a_new_manifest() {
         env: vec!["A=1".parse().unwrap()],
         ..ProgramSpec::default()
     };
-    let err = spec.build(&out).unwrap_err();
+    let err = spec.build(&out, ImageFormat::Initrd).unwrap_err();
     assert!(format!("{err:#}").contains("cannot write"), "{err:#}");
     fs::create_dir(dir.path().join("out")).unwrap();
-    let (size, notes) = spec.build(&out).unwrap();
-    assert!(notes.is_empty());
+    let written = spec.build(&out, ImageFormat::Initrd).unwrap();
+    assert!(written.notes.is_empty() && written.disk.is_none());
+    let size = written.size;
     assert_eq!(fs::metadata(&out).unwrap().len(), size);
     assert_eq!(
         fs::metadata(&out).unwrap().permissions().mode() & 0o777,

@@ -1,0 +1,42 @@
+/* Appends one line to a file and prints the whole file: `append PATH TEXT`.
+ * Run from a disk image, the file persists in the image between runs
+ * (tests/integration/images.rs). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: append PATH TEXT\n");
+        return 2;
+    }
+    int fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) {
+        perror("open");
+        return 1;
+    }
+    size_t len = strlen(argv[2]);
+    if (write(fd, argv[2], len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+        perror("write");
+        return 1;
+    }
+    if (fsync(fd) != 0) {
+        perror("fsync");
+        return 1;
+    }
+    close(fd);
+    fd = open(argv[1], O_RDONLY);
+    if (fd < 0) {
+        perror("reopen");
+        return 1;
+    }
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        fwrite(buf, 1, (size_t)n, stdout);
+    }
+    close(fd);
+    printf("appended\n");
+    return 0;
+}
