@@ -2,12 +2,6 @@
 //! image, `sole run IMAGE` boots it with the image as the guest's root
 //! (`root=disk`, the manifest alone in the initrd), and what the program
 //! writes is in the image afterwards, as `sole cat` reads it offline.
-//!
-//! NEEDS THE KERNEL'S `root=disk`: mounting the disk as `/` and taking
-//! only the manifest from the initrd. A kernel without it says so (`unknown
-//! kernel command-line word`) and finds no program; these tests then stop
-//! there with a note instead of failing (see [`kernel_lacks_root_disk`]),
-//! and run in full once the kernel knows the word.
 
 #![deny(unsafe_code)]
 
@@ -46,20 +40,6 @@ fn run_image(image: &Path, args: &[&str]) -> Boot {
     boot_tcg(options)
 }
 
-/// Whether the kernel refused `root=disk` as unknown (it predates root
-/// disks): then the boot cannot find the program and the test has nothing
-/// to check yet.
-fn kernel_lacks_root_disk(boot: &Boot) -> bool {
-    let unknown = boot
-        .console
-        .text
-        .contains("unknown kernel command-line word `root=disk`");
-    if unknown {
-        eprintln!("SKIPPED: this kernel does not know root=disk yet");
-    }
-    unknown
-}
-
 /// `sole cat IMAGE PATH`.
 fn cat(image: &Path, path: &str) -> String {
     let mut out = Vec::new();
@@ -73,9 +53,6 @@ fn a_program_runs_from_its_disk_image() {
     let program = compile(&source("hello"), Variant::MuslStatic, &dir.0);
     let image = build(program, &["7", "built"], &dir.0, "hello");
     let boot = run_image(&image, &[]);
-    if kernel_lacks_root_disk(&boot) {
-        return;
-    }
     let text = &boot.console.text;
     assert!(
         text.starts_with("argc=3\nargv[1]=7\nargv[2]=built\n"),
@@ -96,18 +73,15 @@ fn a_program_runs_from_its_disk_image() {
 fn what_a_program_writes_stays_in_its_image() {
     let dir = Scratch::new("image-append");
     let program = compile(&source("append"), Variant::MuslStatic, &dir.0);
-    let image = build(program, &["/data/log.txt", "first"], &dir.0, "append");
+    let image = build(program, &["/log.txt", "first"], &dir.0, "append");
 
     let boot = run_image(&image, &[]);
-    if kernel_lacks_root_disk(&boot) {
-        return;
-    }
     assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
     assert_eq!(boot.console.text, "first\nappended\n");
-    assert_eq!(cat(&image, "/data/log.txt"), "first\n", "persisted");
+    assert_eq!(cat(&image, "/log.txt"), "first\n", "persisted");
 
-    let boot = run_image(&image, &["/data/log.txt", "second"]);
+    let boot = run_image(&image, &["/log.txt", "second"]);
     assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
     assert_eq!(boot.console.text, "first\nsecond\nappended\n");
-    assert_eq!(cat(&image, "/data/log.txt"), "first\nsecond\n");
+    assert_eq!(cat(&image, "/log.txt"), "first\nsecond\n");
 }

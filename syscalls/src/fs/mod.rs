@@ -95,17 +95,31 @@ impl FsContext {
 
     /// A root on the rootfs of a disk, with /dev, /proc, a tmpfs at /tmp
     /// and the console on fds 0-2, as `with_console`.
+    /// /tmp is a tmpfs unless the image has its own /tmp with something in
+    /// it (a program built from a host's /tmp has its files there).
     pub fn with_disk(dev: disk::Device) -> Result<Self, disk::MountError> {
-        Self::with_disk_and(dev, true)
+        Self::with_disk_and(dev, None)
     }
 
     /// `with_disk`, with /tmp a tmpfs or (`tmpfs_at_tmp` false) the disk's
-    /// own /tmp, made if missing.
-    pub fn with_disk_and(dev: disk::Device, tmpfs_at_tmp: bool) -> Result<Self, disk::MountError> {
+    /// own /tmp, made if missing; None chooses as `with_disk` says.
+    pub fn with_disk_and(
+        dev: disk::Device,
+        tmpfs_at_tmp: Option<bool>,
+    ) -> Result<Self, disk::MountError> {
         let root = disk::DiskFs::mount(dev, ROOT_MINOR)?;
         disk::load(&root).map_err(disk::MountError::Load)?;
         // Mounting changes nothing on the disk: not the root's times.
         let meta = *root.meta.lock();
+        let own_tmp = root
+            .dir()
+            .and_then(|d| d.lock().entries.get(&b"tmp"[..]).cloned())
+            .filter(|t| t.is_dir());
+        let tmpfs_at_tmp = match (tmpfs_at_tmp, &own_tmp) {
+            (Some(choice), _) => choice,
+            (None, None) => true,
+            (None, Some(t)) => tmpfs::is_empty(t).map_err(disk::MountError::Load)?,
+        };
         let tmp = if tmpfs_at_tmp {
             let tmp_sb = Superblock::new(FsKind::Tmpfs, TMP_MINOR);
             Inode::new_dir(&tmp_sb, 0o1777, DirKind::Plain, Weak::new(), meta.mtime)

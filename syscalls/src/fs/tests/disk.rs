@@ -44,7 +44,7 @@ pub fn fresh_device(blocks: u64) -> SharedDisk {
 
 /// A machine booted on `disk` (root and /tmp on it).
 fn boot(disk: &SharedDisk) -> T {
-    let fs = FsContext::with_disk_and(Box::new(disk.clone()), false).expect("mount");
+    let fs = FsContext::with_disk_and(Box::new(disk.clone()), Some(false)).expect("mount");
     T::with(testing::harness_with(fs))
 }
 

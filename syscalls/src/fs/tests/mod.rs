@@ -70,8 +70,8 @@ impl T {
     /// /tmp included.
     pub fn on_disk() -> Self {
         let dev = disk::fresh_device(16 * 1024);
-        let fs =
-            crate::fs::FsContext::with_disk_and(alloc::boxed::Box::new(dev), false).expect("mount");
+        let fs = crate::fs::FsContext::with_disk_and(alloc::boxed::Box::new(dev), Some(false))
+            .expect("mount");
         Self::with(testing::harness_with(fs))
     }
 
