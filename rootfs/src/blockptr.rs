@@ -95,10 +95,11 @@ pub struct BlockPtr {
     /// the physical block, as written.
     pub checksum: Checksum,
     /// Where the stored bytes start in the physical block (0 unless
-    /// compressed).
+    /// compressed; below [`BLOCK_SIZE`]).
     pub physical_offset: u16,
     /// How many bytes are stored: the whole block ([`BLOCK_SIZE`]) when not
-    /// compressed, the LZ4 block's length when compressed.
+    /// compressed, the LZ4 block's length when compressed (a packed one may
+    /// run on into the physical block after `address`).
     pub physical_size: u16,
 }
 
@@ -137,12 +138,28 @@ impl BlockPtr {
         self.kind == BlockType::Hole
     }
 
-    /// The bytes of the physical block that hold this block (and that its
-    /// checksum covers), if they lie inside one block.
+    /// The bytes that hold this block (and that its checksum covers),
+    /// counted from the start of the physical block at `address`: inside
+    /// that block, or for a packed block running on into the next one
+    /// (`address + 1`), inside the two. `None` if the fields break that.
     pub fn physical_range(&self) -> Option<Range<usize>> {
         let start = usize::from(self.physical_offset);
         let end = start + usize::from(self.physical_size);
-        (end <= BLOCK_SIZE).then_some(start..end)
+        let limit = if self.packed {
+            2 * BLOCK_SIZE
+        } else {
+            BLOCK_SIZE
+        };
+        (start < BLOCK_SIZE && end <= limit).then_some(start..end)
+    }
+
+    /// The physical blocks the stored bytes occupy: 1, or 2 for a packed
+    /// block that runs on into the next block.
+    pub fn physical_blocks(&self) -> u64 {
+        match self.physical_range() {
+            Some(r) if r.end > BLOCK_SIZE => 2,
+            _ => 1,
+        }
     }
 
     /// The pointer's 64 on-disk bytes.
@@ -306,17 +323,32 @@ mod tests {
             BlockPtr::decode(&low.encode()),
             Err(FormatError::BadField("block address"))
         );
-        for (offset, size) in [(0, 0), (4000, 97), (0, 4097)] {
+        for (offset, size, packed) in [
+            (0, 0, true),
+            (4000, 97, false),
+            (0, 4097, false),
+            (4096, 1, true),
+        ] {
             let bad = BlockPtr {
                 physical_offset: offset,
                 physical_size: size,
-                ..packed()
+                packed,
+                ..self::packed()
             };
             assert_eq!(
                 BlockPtr::decode(&bad.encode()),
                 Err(FormatError::BadField("physical extent"))
             );
         }
+        // A packed block may run on into the next physical block.
+        let straddling = BlockPtr {
+            physical_offset: 4000,
+            physical_size: 4096,
+            ..packed()
+        };
+        assert_eq!(BlockPtr::decode(&straddling.encode()), Ok(straddling));
+        assert_eq!(straddling.physical_blocks(), 2);
+        assert_eq!(packed().physical_blocks(), 1);
         let mut unborn = sample();
         unborn.birth_txg = 0;
         assert_eq!(
@@ -344,7 +376,11 @@ mod tests {
                 bp.compression = Compression::Lz4;
                 bp.packed = packed;
                 bp.physical_offset = physical_offset;
-                bp.physical_size = physical_size.min(BLOCK_SIZE as u16 - physical_offset);
+                bp.physical_size = if packed {
+                    physical_size
+                } else {
+                    physical_size.min(BLOCK_SIZE as u16 - physical_offset)
+                };
             }
             prop_assert_eq!(BlockPtr::decode(&bp.encode()), Ok(bp));
         }

@@ -247,8 +247,10 @@ impl<D: BlockDevice> Pool<D> {
 
     /// As [`write_block`](Self::write_block), but stores `data`
     /// LZ4-compressed when that saves at least an eighth of it, and, when
-    /// [packing](Self::set_packing), puts the compressed bytes after those
-    /// of the group's previous compressed block in a shared physical block.
+    /// [packing](Self::set_packing), puts the compressed bytes right after
+    /// those of the group's previous compressed block, in a shared physical
+    /// block (running on into the next physical block when that is the next
+    /// one allocated).
     /// The layer above uses it for blocks it never reads to find other
     /// blocks (file data, directory buckets): packed blocks share an
     /// address, and a walk that marks blocks by address sees them once.
@@ -257,12 +259,55 @@ impl<D: BlockDevice> Pool<D> {
             return self.write_block(data);
         };
         let len = compressed.len();
-        let fits = self
-            .pack
-            .as_ref()
-            .is_some_and(|p| p.used + len <= BLOCK_SIZE);
-        if !self.packing || !fits {
+        let mut bp = BlockPtr {
+            address: 0,
+            logical_size: data.len() as u32,
+            kind: BlockType::Data,
+            compression: Compression::Lz4,
+            packed: self.packing,
+            birth_txg: self.open_txg,
+            checksum: xxh3(&compressed),
+            physical_offset: 0,
+            physical_size: len as u16,
+        };
+        if !self.packing {
+            let address = self.alloc.allocate().ok_or(Error::NoSpace)?;
+            let mut block = vec![0; BLOCK_SIZE];
+            block[..len].copy_from_slice(&compressed);
+            self.dev.write_block(address, &block)?;
+            bp.address = address;
+            return Ok(bp);
+        }
+        if let Some(pack) = self.pack.as_mut() {
+            let room = BLOCK_SIZE - pack.used;
+            if len <= room {
+                pack.block[pack.used..pack.used + len].copy_from_slice(&compressed);
+                bp.address = pack.address;
+                bp.physical_offset = pack.used as u16;
+                pack.used += len;
+                return Ok(bp);
+            }
+            // Run on into the next physical block if it is the next one
+            // allocated (it is while the frontier hands out blocks).
+            let next = self.alloc.allocate().ok_or(Error::NoSpace)?;
+            if room > 0 && next == pack.address + 1 {
+                pack.block[pack.used..].copy_from_slice(&compressed[..room]);
+                let full = core::mem::replace(&mut pack.block, vec![0; BLOCK_SIZE]);
+                bp.address = pack.address;
+                bp.physical_offset = pack.used as u16;
+                pack.address = next;
+                pack.used = len - room;
+                pack.block[..len - room].copy_from_slice(&compressed[room..]);
+                self.dev.write_block(bp.address, &full)?;
+                return Ok(bp);
+            }
             self.write_pack()?;
+            self.pack = Some(Pack {
+                address: next,
+                block: vec![0; BLOCK_SIZE],
+                used: 0,
+            });
+        } else {
             let address = self.alloc.allocate().ok_or(Error::NoSpace)?;
             self.pack = Some(Pack {
                 address,
@@ -273,23 +318,9 @@ impl<D: BlockDevice> Pool<D> {
         let Some(pack) = self.pack.as_mut() else {
             return Err(Error::NoSpace);
         };
-        let offset = pack.used;
-        pack.block[offset..offset + len].copy_from_slice(&compressed);
-        pack.used += len;
-        let bp = BlockPtr {
-            address: pack.address,
-            logical_size: data.len() as u32,
-            kind: BlockType::Data,
-            compression: Compression::Lz4,
-            packed: self.packing,
-            birth_txg: self.open_txg,
-            checksum: xxh3(&compressed),
-            physical_offset: offset as u16,
-            physical_size: len as u16,
-        };
-        if !self.packing {
-            self.write_pack()?;
-        }
+        pack.block[..len].copy_from_slice(&compressed);
+        pack.used = len;
+        bp.address = pack.address;
         Ok(bp)
     }
 
@@ -319,16 +350,22 @@ impl<D: BlockDevice> Pool<D> {
         if bp.is_hole() {
             return Ok(Vec::new());
         }
-        let in_data_area = (DATA_START..self.label.data_end()).contains(&bp.address);
         let logical = bp.logical_size as usize;
         let range = bp.physical_range().ok_or(Error::BadBlockPtr)?;
+        let blocks = bp.physical_blocks();
+        let last = bp.address.checked_add(blocks - 1);
+        let in_data_area =
+            bp.address >= DATA_START && last.is_some_and(|l| l < self.label.data_end());
         if !in_data_area || bp.birth_txg > self.open_txg || logical > BLOCK_SIZE {
             return Err(Error::BadBlockPtr);
         }
-        let mut block = vec![0; BLOCK_SIZE];
-        match &self.pack {
-            Some(pack) if pack.address == bp.address => block.copy_from_slice(&pack.block),
-            _ => self.dev.read_block(bp.address, &mut block)?,
+        let mut block = vec![0; BLOCK_SIZE * blocks as usize];
+        for (i, part) in block.chunks_exact_mut(BLOCK_SIZE).enumerate() {
+            let n = bp.address + i as u64;
+            match &self.pack {
+                Some(pack) if pack.address == n => part.copy_from_slice(&pack.block),
+                _ => self.dev.read_block(n, part)?,
+            }
         }
         let stored = &block[range];
         if xxh3(stored) != bp.checksum {

@@ -108,7 +108,7 @@ impl<D: BlockDevice> Store<D> {
 }
 
 /// The `slot`th pointer of an indirect block.
-fn pointer(block: &[u8], slot: usize) -> Result<BlockPtr, FsError> {
+pub(super) fn pointer(block: &[u8], slot: usize) -> Result<BlockPtr, FsError> {
     let mut b = [0; BLOCKPTR_LEN];
     b.copy_from_slice(&block[slot * BLOCKPTR_LEN..(slot + 1) * BLOCKPTR_LEN]);
     BlockPtr::decode(&b).map_err(FsError::Corrupt)
@@ -256,14 +256,28 @@ fn rewrite_node<D: BlockDevice>(
 /// Visits every block of the subtree under `bp` (`level` levels of indirect
 /// blocks above its data), top down. `visit` gets each block's level and
 /// pointer and returns whether to go below it (not for a block already
-/// seen). Only indirect blocks are read.
+/// seen). Only indirect blocks are read. A packed data block that runs on
+/// into the next physical block is visited twice: as itself, then as the
+/// same pointer with the next address, so a walk that marks or frees
+/// blocks by address sees both physical blocks.
 pub fn walk<D: BlockDevice>(
     store: &mut Store<D>,
     level: u8,
     bp: BlockPtr,
     visit: &mut dyn FnMut(u8, &BlockPtr) -> bool,
 ) -> Result<(), FsError> {
-    if bp.is_hole() || !visit(level, &bp) || level == 0 {
+    if bp.is_hole() {
+        return Ok(());
+    }
+    let descend = visit(level, &bp);
+    if bp.physical_blocks() > 1 {
+        let next = BlockPtr {
+            address: bp.address.saturating_add(1),
+            ..bp
+        };
+        visit(level, &next);
+    }
+    if !descend || level == 0 {
         return Ok(());
     }
     let block = store.read(&bp)?;
