@@ -1,121 +1,78 @@
-//! Block checksums: Fletcher-4 as ZFS computes it (module/zcommon/zfs_fletcher.c,
-//! `fletcher_4_native`). Every block pointer will carry the checksum of the
-//! block it points at, so corruption reads as `EIO`, never as wrong data.
+//! Block checksums: XXH3-128 (the xxHash specification, `doc/xxhash_spec.md`
+//! in the xxHash repository; computed by the `xxhash-rust` crate). Every
+//! block pointer carries the checksum of the bytes its block occupies on
+//! disk, and the label and every uberblock carry their own, so corruption
+//! reads as `EIO`, never as wrong data.
 //!
-//! The data is read as little-endian 32-bit words `w`; four 64-bit sums run
-//! over them, each wrapping modulo 2^64 as C's `uint64_t` does:
+//! XXH3-128 replaces the Fletcher-4 of format versions 1 and 2. Fletcher-4
+//! sums words, so every all-zero input sums to zero whatever its length and
+//! it needs whole 32-bit words; XXH3 mixes every input bit (and the length)
+//! into every output bit, takes any length (a compressed block is not a
+//! whole number of words), and is as fast. 128 bits make an accidental match
+//! of a damaged block negligible (2^-128).
 //!
-//! ```text
-//! a += w;  b += a;  c += b;  d += c;
-//! ```
-//!
-//! `b`, `c` and `d` weight each word by its position, so unlike a plain sum
-//! the checksum changes when words are reordered.
+//! A checksum is two `u64`s: the hash's low 64 bits, then its high 64 bits,
+//! stored in that order, little-endian (FORMAT.md, "Conventions").
 
-use core::fmt;
+/// A block or structure checksum: XXH3-128 as `[low 64 bits, high 64 bits]`.
+pub type Checksum = [u64; 2];
 
-/// The data's length is not a multiple of 4, so it is not made of whole words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnalignedLength(pub usize);
-
-impl fmt::Display for UnalignedLength {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Fletcher-4 needs whole 32-bit words, got {} bytes",
-            self.0
-        )
-    }
-}
-
-impl core::error::Error for UnalignedLength {}
-
-/// The Fletcher-4 checksum `[a, b, c, d]` of `data`, whose length must be a
-/// multiple of 4.
-pub fn fletcher4(data: &[u8]) -> Result<[u64; 4], UnalignedLength> {
-    if !data.len().is_multiple_of(4) {
-        return Err(UnalignedLength(data.len()));
-    }
-    let (mut a, mut b, mut c, mut d) = (0u64, 0u64, 0u64, 0u64);
-    for word in data.chunks_exact(4) {
-        let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-        a = a.wrapping_add(u64::from(w));
-        b = b.wrapping_add(a);
-        c = c.wrapping_add(b);
-        d = d.wrapping_add(c);
-    }
-    Ok([a, b, c, d])
+/// The XXH3-128 checksum of `data` (seed 0, the default secret).
+pub fn xxh3(data: &[u8]) -> Checksum {
+    let h = xxhash_rust::xxh3::xxh3_128(data);
+    [h as u64, (h >> 64) as u64]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use alloc::vec;
     use alloc::vec::Vec;
     use proptest::prelude::*;
 
-    fn words(ws: &[u32]) -> Vec<u8> {
-        ws.iter().flat_map(|w| w.to_le_bytes()).collect()
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect()
     }
 
+    /// Known answers of the reference implementation (libxxhash 0.8,
+    /// `XXH3_128bits`), covering each of XXH3's input-length paths: empty,
+    /// 1..=3, 129..=240 bytes, and the long-input loop (more than 240).
     #[test]
-    fn hand_computed_vectors() {
-        assert_eq!(fletcher4(&[]), Ok([0, 0, 0, 0]));
-        // One word: every sum is the word. Bytes 01 02 03 04 read little-endian.
-        assert_eq!(fletcher4(&[1, 2, 3, 4]), Ok([0x0403_0201; 4]));
-        // [1, 2]: a = 1, 3; b = 1, 1+3 = 4; c = 1, 1+4 = 5; d = 1, 1+5 = 6.
-        assert_eq!(fletcher4(&words(&[1, 2])), Ok([3, 4, 5, 6]));
-        // [1, 2, 3]: a = 6; b = 4+6 = 10; c = 5+10 = 15; d = 6+15 = 21.
-        assert_eq!(fletcher4(&words(&[1, 2, 3])), Ok([6, 10, 15, 21]));
-        // [3, 2, 1]: a = 3, 5, 6; b = 3, 8, 14; c = 3, 11, 25; d = 3, 14, 39.
-        assert_eq!(fletcher4(&words(&[3, 2, 1])), Ok([6, 14, 25, 39]));
-        // [w, w] with w = 2^32 - 1: a = 2w, b = w + 2w = 3w, c = w + 3w = 4w,
-        // d = w + 4w = 5w.
-        let w = u64::from(u32::MAX);
-        assert_eq!(
-            fletcher4(&words(&[u32::MAX, u32::MAX])),
-            Ok([2 * w, 3 * w, 4 * w, 5 * w])
-        );
-    }
-
-    #[test]
-    fn sums_wrap_like_uint64() {
-        // n copies of w give a = n w, b = C(n+1, 2) w, c = C(n+2, 3) w,
-        // d = C(n+3, 4) w, all modulo 2^64; d wraps many times here.
-        let n: u128 = 1 << 16;
-        let w = u128::from(u32::MAX);
-        let data = vec![0xff; (n as usize) * 4];
-        let expected = [
-            n * w,
-            n * (n + 1) / 2 * w,
-            n * (n + 1) * (n + 2) / 6 * w,
-            n * (n + 1) * (n + 2) * (n + 3) / 24 * w,
-        ]
-        .map(|x| x as u64);
-        assert!(n * (n + 1) * (n + 2) * (n + 3) / 24 * w > u128::from(u64::MAX));
-        assert_eq!(fletcher4(&data), Ok(expected));
-    }
-
-    #[test]
-    fn partial_words_are_refused() {
-        for len in [1, 2, 3, 5, 4095] {
-            assert_eq!(fletcher4(&vec![0; len]), Err(UnalignedLength(len)));
+    fn reference_vectors() {
+        let cases: [(&[u8], Checksum); 3] = [
+            (b"", [0x6001_c324_468d_497f, 0x99aa_06d3_0147_98d8]),
+            (b"a", [0xe6c6_32b6_1e96_4e1f, 0xa96f_af70_5af1_6834]),
+            (b"abc", [0x78af_5f94_892f_3950, 0x06b0_5ab6_733a_6185]),
+        ];
+        for (data, want) in cases {
+            assert_eq!(xxh3(data), want, "{data:?}");
         }
         assert_eq!(
-            UnalignedLength(7).to_string(),
-            "Fletcher-4 needs whole 32-bit words, got 7 bytes"
+            xxh3(&[b'x'; 129]),
+            [0xae9e_c8f2_9e5b_aa27, 0xe7f1_abc9_2bce_4135]
+        );
+        assert_eq!(
+            xxh3(&[0; 240]),
+            [0xa499_f0a8_0fd3_850a, 0x0550_e1dd_88b6_c17c]
+        );
+        assert_eq!(
+            xxh3(&pattern(4096, 7)),
+            [0xb93d_55f4_7652_30b9, 0x100e_6394_8f1e_1395]
         );
     }
 
     #[test]
-    fn reordered_words_differ() {
-        let data = words(&[1, 2, 3]);
-        let swapped = words(&[2, 1, 3]);
-        let a = fletcher4(&data).unwrap();
-        let b = fletcher4(&swapped).unwrap();
-        assert_eq!(a[0], b[0], "the plain sum cannot tell");
-        assert_ne!(a, b);
+    fn zero_runs_of_different_lengths_differ() {
+        // Fletcher-4 gives every all-zero block the same (zero) checksum;
+        // XXH3 mixes the length in.
+        let sums: Vec<Checksum> = [0, 4, 8, 4096].iter().map(|&n| xxh3(&vec![0; n])).collect();
+        for (i, a) in sums.iter().enumerate() {
+            for b in &sums[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
     }
 
     proptest! {
@@ -126,19 +83,20 @@ mod tests {
         ) {
             let mut flipped = block.clone();
             flipped[bit / 8] ^= 1 << (bit % 8);
-            prop_assert_ne!(fletcher4(&block).unwrap(), fletcher4(&flipped).unwrap());
+            prop_assert_ne!(xxh3(&block), xxh3(&flipped));
         }
 
         #[test]
-        fn swapping_two_different_words_is_detected(
-            block in prop::collection::vec(any::<u32>(), 1024),
-            i in 0usize..1024,
-            j in 0usize..1024,
+        fn swapping_two_different_bytes_is_detected(
+            block in prop::collection::vec(any::<u8>(), 1..4096),
+            i in any::<prop::sample::Index>(),
+            j in any::<prop::sample::Index>(),
         ) {
+            let (i, j) = (i.index(block.len()), j.index(block.len()));
             prop_assume!(block[i] != block[j]);
             let mut swapped = block.clone();
             swapped.swap(i, j);
-            prop_assert_ne!(fletcher4(&words(&block)), fletcher4(&words(&swapped)));
+            prop_assert_ne!(xxh3(&block), xxh3(&swapped));
         }
     }
 }

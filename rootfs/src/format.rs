@@ -1,12 +1,15 @@
-//! Version 2 of the on-disk format: the constants every structure shares and
+//! Version 3 of the on-disk format: the constants every structure shares and
 //! the errors decoding raises. `rootfs/FORMAT.md` is the specification; the
 //! structures themselves live in [`crate::label`], [`crate::uberblock`] and
 //! [`crate::blockptr`].
 
 use core::fmt;
 
+use crate::checksum::{Checksum, xxh3};
+
 /// The format version this code writes and the only one it reads.
-pub const VERSION: u32 = 2;
+/// Versions 1 and 2 (Fletcher-4 checksums, no compression) are refused.
+pub const VERSION: u32 = 3;
 
 /// Bytes in one filesystem block. The device's block size must equal it.
 pub const BLOCK_SIZE: usize = 4096;
@@ -43,6 +46,11 @@ impl fmt::Display for FormatError {
         match *self {
             Self::BadMagic => write!(f, "bad magic number"),
             Self::BadChecksum => write!(f, "checksum does not match"),
+            Self::UnsupportedVersion(v @ (1 | 2)) => write!(
+                f,
+                "format version {v} (Fletcher-4 checksums), which this code no longer reads: \
+                 it reads version {VERSION}; rebuild the image"
+            ),
             Self::UnsupportedVersion(v) => {
                 write!(f, "format version {v} (this code reads {VERSION})")
             }
@@ -79,28 +87,33 @@ pub(crate) fn put_u64(b: &mut [u8], off: usize, v: u64) {
     b[off..off + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-/// Reads a Fletcher-4 checksum (four little-endian `u64`s) at `off`.
-pub(crate) fn get_checksum(b: &[u8], off: usize) -> [u64; 4] {
-    core::array::from_fn(|i| get_u64(b, off + 8 * i))
+/// Bytes a checksum takes on disk: XXH3-128, low half first.
+pub(crate) const CHECKSUM_LEN: usize = 16;
+
+/// Reads a checksum (two little-endian `u64`s) at `off`.
+pub(crate) fn get_checksum(b: &[u8], off: usize) -> Checksum {
+    [get_u64(b, off), get_u64(b, off + 8)]
 }
 
-/// Writes a Fletcher-4 checksum at `off`.
-pub(crate) fn put_checksum(b: &mut [u8], off: usize, sum: [u64; 4]) {
-    for (i, word) in sum.into_iter().enumerate() {
-        put_u64(b, off + 8 * i, word);
-    }
+/// Writes a checksum at `off`.
+pub(crate) fn put_checksum(b: &mut [u8], off: usize, sum: Checksum) {
+    put_u64(b, off, sum[0]);
+    put_u64(b, off + 8, sum[1]);
 }
 
-/// Seals a self-checksummed structure: its checksum over the bytes before
-/// `checksum_at`, written there.
+/// Seals a self-checksummed structure: the checksum of every byte before
+/// `checksum_at`, written there (the structure ends with it).
 pub(crate) fn seal(b: &mut [u8], checksum_at: usize) {
-    let sum = self_checksum(&b[..checksum_at]);
+    let sum = xxh3(&b[..checksum_at]);
     put_checksum(b, checksum_at, sum);
 }
 
 /// Checks the header every self-checksummed structure starts with: its
-/// magic (bytes 0..8), its own checksum at `checksum_at`, then the format
-/// version (bytes 8..12), in that order.
+/// magic (bytes 0..8), then its own checksum at `checksum_at` and the format
+/// version (bytes 8..12). A structure that names version 1 or 2 is refused
+/// as that version before its checksum is looked at: those versions summed
+/// with Fletcher-4 at another offset, so the checksum would only say
+/// "damaged" about an intact old pool.
 pub(crate) fn check_sealed(
     b: &[u8],
     magic: &[u8; 8],
@@ -109,19 +122,15 @@ pub(crate) fn check_sealed(
     if b[0..8] != *magic {
         return Err(FormatError::BadMagic);
     }
-    if get_checksum(b, checksum_at) != self_checksum(&b[..checksum_at]) {
+    let version = get_u32(b, 8);
+    if matches!(version, 1 | 2) {
+        return Err(FormatError::UnsupportedVersion(version));
+    }
+    if get_checksum(b, checksum_at) != xxh3(&b[..checksum_at]) {
         return Err(FormatError::BadChecksum);
     }
-    let version = get_u32(b, 8);
     if version != VERSION {
         return Err(FormatError::UnsupportedVersion(version));
     }
     Ok(())
-}
-
-/// The Fletcher-4 checksum of a structure's bytes. Every structure is a
-/// whole number of 32-bit words long, so this cannot fail.
-pub(crate) fn self_checksum(bytes: &[u8]) -> [u64; 4] {
-    debug_assert!(bytes.len().is_multiple_of(4));
-    crate::checksum::fletcher4(bytes).unwrap_or([0; 4])
 }

@@ -27,9 +27,12 @@ pub mod inode;
 mod namespace;
 mod sync;
 pub mod tree;
+mod verify;
 
 #[cfg(test)]
 mod crash_tests;
+#[cfg(test)]
+mod integrity_tests;
 #[cfg(test)]
 mod model_tests;
 #[cfg(test)]
@@ -38,6 +41,7 @@ mod tests;
 pub use inode::{INLINE_MAX, Inode, Kind};
 pub use namespace::{Attr, DirEntry, SetAttr, StatFs};
 use tree::Store;
+pub use verify::{DamagedObject, Problem, RingRoot, VerifyReport};
 
 /// The root directory's object number.
 pub const ROOT_INO: u64 = 1;

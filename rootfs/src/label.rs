@@ -3,8 +3,8 @@
 //! bad block does not lose the pool (FORMAT.md, "Label").
 
 use crate::format::{
-    BLOCK_SIZE, DATA_START, FormatError, MIN_BLOCKS, RING_SLOTS, RING_START, VERSION, check_sealed,
-    get_u32, get_u64, put_u32, put_u64, seal,
+    BLOCK_SIZE, CHECKSUM_LEN, DATA_START, FormatError, MIN_BLOCKS, RING_SLOTS, RING_START, VERSION,
+    check_sealed, get_u32, get_u64, put_u32, put_u64, seal,
 };
 
 /// Bytes in an encoded label; the rest of its block is zero.
@@ -13,8 +13,12 @@ pub const LABEL_LEN: usize = 96;
 /// The first eight bytes of a label.
 pub const LABEL_MAGIC: [u8; 8] = *b"SOLEPOOL";
 
-/// Where the self-checksum starts: it covers every byte before it.
-const CHECKSUM_OFFSET: usize = 64;
+/// Reserved bytes (zero) between the fields and the self-checksum.
+const RESERVED: core::ops::Range<usize> = 64..80;
+
+/// Where the self-checksum starts: it covers every byte before it, and the
+/// label ends with it.
+const CHECKSUM_OFFSET: usize = LABEL_LEN - CHECKSUM_LEN;
 
 /// A pool's geometry and identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +45,7 @@ impl Label {
     }
 
     /// The label's on-disk bytes. Ring and data placement are fixed in
-    /// version 2 but written down, so a reader can check them.
+    /// version 3 but written down, so a reader can check them.
     pub fn encode(&self) -> [u8; LABEL_LEN] {
         let mut b = [0; LABEL_LEN];
         b[0..8].copy_from_slice(&LABEL_MAGIC);
@@ -60,6 +64,9 @@ impl Label {
     /// Parses a label: magic, its own checksum, then every field.
     pub fn decode(b: &[u8; LABEL_LEN]) -> Result<Self, FormatError> {
         check_sealed(b, &LABEL_MAGIC, CHECKSUM_OFFSET)?;
+        if b[RESERVED].iter().any(|&x| x != 0) {
+            return Err(FormatError::BadField("reserved bytes"));
+        }
         if get_u32(b, 12) as usize != BLOCK_SIZE {
             return Err(FormatError::BadField("block size"));
         }
@@ -83,13 +90,14 @@ impl Label {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn layout_is_little_endian_at_documented_offsets() {
         let label = Label::new(1000, 0xabcd).unwrap();
         let b = label.encode();
         assert_eq!(&b[0..8], b"SOLEPOOL");
-        assert_eq!(&b[8..12], &2u32.to_le_bytes());
+        assert_eq!(&b[8..12], &3u32.to_le_bytes());
         assert_eq!(&b[12..16], &4096u32.to_le_bytes());
         assert_eq!(&b[16..24], &1000u64.to_le_bytes());
         assert_eq!(&b[24..32], &0xabcdu64.to_le_bytes());
@@ -97,6 +105,10 @@ mod tests {
         assert_eq!(&b[40..48], &16u64.to_le_bytes());
         assert_eq!(&b[48..56], &17u64.to_le_bytes());
         assert_eq!(&b[56..64], &999u64.to_le_bytes());
+        assert_eq!(&b[64..80], &[0; 16]);
+        let sum = crate::checksum::xxh3(&b[..80]);
+        assert_eq!(&b[80..88], &sum[0].to_le_bytes());
+        assert_eq!(&b[88..96], &sum[1].to_le_bytes());
         assert_eq!(Label::decode(&b), Ok(label));
     }
 
@@ -112,7 +124,7 @@ mod tests {
         let mut b = good;
         b[3] ^= 1;
         assert_eq!(Label::decode(&b), Err(FormatError::BadMagic));
-        for offset in [8, 20, 63, 64, 95] {
+        for offset in [9, 20, 63, 64, 79, 80, 95] {
             let mut b = good;
             b[offset] ^= 1;
             assert_eq!(Label::decode(&b), Err(FormatError::BadChecksum));
@@ -133,5 +145,24 @@ mod tests {
         let mut b = good;
         put_u64(&mut b, 16, 3);
         assert_eq!(reseal(b), Err(FormatError::BadField("block count")));
+        let mut b = good;
+        b[70] = 1;
+        assert_eq!(reseal(b), Err(FormatError::BadField("reserved bytes")));
+    }
+
+    #[test]
+    fn versions_1_and_2_are_refused_by_name() {
+        for old in [1, 2] {
+            let mut b = Label::new(64, 7).unwrap().encode();
+            put_u32(&mut b, 8, old);
+            // Whatever the old checksum: the version is what is reported.
+            assert_eq!(Label::decode(&b), Err(FormatError::UnsupportedVersion(old)));
+            let message = FormatError::UnsupportedVersion(old).to_string();
+            assert!(message.contains("no longer reads"), "{message}");
+        }
+        let mut b = Label::new(64, 7).unwrap().encode();
+        put_u32(&mut b, 8, 4);
+        seal(&mut b, CHECKSUM_OFFSET);
+        assert_eq!(Label::decode(&b), Err(FormatError::UnsupportedVersion(4)));
     }
 }

@@ -2,11 +2,12 @@
 //! the kernel mounts it, and `sole` builds and edits images with it.
 //!
 //! It is built in layers. At the bottom are the [`device::BlockDevice`] it
-//! reads and writes and the Fletcher-4 [`checksum`] every block pointer
-//! carries. On them sits the [`pool`]: version 2 of the on-disk format
+//! reads and writes and the XXH3-128 [`checksum`] every block pointer
+//! carries. On them sits the [`pool`]: version 3 of the on-disk format
 //! (`rootfs/FORMAT.md`: the [`label`], the [`uberblock`] ring, the
 //! [`blockptr`]), copy-on-write block writes from the [`allocator`],
-//! checksum-verified reads and transaction commits. On the pool, the [`fs`]
+//! checksum-verified reads (LZ4-compressed blocks are verified, then
+//! decompressed) and transaction commits. On the pool, the [`fs`]
 //! layer keeps objects (files, directories, symlinks) in an object set and
 //! commits their changes as transaction groups.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]

@@ -3,19 +3,27 @@
 //! live, reads them back only if their checksum matches, and commits a
 //! transaction group by flushing its blocks before the uberblock that makes
 //! them reachable, so a crash at any point leaves the last committed group.
+//!
+//! Data blocks may be stored LZ4-compressed ([`Pool::write_compressible`]).
+//! With fixed 4 KiB physical blocks that alone saves no space, so a pool
+//! that is building an image can *pack* ([`Pool::set_packing`]): the
+//! compressed blocks of a transaction group are laid end to end in shared
+//! physical blocks (FORMAT.md, "Compression").
 
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
 use crate::allocator::Allocator;
-use crate::blockptr::{BlockPtr, BlockType};
-use crate::checksum::fletcher4;
+use crate::blockptr::{BlockPtr, BlockType, Compression};
+use crate::checksum::xxh3;
 use crate::device::{BlockDevice, DeviceError};
 use crate::format::{BLOCK_SIZE, DATA_START, FormatError, RING_SLOTS, RING_START};
 use crate::label::{LABEL_LEN, Label};
 use crate::uberblock::{UBERBLOCK_LEN, Uberblock};
 
+#[cfg(test)]
+mod compression_tests;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
@@ -29,6 +37,9 @@ pub enum Error {
     /// Block `block` does not match the checksum its pointer carries: the
     /// data is damaged and is not returned (the caller's `EIO`).
     Checksum { block: u64 },
+    /// Block `block` matches its checksum but does not decompress to
+    /// exactly its logical size (the caller's `EIO`).
+    Decompress { block: u64 },
     /// A block pointer names a block this pool cannot hold (outside the data
     /// area, born in a future transaction group, or too long).
     BadBlockPtr,
@@ -50,6 +61,9 @@ impl fmt::Display for Error {
         match *self {
             Self::Device(e) => write!(f, "{e}"),
             Self::Checksum { block } => write!(f, "checksum mismatch in block {block}"),
+            Self::Decompress { block } => {
+                write!(f, "block {block} does not decompress to its logical size")
+            }
             Self::BadBlockPtr => write!(f, "block pointer outside the pool"),
             Self::NoLabel(e) => write!(f, "no valid label: {e}"),
             Self::Geometry => write!(f, "device geometry does not fit the pool"),
@@ -82,6 +96,18 @@ pub struct Pool<D: BlockDevice> {
     open_txg: u64,
     alloc: Allocator,
     checksum_errors: u64,
+    /// Whether compressed blocks share physical blocks.
+    packing: bool,
+    /// The physical block being filled with compressed blocks, not yet
+    /// written: it is written when the next one does not fit, or at commit.
+    pack: Option<Pack>,
+}
+
+/// A physical block being packed: its address and the bytes so far.
+struct Pack {
+    address: u64,
+    block: Vec<u8>,
+    used: usize,
 }
 
 impl<D: BlockDevice> fmt::Debug for Pool<D> {
@@ -93,6 +119,7 @@ impl<D: BlockDevice> fmt::Debug for Pool<D> {
             .field("open_txg", &self.open_txg)
             .field("alloc", &self.alloc)
             .field("checksum_errors", &self.checksum_errors)
+            .field("packing", &self.packing)
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +159,8 @@ impl<D: BlockDevice> Pool<D> {
             open_txg: 1,
             alloc: Allocator::new(DATA_START, label.data_end()),
             checksum_errors: 0,
+            packing: false,
+            pack: None,
         })
     }
 
@@ -178,6 +207,8 @@ impl<D: BlockDevice> Pool<D> {
             open_txg,
             alloc: Allocator::new(DATA_START, label.data_end()),
             checksum_errors: 0,
+            packing: false,
+            pack: None,
         };
         for (slot, ub) in candidates {
             match pool.read_block(&ub.root) {
@@ -197,7 +228,7 @@ impl<D: BlockDevice> Pool<D> {
     /// Writes `data` (at most one block) to a newly allocated block, never
     /// one a committed group can reach, and returns its pointer. It becomes
     /// durable and reachable only when a [`commit`](Self::commit) names a
-    /// root that leads to it.
+    /// root that leads to it. The block is stored as is.
     pub fn write_block(&mut self, data: &[u8]) -> Result<BlockPtr, Error> {
         if data.len() > BLOCK_SIZE {
             return Err(Error::TooLarge { len: data.len() });
@@ -206,35 +237,157 @@ impl<D: BlockDevice> Pool<D> {
         let mut block = vec![0; BLOCK_SIZE];
         block[..data.len()].copy_from_slice(data);
         self.dev.write_block(address, &block)?;
-        Ok(BlockPtr {
+        Ok(BlockPtr::plain(
             address,
+            data.len() as u32,
+            self.open_txg,
+            xxh3(&block),
+        ))
+    }
+
+    /// As [`write_block`](Self::write_block), but stores `data`
+    /// LZ4-compressed when that saves at least an eighth of it, and, when
+    /// [packing](Self::set_packing), puts the compressed bytes right after
+    /// those of the group's previous compressed block, in a shared physical
+    /// block (running on into the next physical block when that is the next
+    /// one allocated).
+    /// The layer above uses it for blocks it never reads to find other
+    /// blocks (file data, directory buckets): packed blocks share an
+    /// address, and a walk that marks blocks by address sees them once.
+    pub fn write_compressible(&mut self, data: &[u8]) -> Result<BlockPtr, Error> {
+        let Some(compressed) = compress(data) else {
+            return self.write_block(data);
+        };
+        let len = compressed.len();
+        let mut bp = BlockPtr {
+            address: 0,
             logical_size: data.len() as u32,
             kind: BlockType::Data,
+            compression: Compression::Lz4,
+            packed: self.packing,
             birth_txg: self.open_txg,
-            checksum: block_checksum(&block),
-        })
+            checksum: xxh3(&compressed),
+            physical_offset: 0,
+            physical_size: len as u16,
+        };
+        if !self.packing {
+            let address = self.alloc.allocate().ok_or(Error::NoSpace)?;
+            let mut block = vec![0; BLOCK_SIZE];
+            block[..len].copy_from_slice(&compressed);
+            self.dev.write_block(address, &block)?;
+            bp.address = address;
+            return Ok(bp);
+        }
+        if let Some(pack) = self.pack.as_mut() {
+            let room = BLOCK_SIZE - pack.used;
+            if len <= room {
+                pack.block[pack.used..pack.used + len].copy_from_slice(&compressed);
+                bp.address = pack.address;
+                bp.physical_offset = pack.used as u16;
+                pack.used += len;
+                return Ok(bp);
+            }
+            // Run on into the next physical block if it is the next one
+            // allocated (it is while the frontier hands out blocks).
+            let next = self.alloc.allocate().ok_or(Error::NoSpace)?;
+            if room > 0 && next == pack.address + 1 {
+                pack.block[pack.used..].copy_from_slice(&compressed[..room]);
+                let full = core::mem::replace(&mut pack.block, vec![0; BLOCK_SIZE]);
+                bp.address = pack.address;
+                bp.physical_offset = pack.used as u16;
+                pack.address = next;
+                pack.used = len - room;
+                pack.block[..len - room].copy_from_slice(&compressed[room..]);
+                self.dev.write_block(bp.address, &full)?;
+                return Ok(bp);
+            }
+            self.write_pack()?;
+            self.pack = Some(Pack {
+                address: next,
+                block: vec![0; BLOCK_SIZE],
+                used: 0,
+            });
+        } else {
+            let address = self.alloc.allocate().ok_or(Error::NoSpace)?;
+            self.pack = Some(Pack {
+                address,
+                block: vec![0; BLOCK_SIZE],
+                used: 0,
+            });
+        }
+        let Some(pack) = self.pack.as_mut() else {
+            return Err(Error::NoSpace);
+        };
+        pack.block[..len].copy_from_slice(&compressed);
+        pack.used = len;
+        bp.address = pack.address;
+        Ok(bp)
+    }
+
+    /// Whether compressed blocks written from now on share physical blocks
+    /// (off after `format` and `mount`). Packing is for building an image:
+    /// a packed block is never freed while mounted (only mount's walk finds
+    /// that none of its blocks is reached), so a pool that rewrites data
+    /// with packing on holds the old blocks until it is mounted again.
+    pub fn set_packing(&mut self, on: bool) {
+        self.packing = on;
+    }
+
+    /// Writes the physical block being packed, if any.
+    fn write_pack(&mut self) -> Result<(), Error> {
+        if let Some(pack) = self.pack.take() {
+            self.dev.write_block(pack.address, &pack.block)?;
+        }
+        Ok(())
     }
 
     /// Reads the block `bp` points at and returns its `logical_size` bytes,
-    /// only if the whole block matches `bp`'s checksum; a mismatch is
-    /// [`Error::Checksum`] and is counted in
+    /// only if the bytes it occupies on disk match `bp`'s checksum (and, if
+    /// compressed, decompress to exactly `logical_size` bytes); a mismatch
+    /// is [`Error::Checksum`] (or [`Error::Decompress`]) and is counted in
     /// [`checksum_errors`](Self::checksum_errors). A hole reads as nothing.
     pub fn read_block(&mut self, bp: &BlockPtr) -> Result<Vec<u8>, Error> {
         if bp.is_hole() {
             return Ok(Vec::new());
         }
-        let in_data_area = (DATA_START..self.label.data_end()).contains(&bp.address);
-        if !in_data_area || bp.birth_txg > self.open_txg || bp.logical_size as usize > BLOCK_SIZE {
+        let logical = bp.logical_size as usize;
+        let range = bp.physical_range().ok_or(Error::BadBlockPtr)?;
+        let blocks = bp.physical_blocks();
+        let last = bp.address.checked_add(blocks - 1);
+        let in_data_area =
+            bp.address >= DATA_START && last.is_some_and(|l| l < self.label.data_end());
+        if !in_data_area || bp.birth_txg > self.open_txg || logical > BLOCK_SIZE {
             return Err(Error::BadBlockPtr);
         }
-        let mut block = vec![0; BLOCK_SIZE];
-        self.dev.read_block(bp.address, &mut block)?;
-        if block_checksum(&block) != bp.checksum {
+        let mut block = vec![0; BLOCK_SIZE * blocks as usize];
+        for (i, part) in block.chunks_exact_mut(BLOCK_SIZE).enumerate() {
+            let n = bp.address + i as u64;
+            match &self.pack {
+                Some(pack) if pack.address == n => part.copy_from_slice(&pack.block),
+                _ => self.dev.read_block(n, part)?,
+            }
+        }
+        let stored = &block[range];
+        if xxh3(stored) != bp.checksum {
             self.checksum_errors += 1;
             return Err(Error::Checksum { block: bp.address });
         }
-        block.truncate(bp.logical_size as usize);
-        Ok(block)
+        match bp.compression {
+            Compression::Off => {
+                block.truncate(logical);
+                Ok(block)
+            }
+            Compression::Lz4 => {
+                let mut data = vec![0; logical];
+                match lz4_flex::block::decompress_into(stored, &mut data) {
+                    Ok(n) if n == logical => Ok(data),
+                    _ => {
+                        self.checksum_errors += 1;
+                        Err(Error::Decompress { block: bp.address })
+                    }
+                }
+            }
+        }
     }
 
     /// Commits the open transaction group with `root` as the pool's root:
@@ -248,6 +401,7 @@ impl<D: BlockDevice> Pool<D> {
             return Err(Error::BadBlockPtr);
         }
         // The blocks must be durable before anything points at them.
+        self.write_pack()?;
         self.dev.flush()?;
         let ub = Uberblock {
             pool_guid: self.label.pool_guid,
@@ -278,14 +432,17 @@ impl<D: BlockDevice> Pool<D> {
     /// Gives back every block the open group allocated and forgets its
     /// frees (a commit that failed part-way: nothing committed reaches them).
     pub fn discard_open(&mut self) {
+        self.pack = None;
         self.alloc.discard_open();
     }
 
     /// Notes that the open group no longer reaches the block `bp` points
     /// at: it is reused once the group and the ring's worth of later groups
-    /// have committed (FORMAT.md, "Free space").
+    /// have committed (FORMAT.md, "Free space"). A packed block is not
+    /// freed: other live blocks may share its physical block, and only
+    /// mount's walk of every root finds when none does.
     pub fn free_block(&mut self, bp: &BlockPtr) {
-        if !bp.is_hole() {
+        if !bp.is_hole() && !bp.packed {
             self.alloc.free(bp.address);
         }
     }
@@ -347,8 +504,9 @@ impl<D: BlockDevice> Pool<D> {
         &self.label
     }
 
-    /// Checksum mismatches seen since the pool was opened, counting roots
-    /// that failed while mount chose an uberblock.
+    /// Checksum mismatches (and verified blocks that did not decompress)
+    /// seen since the pool was opened, counting roots that failed while
+    /// mount chose an uberblock.
     pub fn checksum_errors(&self) -> u64 {
         self.checksum_errors
     }
@@ -392,7 +550,18 @@ fn read_label<D: BlockDevice>(dev: &mut D) -> Result<Label, Error> {
     Err(Error::NoLabel(first_fault.unwrap_or(FormatError::BadMagic)))
 }
 
-/// Fletcher-4 of a whole block, which is always a whole number of words.
-fn block_checksum(block: &[u8]) -> [u64; 4] {
-    fletcher4(block).unwrap_or([0; 4])
+/// `data` LZ4-compressed (the block format), if that saves at least an
+/// eighth of its length (FORMAT.md, "Compression"); otherwise `None`.
+fn compress(data: &[u8]) -> Option<Vec<u8>> {
+    if data.is_empty() || data.len() > BLOCK_SIZE {
+        return None;
+    }
+    let limit = data.len() - data.len() / 8;
+    let mut out = vec![0; lz4_flex::block::get_maximum_output_size(data.len())];
+    let len = lz4_flex::block::compress_into(data, &mut out).ok()?;
+    if len == 0 || len > limit {
+        return None;
+    }
+    out.truncate(len);
+    Some(out)
 }

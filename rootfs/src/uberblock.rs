@@ -3,7 +3,9 @@
 //! whose own checksum and whose root block verify (FORMAT.md, "Uberblock").
 
 use crate::blockptr::{BLOCKPTR_LEN, BlockPtr};
-use crate::format::{FormatError, VERSION, check_sealed, get_u32, get_u64, put_u32, put_u64, seal};
+use crate::format::{
+    CHECKSUM_LEN, FormatError, VERSION, check_sealed, get_u32, get_u64, put_u32, put_u64, seal,
+};
 
 /// Bytes in an encoded uberblock; the rest of its slot is zero.
 pub const UBERBLOCK_LEN: usize = 144;
@@ -11,8 +13,12 @@ pub const UBERBLOCK_LEN: usize = 144;
 /// The first eight bytes of every uberblock.
 pub const UBERBLOCK_MAGIC: [u8; 8] = *b"SOLEUBER";
 
-/// Where the self-checksum starts: it covers every byte before it.
-const CHECKSUM_OFFSET: usize = 112;
+/// Reserved bytes (zero) between the root pointer and the self-checksum.
+const RESERVED: core::ops::Range<usize> = 112..128;
+
+/// Where the self-checksum starts: it covers every byte before it, and the
+/// uberblock ends with it.
+const CHECKSUM_OFFSET: usize = UBERBLOCK_LEN - CHECKSUM_LEN;
 
 /// One committed transaction group: the root it left and where the
 /// allocator stood.
@@ -51,7 +57,7 @@ impl Uberblock {
     /// Parses an uberblock: magic, then its own checksum, then the fields.
     pub fn decode(b: &[u8; UBERBLOCK_LEN]) -> Result<Self, FormatError> {
         check_sealed(b, &UBERBLOCK_MAGIC, CHECKSUM_OFFSET)?;
-        if get_u32(b, 12) != 0 {
+        if get_u32(b, 12) != 0 || b[RESERVED].iter().any(|&x| x != 0) {
             return Err(FormatError::BadField("reserved bytes"));
         }
         let mut root = [0; BLOCKPTR_LEN];
@@ -74,7 +80,6 @@ impl Uberblock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blockptr::BlockType;
     use proptest::prelude::*;
 
     fn sample() -> Uberblock {
@@ -83,13 +88,7 @@ mod tests {
             txg: 42,
             timestamp_ns: 1_700_000_000_000_000_000,
             next_free: 99,
-            root: BlockPtr {
-                address: 98,
-                logical_size: 100,
-                kind: BlockType::Data,
-                birth_txg: 42,
-                checksum: [5, 6, 7, 8],
-            },
+            root: BlockPtr::plain(98, 100, 42, [5, 6]),
         }
     }
 
@@ -98,15 +97,16 @@ mod tests {
         let ub = sample();
         let b = ub.encode();
         assert_eq!(&b[0..8], b"SOLEUBER");
-        assert_eq!(&b[8..12], &2u32.to_le_bytes());
+        assert_eq!(&b[8..12], &3u32.to_le_bytes());
         assert_eq!(&b[12..16], &[0; 4]);
         assert_eq!(&b[16..24], &0xfeedu64.to_le_bytes());
         assert_eq!(&b[24..32], &42u64.to_le_bytes());
         assert_eq!(&b[32..40], &ub.timestamp_ns.to_le_bytes());
         assert_eq!(&b[40..48], &99u64.to_le_bytes());
         assert_eq!(&b[48..112], &ub.root.encode());
-        let sum = crate::checksum::fletcher4(&b[..112]).unwrap();
-        assert_eq!(crate::format::get_checksum(&b, 112), sum);
+        assert_eq!(&b[112..128], &[0; 16]);
+        let sum = crate::checksum::xxh3(&b[..128]);
+        assert_eq!(crate::format::get_checksum(&b, 128), sum);
         assert_eq!(Uberblock::decode(&b), Ok(ub));
     }
 
@@ -116,7 +116,7 @@ mod tests {
         let mut b = good;
         b[0] ^= 1;
         assert_eq!(Uberblock::decode(&b), Err(FormatError::BadMagic));
-        for offset in [8, 24, 50, 111, 112, 143] {
+        for offset in [8, 24, 50, 111, 112, 127, 128, 143] {
             let mut b = good;
             b[offset] ^= 0x40;
             assert_eq!(
@@ -134,11 +134,17 @@ mod tests {
     #[test]
     fn a_later_version_is_named_not_misread() {
         let mut b = sample().encode();
-        put_u32(&mut b, 8, 3);
+        put_u32(&mut b, 8, 4);
         seal(&mut b, CHECKSUM_OFFSET);
         assert_eq!(
             Uberblock::decode(&b),
-            Err(FormatError::UnsupportedVersion(3))
+            Err(FormatError::UnsupportedVersion(4))
+        );
+        let mut b = sample().encode();
+        put_u32(&mut b, 8, 2);
+        assert_eq!(
+            Uberblock::decode(&b),
+            Err(FormatError::UnsupportedVersion(2))
         );
     }
 

@@ -176,7 +176,7 @@ fn every_cut_mounts_a_committed_state() {
     let mut states = BTreeMap::new();
     run(usize::MAX, 1, &mut states);
     // Every 7th cut in one write order, every 13th in another, keeps the
-    // test under ten seconds in a debug build (Fletcher-4 dominates).
+    // test under ten seconds in a debug build (checksums dominate).
     for (shuffle, first, stride) in [(1, 0, 7), (0x5eed, 3, 13)] {
         let mut k = first;
         // Stop once a run's writes all landed: later cuts change nothing.

@@ -229,7 +229,6 @@ impl Inode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blockptr::BlockType;
 
     #[test]
     fn records_round_trip_inline_and_in_blocks() {
@@ -246,13 +245,7 @@ mod tests {
         dir.parent = 1;
         dir.levels = 2;
         dir.size = 4096;
-        dir.root = BlockPtr {
-            address: 99,
-            logical_size: 4096,
-            kind: BlockType::Data,
-            birth_txg: 4,
-            checksum: [1, 2, 3, 4],
-        };
+        dir.root = BlockPtr::plain(99, 4096, 4, [1, 2]);
         assert_eq!(Inode::decode(&dir.encode()), Ok(Some(dir)));
         assert_eq!(Inode::decode(&[0; RECORD_LEN]), Ok(None));
     }

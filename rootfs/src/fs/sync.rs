@@ -92,6 +92,7 @@ impl<D: BlockDevice> Fs<D> {
                 &leaves,
                 keep,
                 inode::MAX_LEVELS,
+                tree::Leaves::Data,
                 &mut dead,
             )?;
             roots.insert(ino, (levels, root));
@@ -137,6 +138,7 @@ impl<D: BlockDevice> Fs<D> {
             &leaves,
             u64::MAX,
             META_LEVELS,
+            tree::Leaves::Records,
             &mut dead,
         )?;
         // What the new group no longer reaches: the old object set, replaced

@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 
 use super::FsError;
 use crate::blockptr::{BLOCKPTR_LEN, BlockPtr};
+use crate::checksum::Checksum;
 use crate::device::BlockDevice;
 use crate::format::BLOCK_SIZE;
 use crate::pool::Pool;
@@ -30,10 +31,25 @@ pub const fn capacity(levels: u8) -> u64 {
 }
 
 /// The pool with a cache of blocks that have passed their checksum, keyed
-/// by address and checksum (a block is never rewritten while reachable).
+/// by address and offset in it (packed blocks share an address) and
+/// checked against the pointer's checksum (a block is never rewritten while
+/// reachable).
 pub struct Store<D: BlockDevice> {
     pub pool: Pool<D>,
-    cache: BTreeMap<u64, ([u64; 4], Vec<u8>)>,
+    cache: BTreeMap<(u64, u16), (Checksum, Vec<u8>)>,
+}
+
+/// What the leaves (level 0) of a tree hold, which decides how they are
+/// stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaves {
+    /// An object's data (file bytes, directory buckets, a symlink target):
+    /// compressed when it pays, and packed when the pool packs. Nothing is
+    /// found through these blocks, so sharing a physical block is safe.
+    Data,
+    /// The record array: stored as is, one per physical block, because the
+    /// reachability walk reads them and tells blocks apart by address.
+    Records,
 }
 
 impl<D: BlockDevice> Store<D> {
@@ -50,7 +66,8 @@ impl<D: BlockDevice> Store<D> {
         if bp.is_hole() {
             return Ok(vec![0; BLOCK_SIZE]);
         }
-        if let Some((sum, data)) = self.cache.get(&bp.address)
+        let key = (bp.address, bp.physical_offset);
+        if let Some((sum, data)) = self.cache.get(&key)
             && *sum == bp.checksum
         {
             return Ok(data.clone());
@@ -60,16 +77,28 @@ impl<D: BlockDevice> Store<D> {
         if self.cache.len() >= CACHE_BLOCKS {
             self.cache.clear();
         }
-        self.cache.insert(bp.address, (bp.checksum, data.clone()));
+        self.cache.insert(key, (bp.checksum, data.clone()));
         Ok(data)
     }
 
-    /// Writes a block; an all-zero block is a hole and is not written.
+    /// Writes a block stored as is; an all-zero block is a hole and is not
+    /// written.
     pub fn write(&mut self, data: &[u8]) -> Result<BlockPtr, FsError> {
         if data.iter().all(|&b| b == 0) {
             return Ok(BlockPtr::HOLE);
         }
         Ok(self.pool.write_block(data)?)
+    }
+
+    /// Writes a leaf holding `leaves`: see [`Leaves`].
+    fn write_leaf(&mut self, data: &[u8], leaves: Leaves) -> Result<BlockPtr, FsError> {
+        if data.iter().all(|&b| b == 0) {
+            return Ok(BlockPtr::HOLE);
+        }
+        Ok(match leaves {
+            Leaves::Data => self.pool.write_compressible(data)?,
+            Leaves::Records => self.pool.write_block(data)?,
+        })
     }
 
     /// Forgets every cached block (a test damages the device under it).
@@ -79,7 +108,7 @@ impl<D: BlockDevice> Store<D> {
 }
 
 /// The `slot`th pointer of an indirect block.
-fn pointer(block: &[u8], slot: usize) -> Result<BlockPtr, FsError> {
+pub(super) fn pointer(block: &[u8], slot: usize) -> Result<BlockPtr, FsError> {
     let mut b = [0; BLOCKPTR_LEN];
     b.copy_from_slice(&block[slot * BLOCKPTR_LEN..(slot + 1) * BLOCKPTR_LEN]);
     BlockPtr::decode(&b).map_err(FsError::Corrupt)
@@ -121,7 +150,9 @@ enum Node {
 /// Writes `leaves` (data block index to its 4096 bytes, in order) into the
 /// tree `levels`/`root`, turning every block at index `keep` or beyond into a
 /// hole, and returns the new tree. Untouched subtrees are shared with the
-/// old tree; every block on a changed path is new.
+/// old tree; every block on a changed path is new. `kind` says what the
+/// leaves hold (see [`Leaves`]); indirect blocks are always stored as is.
+#[allow(clippy::too_many_arguments)]
 pub fn rewrite<D: BlockDevice>(
     store: &mut Store<D>,
     levels: u8,
@@ -129,6 +160,7 @@ pub fn rewrite<D: BlockDevice>(
     leaves: &[(u64, &[u8])],
     keep: u64,
     max_levels: u8,
+    kind: Leaves,
     dead: &mut Vec<(u8, BlockPtr)>,
 ) -> Result<(u8, BlockPtr), FsError> {
     let mut levels = levels;
@@ -145,7 +177,7 @@ pub fn rewrite<D: BlockDevice>(
             levels += 1;
         }
     }
-    let root = rewrite_node(store, levels, node, 0, leaves, keep, dead)?;
+    let root = rewrite_node(store, levels, node, 0, leaves, keep, kind, dead)?;
     Ok((if root.is_hole() { 0 } else { levels }, root))
 }
 
@@ -161,6 +193,7 @@ fn bury(level: u8, node: Node, dead: &mut Vec<(u8, BlockPtr)>) {
 /// Rewrites one node; every block it stops reaching goes into `dead` as
 /// `(levels below it, pointer)`: a replaced block alone as level 0, a cut
 /// subtree with its height.
+#[allow(clippy::too_many_arguments)]
 fn rewrite_node<D: BlockDevice>(
     store: &mut Store<D>,
     level: u8,
@@ -168,6 +201,7 @@ fn rewrite_node<D: BlockDevice>(
     base: u64,
     leaves: &[(u64, &[u8])],
     keep: u64,
+    kind: Leaves,
     dead: &mut Vec<(u8, BlockPtr)>,
 ) -> Result<BlockPtr, FsError> {
     let span = capacity(level);
@@ -185,7 +219,7 @@ fn rewrite_node<D: BlockDevice>(
     if level == 0 {
         bury(0, node, dead);
         return match leaves.first() {
-            Some((_, data)) => store.write(data),
+            Some((_, data)) => store.write_leaf(data, kind),
             None => Ok(BlockPtr::HOLE),
         };
     }
@@ -213,7 +247,7 @@ fn rewrite_node<D: BlockDevice>(
         let n = rest.partition_point(|&(index, _)| index < end);
         let (mine, tail) = rest.split_at(n);
         rest = tail;
-        let bp = rewrite_node(store, level - 1, child, child_base, mine, keep, dead)?;
+        let bp = rewrite_node(store, level - 1, child, child_base, mine, keep, kind, dead)?;
         block[slot * BLOCKPTR_LEN..(slot + 1) * BLOCKPTR_LEN].copy_from_slice(&bp.encode());
     }
     store.write(&block)
@@ -222,14 +256,28 @@ fn rewrite_node<D: BlockDevice>(
 /// Visits every block of the subtree under `bp` (`level` levels of indirect
 /// blocks above its data), top down. `visit` gets each block's level and
 /// pointer and returns whether to go below it (not for a block already
-/// seen). Only indirect blocks are read.
+/// seen). Only indirect blocks are read. A packed data block that runs on
+/// into the next physical block is visited twice: as itself, then as the
+/// same pointer with the next address, so a walk that marks or frees
+/// blocks by address sees both physical blocks.
 pub fn walk<D: BlockDevice>(
     store: &mut Store<D>,
     level: u8,
     bp: BlockPtr,
     visit: &mut dyn FnMut(u8, &BlockPtr) -> bool,
 ) -> Result<(), FsError> {
-    if bp.is_hole() || !visit(level, &bp) || level == 0 {
+    if bp.is_hole() {
+        return Ok(());
+    }
+    let descend = visit(level, &bp);
+    if bp.physical_blocks() > 1 {
+        let next = BlockPtr {
+            address: bp.address.saturating_add(1),
+            ..bp
+        };
+        visit(level, &next);
+    }
+    if !descend || level == 0 {
         return Ok(());
     }
     let block = store.read(&bp)?;
