@@ -82,13 +82,16 @@ pub fn write_image(tree: &Tree, out: &Path, size: Option<u64>) -> Result<DiskSta
     let shown = out.display();
     let dev = FileDevice::create(out, BLOCK_SIZE, blocks)
         .with_context(|| format!("cannot write {shown}"))?;
-    let pool = Pool::format(dev, guid).map_err(|e| match e {
+    let mut pool = Pool::format(dev, guid).map_err(|e| match e {
         rootfs::pool::Error::Geometry => anyhow!(
             "an image of {} bytes is too small for a pool",
             blocks * BLOCK_SIZE as u64
         ),
         other => anyhow!("cannot write {shown}: {other}"),
     })?;
+    // The builder only adds: compressed blocks may share physical blocks
+    // (FORMAT.md, "Compression"); the kernel mounts with packing off.
+    pool.set_packing(true);
     let newest = newest_time(tree);
     let mut fs = Fs::format(pool, newest).map_err(|e| anyhow!("cannot write {shown}: {e}"))?;
     let too_small = |e: FsError| {
