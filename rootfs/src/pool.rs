@@ -332,6 +332,11 @@ impl<D: BlockDevice> Pool<D> {
         self.committed.root
     }
 
+    /// The transaction group blocks written now are born in.
+    pub fn open_txg(&self) -> u64 {
+        self.open_txg
+    }
+
     /// The newest committed transaction group.
     pub fn txg(&self) -> u64 {
         self.committed.txg
