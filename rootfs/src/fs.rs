@@ -9,9 +9,9 @@
 //! copy-on-write), a new object-set block naming that array and a new dataset
 //! directory naming that object set (FORMAT.md, "Datasets and snapshots"),
 //! and then has the pool commit the directory as its root. The handle works
-//! on one dataset: a filesystem, or a snapshot mounted read-only. A commit that fails (no space, a
-//! device error) gives back the blocks it wrote and leaves the handle as it
-//! was, so it can be retried after freeing space.
+//! on one dataset: a filesystem, or a snapshot mounted read-only. A commit
+//! that fails (no space, a device error) gives back the blocks it wrote and
+//! leaves the handle as it was, so it can be retried after freeing space.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;

@@ -358,6 +358,12 @@ impl<D: BlockDevice> Pool<D> {
         self.checksum_errors
     }
 
+    /// The allocator's free blocks and those waiting out the ring.
+    #[cfg(test)]
+    pub(crate) fn free_and_waiting(&self) -> (Vec<u64>, Vec<u64>) {
+        self.alloc.free_and_waiting()
+    }
+
     /// Data blocks free for the open group.
     pub fn free_blocks(&self) -> u64 {
         self.alloc.free_blocks()

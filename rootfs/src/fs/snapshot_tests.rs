@@ -5,6 +5,7 @@ use super::tests::{fresh, remount};
 use super::*;
 use crate::device::{DeviceError, MemDevice};
 use crate::format::RING_SLOTS;
+use alloc::format;
 use alloc::string::String;
 use core::cell::Cell;
 use std::rc::Rc;
@@ -371,4 +372,35 @@ fn dataset_names_and_listing_survive_a_remount() {
     assert_eq!((listed[1].creation_ns, listed[2].creation_ns), (5, 6));
     assert!(listed[1].txg < listed[2].txg);
     assert_eq!(fs.dataset(), MAIN);
+}
+
+#[test]
+fn many_datasets_spill_into_the_overflow_table() {
+    let mut fs = fresh(600);
+    let f = file(&mut fs, "f", b"");
+    for n in 0..40u8 {
+        fs.write(f, 0, &[n + 1; 10]).unwrap();
+        fs.snapshot(&format!("s{n}")).unwrap();
+    }
+    fs.clone_snapshot("s33", "late").unwrap();
+    // Destroying one in the inline part moves the rest up.
+    fs.destroy_snapshot("s0").unwrap();
+    fs.destroy_snapshot("s20").unwrap();
+    let listed = fs.datasets();
+    assert_eq!(listed.len(), 40);
+    let fs = remount(&fs);
+    assert_eq!(fs.datasets(), listed);
+    for n in [1u8, 14, 15, 16, 21, 39] {
+        let mut snap = open(&fs, &format!("main@s{n}")).unwrap();
+        assert_eq!(read_file(&mut snap, "f").unwrap(), [n + 1; 10], "s{n}");
+    }
+    // The clone lives in the overflow table and commits there.
+    let mut late = Fs::mount_dataset(fs.into_pool(), "late").unwrap();
+    let f = late.lookup(ROOT_INO, b"f").unwrap();
+    late.write(f, 0, b"late").unwrap();
+    late.commit().unwrap();
+    let mut late = Fs::mount_dataset(late.into_pool(), "late").unwrap();
+    assert_eq!(&late.read(f, 0, 4).unwrap(), b"late");
+    let mut fs = Fs::mount(late.into_pool()).unwrap();
+    assert_eq!(fs.read(f, 0, 100).unwrap(), [40; 10]);
 }
