@@ -7,7 +7,8 @@
 //! (`rootfs/FORMAT.md`: the [`label`], the [`uberblock`] ring, the
 //! [`blockptr`]), copy-on-write block writes from the [`allocator`],
 //! checksum-verified reads and transaction commits. On the pool, the [`fs`]
-//! layer keeps objects (files, directories, symlinks) in an object set and
+//! layer keeps objects (files, directories, symlinks) in object sets, one for
+//! each dataset (a filesystem, a read-only snapshot, a writable clone), and
 //! commits their changes as transaction groups.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]

@@ -109,8 +109,9 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Makes the mounted filesystem what snapshot `name` (`snap` or
-    /// `fs@snap` of this filesystem) holds, at once: only the dataset table
-    /// is written. Open changes are discarded, and the filesystem's newer
+    /// `fs@snap` of this filesystem) holds, at once: only the dataset
+    /// directory is written. Open changes are discarded (also when the
+    /// commit that records the rollback fails), and the filesystem's newer
     /// snapshots are destroyed (`zfs rollback -r`); if one of them has a
     /// clone nothing happens and the error is [`FsError::Busy`].
     pub fn rollback(&mut self, name: &str) -> Result<(), FsError> {
