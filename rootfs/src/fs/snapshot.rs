@@ -249,7 +249,7 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Whether a commit would write a new object set.
-    fn has_changes(&self) -> bool {
+    pub(super) fn has_changes(&self) -> bool {
         self.is_dirty() || !self.keep.is_empty() || !self.dead_trees.is_empty()
     }
 

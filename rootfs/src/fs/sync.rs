@@ -139,8 +139,9 @@ impl<D: BlockDevice> Fs<D> {
         mut table: Vec<Dataset>,
         next_dataset: u64,
     ) -> Result<u64, FsError> {
-        let clean = !self.is_dirty() && self.keep.is_empty() && self.dead_trees.is_empty();
-        let (objset, meta_levels, meta_root, roots) = if clean && !self.objset.is_hole() {
+        // A commit that changes no object keeps the object set it has.
+        let clean = !self.has_changes() && !self.objset.is_hole();
+        let (objset, meta_levels, meta_root, roots) = if clean {
             (
                 self.objset,
                 self.meta_levels,
