@@ -113,6 +113,14 @@ impl Allocator {
         self.next
     }
 
+    /// Every block free now, and every block waiting out the ring (for
+    /// tests that check each block is accounted for exactly once).
+    #[cfg(test)]
+    pub fn free_and_waiting(&self) -> (Vec<u64>, Vec<u64>) {
+        let waiting = self.deferred.iter().flat_map(|(_, b)| b.iter().copied());
+        (self.free.iter().copied().collect(), waiting.collect())
+    }
+
     /// Blocks free now (not counting those waiting out the ring).
     pub fn free_blocks(&self) -> u64 {
         self.end.saturating_sub(self.next) + self.free.len() as u64

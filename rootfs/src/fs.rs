@@ -6,10 +6,12 @@
 //! dirty 4 KiB data blocks, laid over the committed trees. [`Fs::commit`]
 //! writes the dirty blocks into each object's block tree (copy-on-write up
 //! to a new tree root), the changed records into the record array (again
-//! copy-on-write), a new object-set block naming that array, and then has the
-//! pool commit that block as its root. A commit that fails (no space, a
-//! device error) gives back the blocks it wrote and leaves the handle as it
-//! was, so it can be retried after freeing space.
+//! copy-on-write), a new object-set block naming that array and a new dataset
+//! directory naming that object set (FORMAT.md, "Datasets and snapshots"),
+//! and then has the pool commit the directory as its root. The handle works
+//! on one dataset: a filesystem, or a snapshot mounted read-only. A commit
+//! that fails (no space, a device error) gives back the blocks it wrote and
+//! leaves the handle as it was, so it can be retried after freeing space.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
@@ -21,10 +23,12 @@ use crate::device::BlockDevice;
 use crate::format::{BLOCK_SIZE, FormatError, VERSION, get_u32, get_u64, put_u32, put_u64};
 use crate::pool::{self, Pool};
 
+pub mod dataset;
 pub mod dir;
 mod file;
 pub mod inode;
 mod namespace;
+mod snapshot;
 mod sync;
 pub mod tree;
 mod verify;
@@ -36,8 +40,11 @@ mod integrity_tests;
 #[cfg(test)]
 mod model_tests;
 #[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
 mod tests;
 
+pub use dataset::{DatasetInfo, DatasetKind, MAIN};
 pub use inode::{INLINE_MAX, Inode, Kind};
 pub use namespace::{Attr, DirEntry, SetAttr, StatFs};
 use tree::Store;
@@ -80,6 +87,11 @@ pub enum FsError {
     NoSpace,
     /// A file past the largest a block tree holds.
     TooBig,
+    /// The mounted dataset is a snapshot: it cannot change.
+    ReadOnly,
+    /// A dataset still in use: a snapshot with clones, a filesystem with
+    /// snapshots or the one mounted.
+    Busy,
 }
 
 impl FsError {
@@ -97,6 +109,8 @@ impl FsError {
             Self::Invalid => 22,                                    // EINVAL
             Self::NotPermitted => 1,                                // EPERM
             Self::TooBig => 27,                                     // EFBIG
+            Self::ReadOnly => 30,                                   // EROFS
+            Self::Busy => 16,                                       // EBUSY
         }
     }
 }
@@ -122,7 +136,7 @@ impl From<pool::Error> for FsError {
     }
 }
 
-/// The object-set block, the pool's root (FORMAT.md, "Object set").
+/// The object-set block of a dataset (FORMAT.md, "Object set").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct ObjSet {
     next_ino: u64,
@@ -178,6 +192,14 @@ impl ObjSet {
 /// changes of the open transaction.
 pub struct Fs<D: BlockDevice> {
     store: Store<D>,
+    /// The committed dataset table, and the id of the mounted dataset in it.
+    datasets: Vec<dataset::Dataset>,
+    next_dataset: u64,
+    active: u64,
+    /// A snapshot is mounted: nothing may change.
+    read_only: bool,
+    /// The committed object set of the mounted dataset.
+    objset: BlockPtr,
     /// The committed record array.
     meta_levels: u8,
     meta_root: BlockPtr,
@@ -212,10 +234,29 @@ impl<D: BlockDevice> fmt::Debug for Fs<D> {
 }
 
 impl<D: BlockDevice> Fs<D> {
-    /// Makes an empty filesystem on `pool`: a root directory (object 1,
-    /// mode `0o755`, owned by 0:0, times `now_ns`), committed.
+    /// Makes an empty filesystem on `pool`: the dataset directory with one
+    /// filesystem, [`MAIN`], whose root directory is object 1 (mode
+    /// `0o755`, owned by 0:0, times `now_ns`), committed.
     pub fn format(pool: Pool<D>, now_ns: i64) -> Result<Self, FsError> {
-        let mut fs = Self::empty(pool, ROOT_INO + 1, 0, 0, BlockPtr::HOLE);
+        let txg = pool.open_txg();
+        let set = ObjSet {
+            next_ino: ROOT_INO + 1,
+            objects: 0,
+            levels: 0,
+            root: BlockPtr::HOLE,
+        };
+        let mut fs = Self::empty(Store::new(pool), set, BlockPtr::HOLE);
+        fs.datasets.push(dataset::Dataset {
+            id: 1,
+            kind: DatasetKind::Filesystem,
+            origin: 0,
+            txg,
+            creation_ns: now_ns,
+            objset: BlockPtr::HOLE,
+            name: alloc::string::String::from(MAIN),
+        });
+        fs.next_dataset = 2;
+        fs.active = 1;
         fs.now_ns = now_ns;
         let mut root = Inode::new(inode::S_IFDIR | 0o755, 0, 0, now_ns);
         root.parent = ROOT_INO;
@@ -227,32 +268,51 @@ impl<D: BlockDevice> Fs<D> {
         Ok(fs)
     }
 
-    /// Opens the filesystem whose object set is `pool`'s committed root.
-    pub fn mount(mut pool: Pool<D>) -> Result<Self, FsError> {
+    /// Opens the filesystem [`MAIN`] of `pool`'s committed root.
+    pub fn mount(pool: Pool<D>) -> Result<Self, FsError> {
+        Self::mount_dataset(pool, MAIN)
+    }
+
+    /// Opens the dataset `name` of `pool`'s committed root: a filesystem
+    /// (`main`, a clone) to read and write, or a snapshot (`main@monday`)
+    /// read-only, where every change fails with [`FsError::ReadOnly`].
+    pub fn mount_dataset(pool: Pool<D>, name: &str) -> Result<Self, FsError> {
         let root = pool.root();
         if root.is_hole() {
             return Err(FsError::NoObjectSet);
         }
-        let block = pool.read_block(&root)?;
-        let set = ObjSet::decode(&block)?;
-        let mut fs = Self::empty(pool, set.next_ino, set.objects, set.levels, set.root);
-        // Space: whatever no root in the ring reaches is free. If any of it
-        // cannot be read, nothing is reclaimed this time (never a live block).
-        let mut in_use = BTreeSet::new();
-        let mut held = Vec::new();
-        if fs.mark_in_use(&mut in_use, &mut held).is_ok() {
-            fs.store.pool.reclaim_unreachable(&in_use, held);
-        }
+        let mut store = Store::new(pool);
+        let block = store.read(&root)?;
+        let dir = dataset::Directory::decode(&block)?;
+        let datasets = dataset::read_table(&mut store, &dir, &block)?;
+        let ds = datasets
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or(FsError::NotFound)?
+            .clone();
+        let set = ObjSet::decode(&store.read(&ds.objset)?)?;
+        let mut fs = Self::empty(store, set, ds.objset);
+        fs.datasets = datasets;
+        fs.next_dataset = dir.next_id;
+        fs.active = ds.id;
+        fs.read_only = ds.kind == DatasetKind::Snapshot;
+        // Space: whatever no root in the ring reaches is free.
+        fs.reclaim();
         Ok(fs)
     }
 
-    fn empty(pool: Pool<D>, next_ino: u64, objects: u64, levels: u8, root: BlockPtr) -> Self {
+    fn empty(store: Store<D>, set: ObjSet, objset: BlockPtr) -> Self {
         Self {
-            store: Store::new(pool),
-            meta_levels: levels,
-            meta_root: root,
-            next_ino,
-            objects,
+            store,
+            datasets: Vec::new(),
+            next_dataset: 1,
+            active: 0,
+            read_only: false,
+            objset,
+            meta_levels: set.levels,
+            meta_root: set.root,
+            next_ino: set.next_ino,
+            objects: set.objects,
             inodes: BTreeMap::new(),
             dirty: BTreeSet::new(),
             freed: BTreeSet::new(),
@@ -261,6 +321,28 @@ impl<D: BlockDevice> Fs<D> {
             dead_trees: Vec::new(),
             now_ns: 0,
         }
+    }
+
+    /// Frees every block below the frontier that no root in the ring
+    /// reaches (through any dataset), holding those only older roots reach
+    /// until the ring moves past them. If any block of the walk cannot be
+    /// read, nothing is reclaimed (a block whose reachability is unknown is
+    /// never reused). Only between transactions: nothing may be allocated
+    /// in the open group.
+    fn reclaim(&mut self) {
+        let mut in_use = BTreeSet::new();
+        let mut held = Vec::new();
+        if self.mark_in_use(&mut in_use, &mut held).is_ok() {
+            self.store.pool.reclaim_unreachable(&in_use, held);
+        }
+    }
+
+    /// Fails with [`FsError::ReadOnly`] when a snapshot is mounted.
+    fn writable(&self) -> Result<(), FsError> {
+        if self.read_only {
+            return Err(FsError::ReadOnly);
+        }
+        Ok(())
     }
 
     /// Sets the clock that stamps times from now on (deterministic images
@@ -293,8 +375,24 @@ impl<D: BlockDevice> Fs<D> {
     /// Commits every change since the last commit as one transaction group
     /// and returns its number. On an error nothing committed changes, the
     /// blocks the attempt wrote are given back, and the changes stay open.
+    /// A snapshot mounted read-only has nothing to commit: its group is the
+    /// pool's committed one.
     pub fn commit(&mut self) -> Result<u64, FsError> {
-        let result = self.try_commit();
+        if self.read_only {
+            return Ok(self.store.pool.txg());
+        }
+        let (table, next) = (self.datasets.clone(), self.next_dataset);
+        self.commit_table(table, next)
+    }
+
+    /// Commits the open transaction with `table` as the new dataset table
+    /// (the mounted dataset's object-set pointer is filled in).
+    fn commit_table(
+        &mut self,
+        table: Vec<dataset::Dataset>,
+        next_dataset: u64,
+    ) -> Result<u64, FsError> {
+        let result = self.try_commit(table, next_dataset);
         if result.is_err() {
             self.store.pool.discard_open();
         }
@@ -360,7 +458,7 @@ impl<D: BlockDevice> Fs<D> {
         let label = self.store.pool.label();
         let slop = 16 + (label.data_end() - crate::format::DATA_START) / 32;
         let need =
-            data + data / 16 + records / RECORDS_PER_BLOCK + 2 * u64::from(META_LEVELS) + 4 + slop;
+            data + data / 16 + records / RECORDS_PER_BLOCK + 2 * u64::from(META_LEVELS) + 6 + slop;
         if need > self.store.pool.free_blocks() {
             return Err(FsError::NoSpace);
         }

@@ -7,8 +7,9 @@
 //! (`rootfs/FORMAT.md`: the [`label`], the [`uberblock`] ring, the
 //! [`blockptr`]), copy-on-write block writes from the [`allocator`],
 //! checksum-verified reads (LZ4-compressed blocks are verified, then
-//! decompressed) and transaction commits. On the pool, the [`fs`]
-//! layer keeps objects (files, directories, symlinks) in an object set and
+//! decompressed) and transaction commits. On the pool, the [`fs`] layer
+//! keeps objects (files, directories, symlinks) in object sets, one for
+//! each dataset (a filesystem, a read-only snapshot, a writable clone), and
 //! commits their changes as transaction groups.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(unsafe_code)]

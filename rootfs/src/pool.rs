@@ -489,6 +489,11 @@ impl<D: BlockDevice> Pool<D> {
         self.committed.root
     }
 
+    /// The transaction group blocks written now are born in.
+    pub fn open_txg(&self) -> u64 {
+        self.open_txg
+    }
+
     /// The newest committed transaction group.
     pub fn txg(&self) -> u64 {
         self.committed.txg
@@ -509,6 +514,12 @@ impl<D: BlockDevice> Pool<D> {
     /// mount chose an uberblock.
     pub fn checksum_errors(&self) -> u64 {
         self.checksum_errors
+    }
+
+    /// The allocator's free blocks and those waiting out the ring.
+    #[cfg(test)]
+    pub(crate) fn free_and_waiting(&self) -> (Vec<u64>, Vec<u64>) {
+        self.alloc.free_and_waiting()
     }
 
     /// Data blocks free for the open group.

@@ -60,8 +60,9 @@ impl BlockDevice for CutDevice {
 
 type State = BTreeMap<String, Vec<u8>>;
 
-/// Small enough that the run reuses freed blocks many times.
-const DEVICE_BLOCKS: u64 = 200;
+/// Small enough that the run reuses freed blocks many times (each commit's
+/// object set and dataset directory wait out the ring).
+const DEVICE_BLOCKS: u64 = 232;
 
 fn state(fs: &mut Fs<impl BlockDevice>, dir: u64, path: &str, out: &mut State) {
     for e in fs.readdir(dir).unwrap() {
@@ -185,5 +186,125 @@ fn every_cut_mounts_a_committed_state() {
         }
         // More writes than the device has blocks: freed blocks were reused.
         assert!(k > 2 * DEVICE_BLOCKS as usize, "only {k} writes");
+    }
+}
+
+/// The live tree and the snapshots the table lists, after one commit.
+type Committed = (State, Vec<String>);
+
+/// What each group committed, and every snapshot's contents by name.
+type Record = (BTreeMap<u64, Committed>, BTreeMap<String, State>);
+
+/// A workload of snapshots, rollbacks and destroys between changes: every
+/// step is one commit. Returns what each group committed, every snapshot's
+/// contents, and the last group that returned while the budget lasted.
+fn snapshot_workload(
+    fs: &mut Fs<CutDevice>,
+    budget: &Rc<Cell<usize>>,
+) -> (BTreeMap<u64, Committed>, BTreeMap<String, State>, u64) {
+    let mut states = BTreeMap::new();
+    let mut contents = BTreeMap::new();
+    let mut durable = fs.pool().txg();
+    let mut record = |fs: &mut Fs<CutDevice>, txg: u64, states: &mut BTreeMap<u64, Committed>| {
+        let mut s = State::new();
+        state(fs, ROOT_INO, "", &mut s);
+        let snaps = fs.snapshots().into_iter().map(|d| d.name).collect();
+        states.insert(txg, (s, snaps));
+        if budget.get() > 0 {
+            durable = txg;
+        }
+    };
+    for round in 0..40u64 {
+        let name = format!("f{}", round % 3);
+        match fs.lookup(ROOT_INO, name.as_bytes()) {
+            Ok(_) if round % 4 == 3 => fs.unlink(ROOT_INO, name.as_bytes()).unwrap(),
+            Ok(ino) => drop(fs.write(ino, round * 700, &bytes(6000, round)).unwrap()),
+            Err(_) => {
+                let ino = fs.create(ROOT_INO, name.as_bytes(), 0o644, 0, 0).unwrap();
+                fs.write(ino, 0, &bytes(2 * 4096 + 10, round)).unwrap();
+            }
+        }
+        let txg = fs.commit().unwrap();
+        record(fs, txg, &mut states);
+        let snaps = fs.snapshots();
+        // Rollbacks and destroys (each walks every root) are rare enough
+        // that blocks freed between them pass the ring and are reused.
+        match round {
+            _ if round % 6 == 1 => {
+                let snap = format!("s{round}");
+                fs.snapshot(&snap).unwrap();
+                let mut s = State::new();
+                state(fs, ROOT_INO, "", &mut s);
+                contents.insert(format!("main@{snap}"), s);
+            }
+            16 | 34 => fs.rollback(&snaps[snaps.len() - 2].name).unwrap(),
+            26 => fs.destroy_snapshot(&snaps[1].name).unwrap(),
+            _ => continue,
+        }
+        record(fs, fs.pool().txg(), &mut states);
+    }
+    (states, contents, durable)
+}
+
+/// Runs the snapshot workload with `budget_writes` writes landing; the
+/// mounted group must be one the run committed, with its live tree and its
+/// snapshots, each holding what it held when taken. Returns the budget left.
+fn run_snapshots(budget_writes: usize, shuffle: u64, seen: &mut Option<Record>) -> usize {
+    let budget = Rc::new(Cell::new(usize::MAX));
+    let dev = MemDevice::new(BLOCK_SIZE, DEVICE_BLOCKS).unwrap();
+    let cut = CutDevice {
+        shadow: dev.clone(),
+        disk: dev,
+        cache: Vec::new(),
+        budget: budget.clone(),
+        state: shuffle | 1,
+    };
+    let mut fs = Fs::format(Pool::format(cut, 9).unwrap(), 0).unwrap();
+    let mut initial = State::new();
+    state(&mut fs, ROOT_INO, "", &mut initial);
+    let first = fs.pool().txg();
+    budget.set(budget_writes);
+    let (mut states, contents, durable) = snapshot_workload(&mut fs, &budget);
+    states.insert(first, (initial, Vec::new()));
+    let left = budget.get();
+    // The workload does the same whatever lands: the first run's record
+    // holds for every cut.
+    let (states, contents) = seen.get_or_insert((states, contents));
+    let disk = fs.into_pool().into_device().disk;
+    let mut fs = Fs::mount(Pool::mount(disk.clone()).unwrap()).unwrap();
+    let txg = fs.pool().txg();
+    assert!(txg >= durable, "cut at {budget_writes}: {txg} < {durable}");
+    let mut got = State::new();
+    state(&mut fs, ROOT_INO, "", &mut got);
+    let snaps: Vec<String> = fs.snapshots().into_iter().map(|d| d.name).collect();
+    let want = states.get(&txg);
+    assert_eq!(
+        Some(&(got, snaps.clone())),
+        want,
+        "cut at {budget_writes}, txg {txg}"
+    );
+    for name in snaps {
+        let mut snap = Fs::mount_dataset(Pool::mount(disk.clone()).unwrap(), &name).unwrap();
+        let mut got = State::new();
+        state(&mut snap, ROOT_INO, "", &mut got);
+        assert_eq!(
+            Some(&got),
+            contents.get(&name),
+            "cut at {budget_writes}: {name}"
+        );
+    }
+    left
+}
+
+#[test]
+fn every_cut_across_snapshots_and_rollbacks_mounts_a_committed_table() {
+    let mut seen = None;
+    run_snapshots(usize::MAX, 1, &mut seen);
+    for (shuffle, first, stride) in [(1, 0, 5), (0x5eed, 2, 11)] {
+        let mut k = first;
+        while run_snapshots(k, shuffle, &mut seen) == 0 {
+            k += stride;
+        }
+        assert!(k > DEVICE_BLOCKS as usize, "only {k} writes");
     }
 }

@@ -62,6 +62,7 @@ impl<D: BlockDevice> Fs<D> {
     /// Writes `data` into a regular file at `offset`, growing it as needed
     /// (a gap reads as zeros and costs no blocks).
     pub fn write(&mut self, ino: u64, offset: u64, data: &[u8]) -> Result<usize, FsError> {
+        self.writable()?;
         match self.inode(ino)?.kind() {
             Kind::File => {}
             Kind::Dir => return Err(FsError::IsDir),
@@ -135,6 +136,7 @@ impl<D: BlockDevice> Fs<D> {
     /// Sets a regular file's size: a shrink drops the bytes past it, a grow
     /// adds zeros (no blocks).
     pub fn truncate(&mut self, ino: u64, size: u64) -> Result<(), FsError> {
+        self.writable()?;
         match self.inode(ino)?.kind() {
             Kind::File => {}
             Kind::Dir => return Err(FsError::IsDir),

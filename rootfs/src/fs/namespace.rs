@@ -99,6 +99,7 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Changes attributes; the change time becomes now.
     pub fn setattr(&mut self, ino: u64, set: SetAttr) -> Result<Attr, FsError> {
+        self.writable()?;
         if let Some(size) = set.size {
             self.truncate(ino, size)?;
         }
@@ -220,6 +221,7 @@ impl<D: BlockDevice> Fs<D> {
         uid: u32,
         gid: u32,
     ) -> Result<u64, FsError> {
+        self.writable()?;
         check_name(name)?;
         if self.find(dir, name)?.is_some() {
             return Err(FsError::Exists);
@@ -244,6 +246,7 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Gives object `ino` (not a directory) another name.
     pub fn link(&mut self, ino: u64, dir: u64, name: &[u8]) -> Result<(), FsError> {
+        self.writable()?;
         check_name(name)?;
         let kind = self.inode(ino)?.kind();
         if kind == Kind::Dir {
@@ -264,6 +267,7 @@ impl<D: BlockDevice> Fs<D> {
     /// Removes a name that is not a directory; the object goes with its last
     /// name.
     pub fn unlink(&mut self, dir: u64, name: &[u8]) -> Result<(), FsError> {
+        self.writable()?;
         check_name(name)?;
         let e = self.find(dir, name)?.ok_or(FsError::NotFound)?;
         if e.kind == Kind::Dir {
@@ -275,6 +279,7 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Removes an empty directory.
     pub fn rmdir(&mut self, dir: u64, name: &[u8]) -> Result<(), FsError> {
+        self.writable()?;
         if name == b"." {
             return Err(FsError::Invalid);
         }
@@ -304,6 +309,7 @@ impl<D: BlockDevice> Fs<D> {
         to: u64,
         to_name: &[u8],
     ) -> Result<(), FsError> {
+        self.writable()?;
         check_name(name)?;
         check_name(to_name)?;
         let src = self.find(from, name)?.ok_or(FsError::NotFound)?;

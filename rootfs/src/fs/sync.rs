@@ -1,17 +1,24 @@
 //! Commit and mount-time marking for the object layer: writing the open
-//! transaction's trees copy-on-write up to a new object set (FORMAT.md,
-//! "Transactions"), and finding which blocks the ring's roots still reach
-//! (FORMAT.md, "Free space").
+//! transaction's trees copy-on-write up to a new object set and a new
+//! dataset directory (FORMAT.md, "Transactions"), freeing what the commit
+//! stops reaching unless a snapshot still holds it (the birth-time rule),
+//! and finding which blocks the ring's roots still reach through any
+//! dataset (FORMAT.md, "Free space").
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
 use alloc::vec::Vec;
 
+use super::dataset::{self, Dataset, DatasetKind, Directory};
 use super::inode::Inode;
 use super::{Fs, FsError, META_LEVELS, ObjSet, RECORDS_PER_BLOCK, inode, tree};
 use crate::blockptr::BlockPtr;
 use crate::device::BlockDevice;
 use crate::format::BLOCK_SIZE;
+
+/// A written object set: its block, its record array (levels and root),
+/// and each changed object's new tree (levels and root) by number.
+type NewObjSet = (BlockPtr, u8, BlockPtr, BTreeMap<u64, (u8, BlockPtr)>);
 
 impl<D: BlockDevice> Fs<D> {
     /// Adds every block each root in the ring reaches to `in_use`. Blocks
@@ -39,8 +46,25 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    /// Adds every block `root` (an object set) reaches to `in_use`.
+    /// Adds every block `root` (a dataset directory) reaches to `in_use`:
+    /// the directory, the dataset table and every dataset's object set.
     fn mark_root(&mut self, root: BlockPtr, in_use: &mut BTreeSet<u64>) -> Result<(), FsError> {
+        if root.is_hole() || !in_use.insert(root.address) {
+            return Ok(());
+        }
+        let block = self.store.read(&root)?;
+        let dir = Directory::decode(&block)?;
+        tree::walk(&mut self.store, dir.levels, dir.root, &mut |_, bp| {
+            in_use.insert(bp.address)
+        })?;
+        for ds in dataset::read_table(&mut self.store, &dir, &block)? {
+            self.mark_objset(ds.objset, in_use)?;
+        }
+        Ok(())
+    }
+
+    /// Adds every block an object set reaches to `in_use`.
+    fn mark_objset(&mut self, root: BlockPtr, in_use: &mut BTreeSet<u64>) -> Result<(), FsError> {
         if root.is_hole() || !in_use.insert(root.address) {
             return Ok(());
         }
@@ -67,7 +91,139 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    pub(super) fn try_commit(&mut self) -> Result<u64, FsError> {
+    /// The newest group whose blocks a snapshot may share with the mounted
+    /// filesystem: its newest snapshot's, or its origin's if that is newer
+    /// (0 when neither exists). A block born after it is the filesystem's
+    /// alone (FORMAT.md, "Free space").
+    pub(super) fn hold_txg(&self) -> u64 {
+        let origin = self
+            .datasets
+            .iter()
+            .find(|d| d.id == self.active)
+            .map_or(0, |d| d.origin);
+        self.datasets
+            .iter()
+            .filter(|d| d.kind == DatasetKind::Snapshot)
+            .filter(|d| d.origin == self.active || d.id == origin)
+            .map(|d| d.txg)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Frees what the subtree under `bp` (`level` levels) holds that no
+    /// snapshot shares: blocks born after `hold`. A block born at or before
+    /// it is kept with everything below it (born no later, so shared too).
+    fn release(&mut self, level: u8, bp: BlockPtr, hold: u64) {
+        let mut unreached = Vec::new();
+        let walked = tree::walk(&mut self.store, level, bp, &mut |_, bp| {
+            if bp.birth_txg <= hold {
+                return false;
+            }
+            unreached.push(*bp);
+            true
+        });
+        if walked.is_ok() {
+            for bp in &unreached {
+                self.store.pool.free_block(bp);
+            }
+        } else if bp.birth_txg > hold {
+            // A subtree that cannot be read is left allocated rather than
+            // failing the commit.
+            self.store.pool.free_block(&bp);
+        }
+    }
+
+    /// Commits the open transaction with `table` as the dataset table.
+    pub(super) fn try_commit(
+        &mut self,
+        mut table: Vec<Dataset>,
+        next_dataset: u64,
+    ) -> Result<u64, FsError> {
+        // A commit that changes no object keeps the object set it has.
+        let clean = !self.has_changes() && !self.objset.is_hole();
+        let (objset, meta_levels, meta_root, roots) = if clean {
+            (
+                self.objset,
+                self.meta_levels,
+                self.meta_root,
+                BTreeMap::new(),
+            )
+        } else {
+            self.write_objset()?
+        };
+        // 4. The dataset directory, with the table's first entries, and the
+        // overflow table if its entries changed. Only the ring's roots reach
+        // them, so what they replace is freed outright.
+        for d in table.iter_mut().filter(|d| d.id == self.active) {
+            d.objset = objset;
+        }
+        let old_root = self.store.pool.root();
+        let (mut levels, mut overflow) = (0, BlockPtr::HOLE);
+        if !old_root.is_hole() {
+            let old = Directory::decode(&self.store.read(&old_root)?)?;
+            (levels, overflow) = (old.levels, old.root);
+        }
+        let inline = dataset::INLINE_ENTRIES;
+        if old_root.is_hole() || table.get(inline..) != self.datasets.get(inline..) {
+            let leaves = dataset::encode_overflow(&table);
+            let leaves: Vec<(u64, &[u8])> = leaves
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (i as u64, b.as_slice()))
+                .collect();
+            let mut dead = Vec::new();
+            (levels, overflow) = tree::rewrite(
+                &mut self.store,
+                levels,
+                overflow,
+                &leaves,
+                leaves.len() as u64,
+                inode::MAX_LEVELS,
+                // Read by mount's walk, as the records are: not compressed.
+                tree::Leaves::Records,
+                &mut dead,
+            )?;
+            for (level, bp) in dead {
+                self.release(level, bp, 0);
+            }
+        }
+        self.store.pool.free_block(&old_root);
+        let dir = Directory {
+            next_id: next_dataset,
+            count: table.len() as u64,
+            levels,
+            root: overflow,
+        };
+        let root = self.store.pool.write_block(&dir.encode(&table))?;
+        let txg = self
+            .store
+            .pool
+            .commit(root, u64::try_from(self.now_ns).unwrap_or(0))?;
+        // Committed: the new trees are the committed ones.
+        for (ino, (levels, root)) in roots {
+            if let Some(inode) = self.inodes.get_mut(&ino) {
+                inode.levels = levels;
+                inode.root = root;
+            }
+        }
+        self.objset = objset;
+        self.datasets = table;
+        self.next_dataset = next_dataset;
+        self.meta_levels = meta_levels;
+        self.meta_root = meta_root;
+        self.dirty.clear();
+        self.freed.clear();
+        self.blocks.clear();
+        self.keep.clear();
+        self.dead_trees.clear();
+        Ok(txg)
+    }
+
+    /// Writes the open transaction's trees, records and a new object set
+    /// (steps 1 to 3 of a commit); returns the object set, the record array
+    /// and each changed object's new tree. What the new object set no longer
+    /// reaches is freed unless a snapshot holds it.
+    fn write_objset(&mut self) -> Result<NewObjSet, FsError> {
         // 1. Each changed object's tree, copy-on-write to a new root.
         let changed: BTreeSet<u64> = self
             .blocks
@@ -141,51 +297,41 @@ impl<D: BlockDevice> Fs<D> {
             tree::Leaves::Records,
             &mut dead,
         )?;
-        // What the new group no longer reaches: the old object set, replaced
-        // blocks, cut subtrees and removed objects' trees. A subtree that
-        // cannot be read is left allocated rather than failing the commit.
-        let old_root = self.store.pool.root();
-        self.store.pool.free_block(&old_root);
+        // What the new object set no longer reaches: the old object set,
+        // replaced blocks, cut subtrees and removed objects' trees, each
+        // unless a snapshot shares it.
+        let hold = self.hold_txg();
+        let old_objset = self.objset;
+        self.release(0, old_objset, hold);
         for (level, bp) in dead {
-            let mut unreached = Vec::new();
-            let walked = tree::walk(&mut self.store, level, bp, &mut |_, bp| {
-                unreached.push(*bp);
-                true
-            });
-            if walked.is_ok() {
-                for bp in &unreached {
-                    self.store.pool.free_block(bp);
-                }
-            } else {
-                self.store.pool.free_block(&bp);
-            }
+            self.release(level, bp, hold);
         }
-        // 3. The object set, and the pool's commit.
+        // 3. The object set.
         let set = ObjSet {
             next_ino: self.next_ino,
             objects: self.objects,
             levels: meta_levels,
             root: meta_root,
         };
-        let root = self.store.pool.write_block(&set.encode())?;
-        let txg = self
-            .store
-            .pool
-            .commit(root, u64::try_from(self.now_ns).unwrap_or(0))?;
-        // Committed: the new trees are the committed ones.
-        for (ino, (levels, root)) in roots {
-            if let Some(inode) = self.inodes.get_mut(&ino) {
-                inode.levels = levels;
-                inode.root = root;
-            }
+        let objset = self.store.pool.write_block(&set.encode())?;
+        Ok((objset, meta_levels, meta_root, roots))
+    }
+
+    /// Checks, between transactions, that every block below the frontier
+    /// is exactly one of: reached by the committed root (through any
+    /// dataset), free, or waiting out the ring. A block a snapshot reaches
+    /// that is free would be reused under it; one in none of them is lost.
+    #[cfg(test)]
+    pub(super) fn assert_space_accounted(&mut self) {
+        let mut reached = BTreeSet::new();
+        let root = self.store.pool.root();
+        self.mark_root(root, &mut reached).unwrap();
+        let (free, waiting) = self.store.pool.free_and_waiting();
+        let mut seen = reached.clone();
+        for b in free.iter().chain(&waiting) {
+            assert!(seen.insert(*b), "block {b} is reached or free twice");
         }
-        self.meta_levels = meta_levels;
-        self.meta_root = meta_root;
-        self.dirty.clear();
-        self.freed.clear();
-        self.blocks.clear();
-        self.keep.clear();
-        self.dead_trees.clear();
-        Ok(txg)
+        let all: BTreeSet<u64> = (crate::format::DATA_START..self.store.pool.frontier()).collect();
+        assert_eq!(seen, all, "blocks lost");
     }
 }

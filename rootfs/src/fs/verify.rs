@@ -265,6 +265,10 @@ struct Objects {
     entries: BTreeMap<u64, Vec<Entry>>,
 }
 
+/// The datasets a pool root names (name, object set), or why they cannot
+/// be read.
+type DatasetRoots = Result<Vec<(String, BlockPtr)>, FsError>;
+
 impl<D: BlockDevice> Fs<D> {
     /// Reads and checks every block reachable from the committed root and
     /// from every older valid uberblock in the ring, decodes every structure
@@ -272,32 +276,80 @@ impl<D: BlockDevice> Fs<D> {
     /// transaction is not looked at. Never panics; damage found is also
     /// counted in the pool's checksum errors.
     pub fn verify(&mut self) -> VerifyReport {
-        let pool = &mut self.store.pool;
+        let mounted = String::from(self.dataset());
+        let root = self.store.pool.root();
+        let roots = self.store.pool.ring_roots();
         let mut report = VerifyReport {
-            txg: pool.txg(),
+            txg: self.store.pool.txg(),
             ..VerifyReport::default()
         };
-        let root = pool.root();
-        let roots = pool.ring_roots();
+        // The pool's root names the datasets (FORMAT.md, "Datasets and
+        // snapshots"): the mounted one is reported object by object, the
+        // others (snapshots, clones) by the problems found in them.
+        let current = self.dataset_roots(root);
+        let older: Vec<(u64, DatasetRoots)> = match &roots {
+            Ok(roots) => roots
+                .iter()
+                .filter(|(_, old)| *old != root)
+                .map(|&(txg, old)| (txg, self.dataset_roots(old)))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         let mut walker = Walker {
-            pool,
+            pool: &mut self.store.pool,
             seen: BTreeSet::new(),
             checked: 0,
         };
         let mut objects = Objects::default();
-        verify_root(&mut walker, root, Some(&mut objects), &mut report.metadata);
+        match current {
+            Ok(datasets) => {
+                walker.checked += u64::from(!root.is_hole());
+                for (name, objset) in datasets {
+                    if name == mounted {
+                        verify_root(
+                            &mut walker,
+                            objset,
+                            Some(&mut objects),
+                            &mut report.metadata,
+                        );
+                    } else {
+                        let mut problems = Vec::new();
+                        verify_root(&mut walker, objset, None, &mut problems);
+                        report.metadata.extend(problems.into_iter().map(|mut p| {
+                            p.what = format!("{name}: {}", p.what);
+                            p
+                        }));
+                    }
+                }
+            }
+            Err(error) => report.metadata.push(Problem {
+                block: Some(root.address),
+                what: String::from("dataset directory"),
+                covers: None,
+                error,
+            }),
+        }
         report.blocks_checked = walker.checked;
         report.objects = objects.found.len() as u64;
         report.damaged = damaged_objects(objects);
         match roots {
-            Ok(roots) => {
-                for (txg, old) in roots {
-                    if old == root {
-                        continue;
-                    }
+            Ok(_) => {
+                for (txg, datasets) in older {
                     walker.checked = 0;
                     let mut problems = Vec::new();
-                    verify_root(&mut walker, old, None, &mut problems);
+                    match datasets {
+                        Ok(datasets) => {
+                            for (_, objset) in datasets {
+                                verify_root(&mut walker, objset, None, &mut problems);
+                            }
+                        }
+                        Err(error) => problems.push(Problem {
+                            block: None,
+                            what: String::from("dataset directory"),
+                            covers: None,
+                            error,
+                        }),
+                    }
                     report.ring.push(RingRoot {
                         txg,
                         blocks_checked: walker.checked,
@@ -313,6 +365,18 @@ impl<D: BlockDevice> Fs<D> {
             }),
         }
         report
+    }
+
+    /// The datasets the pool root `root` (a dataset directory) names, with
+    /// their object sets; read from the device, checksums checked.
+    fn dataset_roots(&mut self, root: BlockPtr) -> DatasetRoots {
+        if root.is_hole() {
+            return Ok(Vec::new());
+        }
+        let block = self.store.pool.read_block(&root)?;
+        let dir = super::dataset::Directory::decode(&block)?;
+        let table = super::dataset::read_table(&mut self.store, &dir, &block)?;
+        Ok(table.into_iter().map(|d| (d.name, d.objset)).collect())
     }
 }
 
