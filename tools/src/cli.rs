@@ -47,6 +47,15 @@ pub enum Command {
     Cp(CpArgs),
     /// Show a disk image's size, used and free space, and file count.
     Df(DfArgs),
+    /// Take a named snapshot of a disk image, list its snapshots, or
+    /// destroy one, offline.
+    Snapshot(SnapshotArgs),
+    /// Roll a disk image back to one of its snapshots, offline; the
+    /// snapshots newer than it are destroyed.
+    Rollback(RollbackArgs),
+    /// Read and check every block of a disk image; exit status 1 if damage
+    /// is found.
+    Verify(VerifyArgs),
 }
 
 /// `sole ls`.
@@ -105,6 +114,60 @@ pub struct DfArgs {
     pub image: PathBuf,
 }
 
+/// `sole snapshot`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "A snapshot is a read-only copy of the image's filesystem as it is \
+    now; taking one copies no data (the two share every block until the filesystem changes).\n\
+    `sole build` takes the snapshot `built`, which `sole run --fresh` and \
+    `sole rollback IMAGE built` go back to.\n\
+    Without NAME, the snapshots are listed oldest first: name, the transaction group \
+    (txg) each froze, and when it was taken (UTC)."
+)]
+pub struct SnapshotArgs {
+    /// Destroy snapshot NAME instead of taking it (refused while a clone
+    /// comes from it).
+    #[arg(long, requires = "name")]
+    pub destroy: bool,
+    /// A disk image `sole build` wrote.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// The snapshot to take: 1 to 63 letters, digits and `-_.:`.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// `sole rollback`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "As `zfs rollback -r`: the snapshots newer than NAME are destroyed \
+    (they are named in the output), and what changed since NAME is gone. NAME itself is kept, \
+    so an image can be rolled back to it again."
+)]
+pub struct RollbackArgs {
+    /// A disk image `sole build` wrote.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// The snapshot to go back to (`sole snapshot IMAGE` lists them).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// `sole verify`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Reads every block the image's filesystem and snapshots reach, and \
+    the older roots still in the uberblock ring, checking each checksum and decoding what it \
+    holds; damaged files are named by path.\n\
+    Exit status: 0 when no damage is found, 1 when damage is found or the image cannot be \
+    opened at all, 2 for usage errors."
+)]
+pub struct VerifyArgs {
+    /// A disk image `sole build` wrote.
+    #[arg(value_name = "IMAGE")]
+    pub image: PathBuf,
+}
+
 /// Options shared by everything that starts a VM.
 #[derive(Debug, Args)]
 pub struct VmArgs {
@@ -147,6 +210,11 @@ pub struct RunArgs {
     /// microvm); what the guest writes goes to FILE.
     #[arg(long, value_name = "FILE")]
     pub disk: Option<PathBuf>,
+    /// Roll the disk IMAGE back to its `built` snapshot first (the one
+    /// `sole build` took), discarding what earlier runs and `sole cp`
+    /// wrote; its newer snapshots are destroyed.
+    #[arg(long)]
+    pub fresh: bool,
     /// Stop the VM after this many seconds and fail.
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -287,6 +355,20 @@ impl RunArgs {
     /// The program's arguments.
     pub fn program_args(&self) -> &[String] {
         self.command.get(1..).unwrap_or_default()
+    }
+
+    /// The image `--fresh` rolls back, if it was given: the IMAGE named.
+    pub fn fresh_image(&self) -> Result<Option<&std::path::Path>> {
+        if !self.fresh {
+            return Ok(None);
+        }
+        let Some(image) = self.program() else {
+            bail!("--fresh needs an IMAGE to roll back");
+        };
+        if self.image.root.is_some() {
+            bail!("--fresh rolls back a disk image; it does not go with --root");
+        }
+        Ok(Some(std::path::Path::new(image)))
     }
 
     /// What to pack for the program, if one was named. Options that only
@@ -599,6 +681,59 @@ mod tests {
             let err = parse(args).expect_err(&args.join(" "));
             assert_eq!(err.exit_code(), 2, "{}", args.join(" "));
         }
+    }
+
+    #[test]
+    fn snapshot_rollback_verify_and_fresh_arguments() {
+        let Command::Snapshot(args) = parse(&["snapshot", "app.img", "s1"]).unwrap().command else {
+            panic!("not snapshot");
+        };
+        assert_eq!(
+            (args.image, args.name.as_deref(), args.destroy),
+            (PathBuf::from("app.img"), Some("s1"), false)
+        );
+        let Command::Snapshot(args) = parse(&["snapshot", "app.img"]).unwrap().command else {
+            panic!("not snapshot");
+        };
+        assert_eq!(args.name, None, "lists");
+        let Command::Snapshot(args) = parse(&["snapshot", "--destroy", "app.img", "s1"])
+            .unwrap()
+            .command
+        else {
+            panic!("not snapshot");
+        };
+        assert!(args.destroy);
+        let Command::Rollback(args) = parse(&["rollback", "app.img", "built"]).unwrap().command
+        else {
+            panic!("not rollback");
+        };
+        assert_eq!(args.name, "built");
+        assert!(matches!(
+            parse(&["verify", "app.img"]).unwrap().command,
+            Command::Verify(_)
+        ));
+        for args in [
+            &["snapshot", "--destroy", "app.img"][..],
+            &["rollback", "app.img"],
+            &["verify"],
+        ] {
+            let err = parse(args).expect_err(&args.join(" "));
+            assert_eq!(err.exit_code(), 2, "{}", args.join(" "));
+        }
+
+        let run = run_args(&["run", "--fresh", "app.img", "x"]);
+        assert_eq!(
+            run.fresh_image().unwrap(),
+            Some(std::path::Path::new("app.img"))
+        );
+        assert_eq!(run.program_args(), ["x"]);
+        assert_eq!(run_args(&["run", "app.img"]).fresh_image().unwrap(), None);
+        assert!(run_args(&["run", "--fresh"]).fresh_image().is_err());
+        assert!(
+            run_args(&["run", "--fresh", "--root", "/r", "p"])
+                .fresh_image()
+                .is_err()
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! a rootfs pool (`rootfs/FORMAT.md`) of 4 KiB blocks, with the guest's
 //! whole tree in its filesystem and the launch manifest at
 //! `/`[`LAUNCH_PATH`]. [`build`] writes one from a [`crate::initrd::Tree`];
-//! [`commands`] are the offline `sole ls`, `cat`, `cp` and `df`.
+//! [`commands`] are the offline `sole ls`, `cat`, `cp` and `df`, and
+//! [`snapshot`] the offline `sole snapshot`, `rollback` and `verify`.
 //!
 //! This module owns opening an image (telling a disk image from an initrd
 //! image or anything else), walking guest paths in it, and turning rootfs
@@ -28,6 +29,7 @@ use rootfs::pool::Pool;
 pub mod build;
 pub mod commands;
 pub mod cp;
+pub mod snapshot;
 
 /// What a file holds, judged by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

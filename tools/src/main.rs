@@ -1,7 +1,8 @@
 //! `sole`: the command-line face of the `sole` library. Parses arguments,
 //! calls the library, and turns the outcome into an exit status: the
 //! guest's for `run`, 1 with `sole: <message>` on stderr when something went
-//! wrong, 2 for usage errors (clap's).
+//! wrong (and 1 from `verify` when it found damage), 2 for usage errors
+//! (clap's).
 
 #![deny(unsafe_code)]
 
@@ -10,8 +11,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use sole::cli::{BenchArgs, BuildArgs, CatArgs, Cli, Command, CpArgs, DfArgs, LsArgs, RunArgs};
-use sole::disk::commands;
+use sole::cli::{
+    BenchArgs, BuildArgs, CatArgs, Cli, Command, CpArgs, DfArgs, LsArgs, RollbackArgs, RunArgs,
+    SnapshotArgs, VerifyArgs,
+};
+use sole::disk::{commands, snapshot};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -23,6 +27,9 @@ fn main() -> ExitCode {
         Command::Cat(args) => cat(args).map(|()| 0),
         Command::Cp(args) => cp(args).map(|()| 0),
         Command::Df(args) => df(args).map(|()| 0),
+        Command::Snapshot(args) => snapshot(args).map(|()| 0),
+        Command::Rollback(args) => rollback(args).map(|()| 0),
+        Command::Verify(args) => verify(args),
     };
     match outcome {
         Ok(status) => ExitCode::from(status),
@@ -41,6 +48,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &RunArgs) -> Result<u8> {
+    if let Some(image) = args.fresh_image()? {
+        eprintln!("sole: {}", snapshot::fresh(image)?.message(image));
+    }
     let mut options = args.boot_options();
     // Kept until QEMU has exited: dropping it removes the file.
     let initrd = match args.program_spec()? {
@@ -65,10 +75,11 @@ fn build(args: &BuildArgs) -> Result<()> {
     }
     match built.disk {
         Some(disk) => eprintln!(
-            "sole: wrote {} (disk image of {}, {} used)",
+            "sole: wrote {} (disk image of {}, {} used; snapshot {})",
             args.output.display(),
             commands::human(disk.size),
-            commands::human(disk.used_bytes())
+            commands::human(disk.used_bytes()),
+            snapshot::BUILT
         ),
         None => eprintln!(
             "sole: wrote {} ({:.1} MiB)",
@@ -100,6 +111,27 @@ fn cp(args: &CpArgs) -> Result<()> {
 
 fn df(args: &DfArgs) -> Result<()> {
     commands::df(&args.image, &mut std::io::stdout().lock())
+}
+
+fn snapshot(args: &SnapshotArgs) -> Result<()> {
+    let out = &mut std::io::stdout().lock();
+    match (&args.name, args.destroy) {
+        (Some(name), true) => snapshot::destroy(&args.image, name, out),
+        (Some(name), false) => snapshot::snapshot(&args.image, name, out),
+        (None, _) => snapshot::list(&args.image, out),
+    }
+}
+
+fn rollback(args: &RollbackArgs) -> Result<()> {
+    let done = snapshot::rollback(&args.image, &args.name)?;
+    println!("{}", done.message(&args.image));
+    Ok(())
+}
+
+/// Exit status 0 when the image is clean, 1 when damage was found.
+fn verify(args: &VerifyArgs) -> Result<u8> {
+    let clean = snapshot::verify(&args.image, &mut std::io::stdout().lock())?;
+    Ok(if clean { 0 } else { 1 })
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {

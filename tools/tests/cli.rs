@@ -751,9 +751,84 @@ fn a_disk_image_is_listed_printed_copied_and_measured_offline() {
     let out = run(&mut sole(cache.path(), &["df", img]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    for word in ["txg 3", "size", "used", "free", "files"] {
+    // The build's files, its snapshot `built`, the copy.
+    for word in ["txg 4", "size", "used", "free", "files"] {
         assert!(text.contains(word), "no `{word}` in:\n{text}");
     }
+}
+
+#[test]
+fn a_disk_image_is_snapshotted_rolled_back_and_verified_offline() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let image = build_disk_image(cache.path(), dir.path());
+    let img = image.to_str().unwrap();
+
+    let out = run(&mut sole(cache.path(), &["snapshot", img]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("NAME"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("\nbuilt "), "{}", stdout(&out));
+    let out = run(&mut sole(cache.path(), &["snapshot", img, "mine"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(&format!("{img}: took snapshot mine of txg ")),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&mut sole(cache.path(), &["rollback", img, "built"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).ends_with("; destroyed the newer snapshot mine\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_fails(
+        cache.path(),
+        &["rollback", img, "mine"],
+        &format!("{img} has no snapshot mine (its snapshots: built)"),
+    );
+
+    let out = run(&mut sole(cache.path(), &["verify", img]));
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("no damage found\n"),
+        "{}",
+        stdout(&out)
+    );
+    // A file that does not compress, copied in, then damaged in place.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let data: Vec<u8> = (0..8192)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let host = dir.path().join("random.bin");
+    std::fs::write(&host, &data).unwrap();
+    let out = run(&mut sole(
+        cache.path(),
+        &["cp", host.to_str().unwrap(), &format!("{img}:/random.bin")],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut bytes = std::fs::read(&image).unwrap();
+    let at = bytes
+        .windows(64)
+        .position(|w| w == &data[..64])
+        .expect("the block is stored as it is");
+    bytes[at + 10] ^= 1;
+    std::fs::write(&image, &bytes).unwrap();
+    let out = run(&mut sole(cache.path(), &["verify", img]));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("/random.bin"), "{}", stdout(&out));
+    assert!(stdout(&out).ends_with("damage found\n"), "{}", stdout(&out));
 }
 
 #[test]

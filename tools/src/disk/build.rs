@@ -8,7 +8,9 @@
 //! pool GUID is a hash of the tree (paths, kinds, modes, times, contents),
 //! every time comes from the sources (a node without one, such as a
 //! directory made only to hold what was added, or the manifest, takes the
-//! newest time in the tree) and the uberblocks' timestamps are 0.
+//! newest time in the tree) and the uberblocks' timestamps are 0, but for
+//! the last: the image ends with snapshot [`BUILT`] of what was written,
+//! whose creation time and uberblock timestamp are the tree's newest time.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -23,6 +25,7 @@ use rootfs::fs::{Fs, FsError, ROOT_INO, SetAttr, StatFs};
 use rootfs::pool::Pool;
 
 use super::describe;
+use super::snapshot::BUILT;
 use crate::initrd::{Node, Tree};
 
 const MIB: u64 = 1 << 20;
@@ -134,6 +137,11 @@ pub fn write_image(tree: &Tree, out: &Path, size: Option<u64>) -> Result<DiskSta
     }
     fs.set_time(0);
     fs.commit().map_err(too_small)?;
+    // `sole run --fresh` goes back to this; stamped with the tree's
+    // newest time (as is the uberblock that records it), not the clock.
+    fs.set_time(newest);
+    fs.snapshot(BUILT)
+        .map_err(|e| anyhow!("cannot take snapshot {BUILT}: {}", describe(e)))?;
     Ok(DiskStats {
         size: blocks * BLOCK_SIZE as u64,
         statfs: fs.statfs(),

@@ -79,7 +79,7 @@ pub fn cp(src: &str, dst: &str, recursive: bool) -> Result<CpReport> {
 
 /// The clock for what `cp` changes in an image (directories it adds
 /// entries to).
-fn now_ns() -> i64 {
+pub(super) fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))

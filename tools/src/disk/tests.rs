@@ -7,11 +7,11 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, UNIX_EPOCH};
 
-const MIB: u64 = 1 << 20;
+pub(super) const MIB: u64 = 1 << 20;
 /// 2021-01-01 00:00:00 UTC.
-const JAN_2021: u64 = 1_609_459_200;
+pub(super) const JAN_2021: u64 = 1_609_459_200;
 
-fn set_mtime(path: &Path, secs: u64) {
+pub(super) fn set_mtime(path: &Path, secs: u64) {
     let file = File::open(path).unwrap();
     file.set_modified(UNIX_EPOCH + Duration::from_secs(secs))
         .unwrap();
@@ -19,7 +19,7 @@ fn set_mtime(path: &Path, secs: u64) {
 
 /// A host tree: `bin/prog` (0755, big enough for a block tree), `etc/motd`
 /// (0640), `etc/hard` a hard link to it, `lib -> usr/lib`, `usr/lib/x.so`.
-fn host_tree(dir: &Path) -> PathBuf {
+pub(super) fn host_tree(dir: &Path) -> PathBuf {
     let root = dir.join("root");
     for d in ["bin", "etc", "usr/lib"] {
         fs::create_dir_all(root.join(d)).unwrap();
@@ -41,7 +41,7 @@ fn host_tree(dir: &Path) -> PathBuf {
     root
 }
 
-fn manifest() -> Launch {
+pub(super) fn manifest() -> Launch {
     Launch {
         argv: vec![b"/bin/prog".to_vec(), b"built".to_vec()],
         env: vec![b"PATH=/bin".to_vec(), b"A=1".to_vec()],
@@ -50,7 +50,7 @@ fn manifest() -> Launch {
     }
 }
 
-fn tree_of(root: &Path) -> Tree {
+pub(super) fn tree_of(root: &Path) -> Tree {
     let mut tree = Tree::new();
     tree.add_host(root, "/").unwrap();
     let bytes = launch::encode(&manifest()).unwrap();
@@ -60,7 +60,7 @@ fn tree_of(root: &Path) -> Tree {
 }
 
 /// A 4 MiB image of [`host_tree`] at `dir/app.img`.
-fn image(dir: &Path) -> PathBuf {
+pub(super) fn image(dir: &Path) -> PathBuf {
     let root = host_tree(dir);
     let out = dir.join("app.img");
     write_image(&tree_of(&root), &out, Some(4 * MIB)).unwrap();
@@ -73,7 +73,7 @@ fn ls(image: &Path, path: Option<&str>, long: bool) -> Result<String> {
     Ok(String::from_utf8(out).unwrap())
 }
 
-fn cat(image: &Path, path: &str) -> Result<Vec<u8>> {
+pub(super) fn cat(image: &Path, path: &str) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     commands::cat(image, path, &mut out)?;
     Ok(out)
@@ -154,7 +154,11 @@ fn an_image_holds_the_tree_with_modes_links_and_times() {
         attr.mtime_ns, newest,
         "nodes without a source take the newest time"
     );
-    assert_eq!(disk.fs().pool().uberblock().timestamp_ns, 0);
+    // The last commit records snapshot `built`, stamped with that time too.
+    assert_eq!(
+        disk.fs().pool().uberblock().timestamp_ns,
+        u64::try_from(newest).unwrap()
+    );
 
     let err = disk.resolve("/etc/nope", true).unwrap_err();
     assert_eq!(
@@ -270,7 +274,8 @@ fn df_reports_space_files_and_the_txg() {
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(
-        lines[0].ends_with("rootfs disk image, 4096-byte blocks, txg 2"),
+        // The files, then the table that adds snapshot `built`.
+        lines[0].ends_with("rootfs disk image, 4096-byte blocks, txg 3"),
         "{text}"
     );
     // 1024 blocks less the label copies and the ring.
