@@ -5,7 +5,9 @@
 //!
 //! A block freed by a committed group is not reused until
 //! [`RING_SLOTS`](crate::format::RING_SLOTS) more groups have committed, so
-//! every uberblock still in the ring reaches intact blocks. Nothing about
+//! every uberblock still in the ring reaches intact blocks, unless nothing
+//! else is left: then the oldest waiting blocks are used (the current root
+//! never reaches them; only older uberblocks lose their fallback). Nothing about
 //! the free set is on disk: mount rebuilds it from what the ring's roots
 //! reach.
 
@@ -51,12 +53,20 @@ impl Allocator {
             self.open_reused.push(block);
             return Some(block);
         }
-        if self.next >= self.end {
-            return None;
+        if self.next < self.end {
+            let block = self.next;
+            self.next += 1;
+            return Some(block);
         }
-        let block = self.next;
-        self.next += 1;
-        Some(block)
+        // Full: a block that only older uberblocks reach, oldest first.
+        while let Some((_, blocks)) = self.deferred.front_mut() {
+            if let Some(block) = blocks.pop() {
+                self.open_reused.push(block);
+                return Some(block);
+            }
+            self.deferred.pop_front();
+        }
+        None
     }
 
     /// Notes that the open group no longer reaches `block`; it becomes free
@@ -125,6 +135,13 @@ impl Allocator {
     pub fn free_blocks(&self) -> u64 {
         self.end.saturating_sub(self.next) + self.free.len() as u64
     }
+
+    /// Blocks that can still be allocated: those free now and, as the last
+    /// resort, those waiting out the ring.
+    pub fn available_blocks(&self) -> u64 {
+        let waiting: usize = self.deferred.iter().map(|(_, b)| b.len()).sum();
+        self.free_blocks() + waiting as u64
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +191,25 @@ mod tests {
         assert_eq!(a.allocate(), Some(20));
         a.committed(5 + RING_SLOTS);
         assert_eq!(a.allocate(), Some(19), "held until the ring moves on");
+    }
+
+    #[test]
+    fn when_nothing_else_is_left_waiting_blocks_are_used_oldest_first() {
+        let mut a = Allocator::new(17, 20);
+        let (x, y) = (a.allocate().unwrap(), a.allocate().unwrap());
+        a.committed(1);
+        a.free(x);
+        a.committed(2);
+        a.free(y);
+        a.committed(3);
+        assert_eq!(a.allocate(), Some(19));
+        assert_eq!(a.free_blocks(), 0);
+        assert_eq!(a.available_blocks(), 2);
+        assert_eq!(a.allocate(), Some(x), "freed by group 2, the oldest");
+        assert_eq!(a.allocate(), Some(y));
+        assert_eq!(a.allocate(), None);
+        a.discard_open();
+        assert_eq!(a.available_blocks(), 3, "a failed group gives them back");
     }
 
     #[test]

@@ -459,7 +459,7 @@ impl<D: BlockDevice> Fs<D> {
         let slop = 16 + (label.data_end() - crate::format::DATA_START) / 32;
         let need =
             data + data / 16 + records / RECORDS_PER_BLOCK + 2 * u64::from(META_LEVELS) + 6 + slop;
-        if need > self.store.pool.free_blocks() {
+        if need > self.store.pool.available_blocks() {
             return Err(FsError::NoSpace);
         }
         Ok(())

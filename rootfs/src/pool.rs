@@ -527,6 +527,13 @@ impl<D: BlockDevice> Pool<D> {
         self.alloc.free_blocks()
     }
 
+    /// Data blocks the open group can still take: the free ones and, when
+    /// those run out, blocks freed by committed groups that are still
+    /// waiting out the ring (FORMAT.md, "Free space").
+    pub fn available_blocks(&self) -> u64 {
+        self.alloc.available_blocks()
+    }
+
     /// The device, for inspection.
     pub fn device(&self) -> &D {
         &self.dev

@@ -63,6 +63,9 @@ pub struct StatFs {
     /// Blocks free now (those waiting out the uberblock ring are not
     /// counted: FORMAT.md, "Free space").
     pub free_blocks: u64,
+    /// Blocks a write can still use: the free ones and, as the last resort,
+    /// those waiting out the ring.
+    pub available_blocks: u64,
     /// Live objects.
     pub files: u64,
     pub name_max: u64,
@@ -124,6 +127,7 @@ impl<D: BlockDevice> Fs<D> {
             block_size: BLOCK_SIZE as u64,
             blocks: label.data_end() - crate::format::DATA_START,
             free_blocks: self.store.pool.free_blocks(),
+            available_blocks: self.store.pool.available_blocks(),
             files: self.objects,
             name_max: dir::NAME_MAX as u64,
         }

@@ -146,8 +146,8 @@ impl DiskFs {
     /// memory to be written.
     pub fn statfs(&self) -> StatFs {
         let mut s = self.inner.lock().fs.statfs();
-        s.free_blocks = s
-            .free_blocks
+        s.available_blocks = s
+            .available_blocks
             .saturating_sub(self.pending_pages.load(Ordering::Relaxed));
         s
     }
@@ -159,7 +159,7 @@ impl DiskFs {
         let s = self.inner.lock().fs.statfs();
         let pending = self.pending_pages.fetch_add(pages, Ordering::Relaxed) + pages;
         let slop = 64 + s.blocks / 32;
-        if pending.saturating_add(slop) > s.free_blocks {
+        if pending.saturating_add(slop) > s.available_blocks {
             self.pending_pages.fetch_sub(pages, Ordering::Relaxed);
             return Err(Errno::ENOSPC);
         }

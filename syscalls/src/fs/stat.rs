@@ -189,10 +189,12 @@ pub fn statfs(sb: &Superblock, machine: &Machine) -> Statfs {
             if let Some(disk) = &sb.disk {
                 let r = disk.statfs();
                 s.blocks = r.blocks;
-                s.bfree = r.free_blocks;
-                s.bavail = r.free_blocks;
-                s.files = r.files.saturating_add(r.free_blocks);
-                s.ffree = r.free_blocks;
+                // What a write can use, blocks still waiting out the
+                // uberblock ring included (they are used last).
+                s.bfree = r.available_blocks;
+                s.bavail = r.available_blocks;
+                s.files = r.files.saturating_add(r.available_blocks);
+                s.ffree = r.available_blocks;
                 s.namelen = r.name_max as i64;
             }
         }

@@ -225,7 +225,6 @@ fn times_and_owners_persist() {
 }
 
 #[test]
-#[ignore = "space a commit frees waits out the 16-group uberblock ring before reuse"]
 fn a_full_disk_says_enospc_and_works_again_after_a_delete() {
     // 1 MiB: about 200 blocks left once the slop is kept back.
     let disk = fresh_device(256);
