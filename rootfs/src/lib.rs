@@ -26,3 +26,6 @@ pub mod fs;
 pub mod label;
 pub mod pool;
 pub mod uberblock;
+
+#[cfg(test)]
+mod testdata;

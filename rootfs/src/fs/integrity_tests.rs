@@ -7,42 +7,13 @@ use super::*;
 use crate::blockptr::Compression;
 use crate::device::MemDevice;
 use crate::format::{DATA_START, RING_START};
+use crate::testdata::{noise, text};
 use alloc::format;
 use alloc::string::ToString;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
 const GUID: u64 = 0x1a7e_6e17;
-
-/// Words drawn by a xorshift generator: text that LZ4 halves.
-fn text(len: usize, seed: u64) -> Vec<u8> {
-    let words: [&[u8]; 12] = [
-        b"the ", b"quick ", b"brown ", b"fox ", b"jumps ", b"over ", b"a ", b"lazy ", b"dog",
-        b". ", b"\n", b"and ",
-    ];
-    let mut s = seed | 1;
-    let mut out = Vec::with_capacity(len + 16);
-    while out.len() < len {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        out.extend_from_slice(words[(s % 12) as usize]);
-    }
-    out.truncate(len);
-    out
-}
-
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut s = seed | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s as u8
-        })
-        .collect()
-}
 
 /// A populated filesystem, built as an image builder would (packing on,
 /// clock at 0): text and random files, a sparse file, a deep file with

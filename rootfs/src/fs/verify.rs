@@ -392,19 +392,9 @@ fn verify_root<D: BlockDevice>(
     if root.is_hole() {
         return;
     }
-    let set = match walker.read(&root) {
-        Ok(Some(block)) => match ObjSet::decode(&block) {
-            Ok(set) => set,
-            Err(error) => {
-                problems.push(Problem {
-                    block: Some(root.address),
-                    what: String::from("object set"),
-                    covers: None,
-                    error,
-                });
-                return;
-            }
-        },
+    let read = walker.read(&root);
+    let set = match read.and_then(|b| b.map(|block| ObjSet::decode(&block)).transpose()) {
+        Ok(Some(set)) => set,
         Ok(None) => return,
         Err(error) => {
             problems.push(Problem {

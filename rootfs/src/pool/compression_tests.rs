@@ -5,47 +5,13 @@
 
 use super::*;
 use crate::device::MemDevice;
+use crate::testdata::{noise, text};
 use proptest::prelude::*;
 
 const GUID: u64 = 0x5eed_0002;
 
 fn fresh(blocks: u64) -> Pool<MemDevice> {
     Pool::format(MemDevice::new(BLOCK_SIZE, blocks).unwrap(), GUID).unwrap()
-}
-
-fn text(len: usize, seed: u64) -> Vec<u8> {
-    let words: [&[u8]; 8] = [
-        b"the ",
-        b"pool ",
-        b"block ",
-        b"pointer ",
-        b"carries ",
-        b"a ",
-        b"checksum ",
-        b"\n",
-    ];
-    let mut s = seed | 1;
-    let mut out = Vec::with_capacity(len + 16);
-    while out.len() < len {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        out.extend_from_slice(words[(s % 8) as usize]);
-    }
-    out.truncate(len);
-    out
-}
-
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut s = seed | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s as u8
-        })
-        .collect()
 }
 
 /// A test root holding the pointers `bps`.
