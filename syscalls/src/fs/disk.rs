@@ -131,10 +131,9 @@ impl DiskFs {
         if attr.kind != Kind::Dir {
             return Err(MountError::Fs(FsError::NotDir));
         }
-        let root = inner
+        inner
             .make_inode(&sb, &disk, &attr, Weak::new())
-            .map_err(|_| MountError::Fs(FsError::Pool(rootfs::pool::Error::NoSpace)))?;
-        Ok(root)
+            .map_err(MountError::Fs)
     }
 
     /// Up to `len` bytes of file `obj` from `offset`.
@@ -164,11 +163,6 @@ impl DiskFs {
             return Err(Errno::ENOSPC);
         }
         Ok(())
-    }
-
-    /// Checksum errors the pool has met since mount.
-    pub fn checksum_errors(&self) -> u64 {
-        self.inner.lock().fs.pool().checksum_errors()
     }
 }
 
@@ -419,16 +413,17 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
     let Some(disk) = &sb.disk else {
         return Ok(());
     };
-    let live: Vec<Arc<Inode>> = {
+    // Every object the VFS holds, with the attributes the disk has for it.
+    let live: Vec<(Arc<Inode>, Meta)> = {
         let mut inner = grab(&disk.inner, wait)?;
         inner.objects.retain(|_, t| t.inode.strong_count() > 0);
         inner
             .objects
             .values()
-            .filter_map(|t| t.inode.upgrade())
+            .filter_map(|t| Some((t.inode.upgrade()?, t.synced)))
             .collect()
     };
-    for inode in &live {
+    for (inode, synced) in &live {
         if let Some(f) = inode.file() {
             let mut f = grab(f, wait)?;
             if f.needs_write_back() {
@@ -443,30 +438,23 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
             }
         }
         let meta = *grab(&inode.meta, wait)?;
-        let mut inner = grab(&disk.inner, wait)?;
-        let obj = inode.ino();
-        let Some(t) = inner.objects.get(&obj) else {
+        if !differs(synced, &meta) {
             continue;
+        }
+        let obj = inode.ino();
+        let mut inner = grab(&disk.inner, wait)?;
+        inner.fs.set_time(ns(meta.ctime));
+        let set = SetAttr {
+            mode: Some(meta.mode),
+            uid: Some(meta.uid),
+            gid: Some(meta.gid),
+            size: None,
+            atime_ns: Some(ns(meta.atime)),
+            mtime_ns: Some(ns(meta.mtime)),
         };
-        if differs(&t.synced, &meta) {
-            inner.fs.set_time(ns(meta.ctime));
-            inner
-                .fs
-                .setattr(
-                    obj,
-                    SetAttr {
-                        mode: Some(meta.mode),
-                        uid: Some(meta.uid),
-                        gid: Some(meta.gid),
-                        size: None,
-                        atime_ns: Some(ns(meta.atime)),
-                        mtime_ns: Some(ns(meta.mtime)),
-                    },
-                )
-                .map_err(errno)?;
-            if let Some(t) = inner.objects.get_mut(&obj) {
-                t.synced = meta;
-            }
+        inner.fs.setattr(obj, set).map_err(errno)?;
+        if let Some(t) = inner.objects.get_mut(&obj) {
+            t.synced = meta;
         }
     }
     let mut inner = grab(&disk.inner, wait)?;
@@ -474,19 +462,5 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
         inner.fs.commit().map_err(errno)?;
     }
     disk.pending_pages.store(0, Ordering::Relaxed);
-    Ok(())
-}
-
-/// Whether the inode lives on a rootfs.
-pub fn is_disk(inode: &Inode) -> bool {
-    disk_of(inode).is_some()
-}
-
-/// The errno a rootfs on `sb` gives for a change that cannot be recorded
-/// there (a device node, a FIFO).
-pub fn supports_kind(sb: &Superblock, mode: u32) -> Result<(), Errno> {
-    if sb.disk.is_some() && Kind::from_mode(mode).is_none() {
-        return Err(Errno::EPERM);
-    }
     Ok(())
 }

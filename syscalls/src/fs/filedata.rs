@@ -192,11 +192,6 @@ impl FileData {
         Ok(())
     }
 
-    /// The rootfs object behind this file.
-    pub fn backing_object(&self) -> Option<u64> {
-        self.backing.as_ref().map(|b| b.obj)
-    }
-
     /// Makes sure page `index` is held if the disk has it.
     fn load(&mut self, index: u64) -> Result<(), Errno> {
         let Some(b) = &self.backing else {

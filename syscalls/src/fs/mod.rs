@@ -93,10 +93,10 @@ impl FsContext {
         Self::around(root, tmp)
     }
 
-    /// A root on the rootfs of a disk, with /dev, /proc, a tmpfs at /tmp
-    /// and the console on fds 0-2, as `with_console`.
-    /// /tmp is a tmpfs unless the image has its own /tmp with something in
-    /// it (a program built from a host's /tmp has its files there).
+    /// A root on the rootfs of a disk, with /dev, /proc, /tmp and the
+    /// console on fds 0-2, as `with_console`. /tmp is a tmpfs unless the
+    /// image has its own /tmp with something in it (a program built from a
+    /// host's /tmp has its files there).
     pub fn with_disk(dev: disk::Device) -> Result<Self, disk::MountError> {
         Self::with_disk_and(dev, None)
     }
