@@ -85,3 +85,18 @@ fn what_a_program_writes_stays_in_its_image() {
     assert_eq!(boot.console.text, "first\nsecond\nappended\n");
     assert_eq!(cat(&image, "/log.txt"), "first\nsecond\n");
 }
+
+#[test]
+fn what_a_program_writes_without_fsync_is_kept_by_the_sync_at_exit() {
+    let dir = Scratch::new("image-nosync");
+    let program = compile(&source("append"), Variant::MuslStatic, &dir.0);
+    let image = build(
+        program,
+        &["/unsynced.txt", "kept", "nosync"],
+        &dir.0,
+        "nosync",
+    );
+    let boot = run_image(&image, &[]);
+    assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
+    assert_eq!(cat(&image, "/unsynced.txt"), "kept\n");
+}
