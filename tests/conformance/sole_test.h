@@ -9,10 +9,11 @@
  * if nothing failed. The runner (tests/integration/conformance.rs) builds
  * every test with musl (-static), glibc (-static-pie) and glibc dynamically
  * linked (with -DSOLE_DYNAMIC, so that a test of dlopen can tell), runs it
- * natively, then in Sole.
+ * natively, then in Sole from an initrd and from a disk image.
  *
  * The tests must pass on Linux and in Sole alike: they create what they use
- * under their own directory in /tmp and do not depend on user ids. They may
+ * under their own scratch directory (in /tmp, or in $SOLE_SCRATCH_DIR) and
+ * do not depend on user ids. They may
  * start threads (the runner links with -pthread) and deliver signals, but
  * use no fork, exec, vfork or posix_spawn: Sole runs one process. Checks
  * are made from one thread at a time (the counters are not atomic): worker
@@ -281,17 +282,28 @@ static inline void st_remove_tree(int dirfd, const char *name)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-/* Creates a fresh directory under /tmp, makes it the working directory,
- * sets the umask to 022 (so modes are predictable) and returns the
- * directory's absolute path. finish() removes it. */
+/* Creates a fresh directory under $SOLE_SCRATCH_DIR (/tmp if unset or
+ * empty), makes it the working directory, sets the umask to 022 (so modes
+ * are predictable) and returns the directory's absolute path. finish()
+ * removes it. The runner sets SOLE_SCRATCH_DIR=/ when the root is a disk
+ * image, so the files a test makes are on the disk, not in /tmp's tmpfs. */
 static inline const char *scratch(void)
 {
 	if (st_scratch[0])
 		return st_scratch;
 	umask(022);
-	strcpy(st_scratch, "/tmp/sole-conf-XXXXXX");
+	const char *under = getenv("SOLE_SCRATCH_DIR");
+	if (!under || !under[0])
+		under = "/tmp";
+	size_t len = strlen(under);
+	while (len > 1 && under[len - 1] == '/')
+		len--;
+	if (snprintf(st_scratch, sizeof st_scratch, "%.*s/sole-conf-XXXXXX",
+		     len == 1 && under[0] == '/' ? 0 : (int)len,
+		     under) >= (int)sizeof st_scratch)
+		BAIL("SOLE_SCRATCH_DIR is too long");
 	if (!mkdtemp(st_scratch))
-		BAIL("cannot create a scratch directory under /tmp");
+		BAIL("cannot create a scratch directory under %s", under);
 	if (chdir(st_scratch) != 0)
 		BAIL("cannot enter %s", st_scratch);
 	return st_scratch;

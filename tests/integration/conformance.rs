@@ -6,7 +6,10 @@
 //! runner builds each one three ways (musl `-static`, glibc `-static-pie`,
 //! glibc dynamic with `-DSOLE_DYNAMIC`), runs it natively first (a test that
 //! fails on Linux is a broken test), then in Sole under TCG with two vCPUs,
-//! two VMs at a time, and prints a table and a summary line.
+//! two VMs at a time, on both of Sole's roots: from an initrd (`sole run
+//! PROGRAM`, the root a tmpfs) and from a disk image (`sole build`, then
+//! `sole run IMAGE`: the root is the image's rootfs over virtio-blk). It
+//! prints a table and a summary line.
 //!
 //! Sole runs the variants in [`SOLE_VARIANTS`] (all three) and every test
 //! but those in [`WAITING_FOR_KERNEL`] (none now); the others show `skip`
@@ -35,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use sole::accel::AccelChoice;
 use sole::initrd::AddSpec;
-use sole::program::{DEFAULT_ENV, ProgramSpec};
+use sole::program::{DEFAULT_ENV, EnvVar, ImageFormat, ProgramSpec};
 use sole::run::BootOptions;
 use sole_tests::programs::Variant;
 
@@ -120,6 +123,29 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// Where the guest's root is when a test runs in Sole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Root {
+    /// `sole run PROGRAM`: the program and its libraries packed into an
+    /// initrd, unpacked into a tmpfs root.
+    Initrd,
+    /// `sole build` into a disk image, then `sole run IMAGE`: the root is
+    /// the image's rootfs, read and written over virtio-blk.
+    Disk,
+}
+
+impl Root {
+    const BOTH: [Root; 2] = [Root::Initrd, Root::Disk];
+
+    /// Its column in the table.
+    fn column(self) -> &'static str {
+        match self {
+            Root::Initrd => "sole",
+            Root::Disk => "sole-disk",
+        }
+    }
+}
+
 /// One test built one way, and its results.
 #[derive(Debug)]
 struct Case {
@@ -127,7 +153,23 @@ struct Case {
     variant: Variant,
     binary: PathBuf,
     native: Outcome,
+    /// In Sole, from an initrd.
     sole: Outcome,
+    /// In Sole, from a disk image.
+    disk: Outcome,
+}
+
+impl Case {
+    fn in_sole(&self, root: Root) -> &Outcome {
+        match root {
+            Root::Initrd => &self.sole,
+            Root::Disk => &self.disk,
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.native.failed() || self.sole.failed() || self.disk.failed()
+    }
 }
 
 #[test]
@@ -162,6 +204,7 @@ fn conformance() {
                 binary: out_dir.join(variant.name()).join(test),
                 native: Outcome::Skip("not run".into()),
                 sole: Outcome::Skip("not run".into()),
+                disk: Outcome::Skip("not run".into()),
             })
         })
         .collect();
@@ -189,22 +232,35 @@ fn conformance() {
     if native_only {
         for case in &mut cases {
             case.sole = Outcome::Skip(format!("{NATIVE_ONLY_VAR}=1"));
+            case.disk = Outcome::Skip(format!("{NATIVE_ONLY_VAR}=1"));
         }
     } else {
         progress(&format!(
-            "conformance: running them in Sole (TCG, {SOLE_JOBS} at a time)"
+            "conformance: running them in Sole from an initrd and from a disk image \
+             (TCG, {SOLE_JOBS} at a time)"
         ));
-        let sole = parallel(&cases, SOLE_JOBS, |_, case| {
+        let runs: Vec<(&Case, Root)> = cases
+            .iter()
+            .flat_map(|case| Root::BOTH.map(|root| (case, root)))
+            .collect();
+        let sole = parallel(&runs, SOLE_JOBS, |_, &(case, root)| {
             if case.native.failed() {
                 Outcome::Skip("fails natively".into())
             } else if let Some(why) = not_in_sole(case).filter(|_| !everything) {
                 Outcome::Skip(why)
             } else {
-                run_in_sole(case)
+                run_in_sole(case, root)
             }
         });
-        for (case, outcome) in cases.iter_mut().zip(sole) {
-            case.sole = outcome;
+        let mut sole = sole.into_iter();
+        for case in &mut cases {
+            for root in Root::BOTH {
+                let outcome = sole.next().expect("one outcome per case and root");
+                match root {
+                    Root::Initrd => case.sole = outcome,
+                    Root::Disk => case.disk = outcome,
+                }
+            }
         }
     }
 
@@ -374,15 +430,20 @@ fn run_native(binary: &Path) -> Outcome {
     judge(status, &text)
 }
 
-/// Runs `case` in Sole as `sole run PROGRAM` does: packed into an initrd
-/// at its absolute path (with what it loads itself, see [`DLOPENED`]),
-/// booted under TCG, its console read back.
-fn run_in_sole(case: &Case) -> Outcome {
+/// Runs `case` in Sole as `sole run PROGRAM` does (packed into an initrd
+/// at its absolute path, with what it loads itself, see [`DLOPENED`]) or
+/// as `sole build` and `sole run IMAGE` do (the same files in a disk
+/// image), booted under TCG, its console read back.
+fn run_in_sole(case: &Case, root: Root) -> Outcome {
     let adds = match dlopened(case) {
         Ok(adds) => adds,
         Err(why) => return Outcome::Fail(why),
     };
-    match boot_program(&case.binary, adds) {
+    let booted = match root {
+        Root::Initrd => boot_program(&case.binary, adds),
+        Root::Disk => boot_image(&case.binary, adds),
+    };
+    match booted {
         Ok((status, console)) => judge(Ok(i32::from(status)), &console),
         Err(why) => Outcome::Fail(why),
     }
@@ -438,6 +499,47 @@ fn boot_program(binary: &Path, adds: Vec<AddSpec>) -> Result<(u8, String), Strin
         initrd: Some(initrd.path().to_path_buf()),
         ..BootOptions::default()
     };
+    let boot = sole::run::boot(&options, Box::new(io::sink())).map_err(|e| format!("{e:#}"))?;
+    Ok((boot.status, boot.console.text))
+}
+
+/// The Sole side from a disk image: `sole build` writes `binary` (and
+/// `adds`) into `BINARY.img` beside it, `sole run IMAGE` boots it with the
+/// image as its root. The test's scratch directory is made in `/`
+/// (`SOLE_SCRATCH_DIR`, see `sole_test.h`), on the disk, as /tmp is a
+/// tmpfs there too. A fresh image each time: what an earlier run wrote is
+/// gone.
+fn boot_image(binary: &Path, adds: Vec<AddSpec>) -> Result<(u8, String), String> {
+    let image = binary.with_extension("img");
+    ProgramSpec {
+        program: binary.to_path_buf(),
+        adds,
+        env: vec![EnvVar {
+            key: "SOLE_SCRATCH_DIR".to_owned(),
+            value: "/".to_owned(),
+        }],
+        ..ProgramSpec::default()
+    }
+    .build(&image, ImageFormat::Disk { size: None })
+    .map_err(|e| format!("sole build: {e:#}"))?;
+    let initrd = ProgramSpec {
+        program: image.clone(),
+        ..ProgramSpec::default()
+    }
+    .pack()
+    .map_err(|e| format!("{e:#}"))?;
+    if initrd.disk() != Some(image.as_path()) {
+        return Err(format!("{} does not boot as a disk image", image.display()));
+    }
+    let mut options = BootOptions {
+        accel: AccelChoice::Tcg,
+        cpus: SOLE_CPUS,
+        timeout: Some(SOLE_TIMEOUT),
+        ..BootOptions::default()
+    };
+    initrd
+        .boot_into(&mut options, None)
+        .map_err(|e| format!("{e:#}"))?;
     let boot = sole::run::boot(&options, Box::new(io::sink())).map_err(|e| format!("{e:#}"))?;
     Ok((boot.status, boot.console.text))
 }
@@ -500,7 +602,7 @@ fn tail(lines: &[&str], n: usize) -> String {
 
 /// The table, the summary lines, and a note when Sole was skipped.
 fn report(cases: &[Case], native_only: bool) -> String {
-    let rows: Vec<[String; 4]> = cases
+    let rows: Vec<[String; 5]> = cases
         .iter()
         .map(|c| {
             [
@@ -508,10 +610,18 @@ fn report(cases: &[Case], native_only: bool) -> String {
                 c.variant.name().to_owned(),
                 c.native.to_string(),
                 c.sole.to_string(),
+                c.disk.to_string(),
             ]
         })
         .collect();
-    let header = ["test", "variant", "native", "sole"].map(str::to_owned);
+    let header = [
+        "test",
+        "variant",
+        "native",
+        Root::Initrd.column(),
+        Root::Disk.column(),
+    ]
+    .map(str::to_owned);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -528,10 +638,7 @@ fn report(cases: &[Case], native_only: bool) -> String {
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    let failed = cases
-        .iter()
-        .filter(|c| c.native.failed() || c.sole.failed())
-        .count();
+    let failed = cases.iter().filter(|c| c.failed()).count();
     let passed = cases.len() - failed;
     if native_only {
         out.push_str(&format!(
@@ -556,13 +663,19 @@ fn failure_details(cases: &[Case]) -> Vec<String> {
             ));
         }
     }
-    for case in cases {
-        if let Outcome::Fail(why) = &case.sole {
-            out.push(format!(
-                "{} ({}) fails in Sole: {why}",
-                case.test,
-                case.variant.name()
-            ));
+    for root in Root::BOTH {
+        for case in cases {
+            if let Outcome::Fail(why) = case.in_sole(root) {
+                let from = match root {
+                    Root::Initrd => "",
+                    Root::Disk => " from a disk image",
+                };
+                out.push(format!(
+                    "{} ({}) fails in Sole{from}: {why}",
+                    case.test,
+                    case.variant.name()
+                ));
+            }
         }
     }
     out
