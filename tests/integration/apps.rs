@@ -9,7 +9,10 @@
 //! Every app runs natively first, with the same arguments, environment and
 //! files, and must print exactly the expected text there (a mismatch is a
 //! broken test, not a Sole bug); then in Sole, where it must print the same
-//! and exit 0.
+//! and exit 0, twice: packed into an initrd (`sole run PROGRAM`) and built
+//! into a disk image it boots from (`sole build`, `sole run IMAGE`: every
+//! file it opens is read from the image's rootfs over virtio-blk). What an
+//! app writes to its disk image is checked there afterwards, offline.
 
 #![deny(unsafe_code)]
 
@@ -18,10 +21,13 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sole::disk::{commands, snapshot};
 use sole::initrd::AddSpec;
 use sole::program::{DEFAULT_ENV, ProgramSpec};
-use sole::run::BootOptions;
-use sole_tests::programs::{Scratch, Variant, compile, run_with, source};
+use sole::run::{Boot, BootOptions};
+use sole_tests::programs::{
+    Scratch, Variant, build_image, compile, run_image_with, run_with, source,
+};
 
 /// How long an app may take in Sole under TCG, boot included: Python packs
 /// its whole standard library.
@@ -93,23 +99,59 @@ impl App {
         );
     }
 
-    /// Runs the app natively, then in Sole, and checks both.
-    fn check(self) {
+    /// Runs the app natively, then in Sole from an initrd and from a disk
+    /// image, and checks all three. Returns the image, as the run left it.
+    fn check(self) -> Image {
         self.check_native();
+        let options = BootOptions {
+            cpus: self.cpus,
+            timeout: Some(SOLE_TIMEOUT),
+            ..BootOptions::default()
+        };
+        let boot = run_with(self.spec.clone(), options.clone());
+        self.expect(&boot, "from an initrd");
+
+        let dir = scratch("app-image");
+        let image = build_image(&self.spec, &dir.0.join("app.img"));
+        let boot = run_image_with(&image, &[], options);
+        self.expect(&boot, "from a disk image");
+        Image {
+            path: image,
+            _dir: dir,
+        }
+    }
+
+    /// The app printed what it should in Sole, and exited 0.
+    fn expect(&self, boot: &Boot, how: &str) {
         let name = self.name();
-        let boot = run_with(
-            self.spec,
-            BootOptions {
-                cpus: self.cpus,
-                timeout: Some(SOLE_TIMEOUT),
-                ..BootOptions::default()
-            },
-        );
         assert_eq!(
             boot.console.text, self.expected,
-            "{name}: Sole's output differs"
+            "{name}: Sole's output differs ({how})"
         );
-        assert_eq!(boot.status, 0, "{name}: exit status in Sole");
+        assert_eq!(boot.status, 0, "{name}: exit status in Sole ({how})");
+    }
+}
+
+/// A disk image an app ran from (removed when dropped).
+struct Image {
+    path: PathBuf,
+    _dir: Scratch,
+}
+
+impl Image {
+    /// `sole ls IMAGE PATH`: the names in a directory.
+    fn ls(&self, path: &str) -> String {
+        let mut out = Vec::new();
+        commands::ls(&self.path, Some(path), false, &mut out)
+            .unwrap_or_else(|e| panic!("sole ls {path}: {e:#}"));
+        String::from_utf8(out).expect("names are text")
+    }
+
+    /// `sole verify IMAGE` finds every block intact.
+    fn verify(&self) {
+        let mut out = Vec::new();
+        let intact = snapshot::verify(&self.path, &mut out).expect("sole verify runs");
+        assert!(intact, "sole verify:\n{}", String::from_utf8_lossy(&out));
     }
 }
 
@@ -373,7 +415,19 @@ fn python_runs_a_script_over_the_standard_library() {
 
 #[test]
 fn python_compiles_a_directory_in_tmp() {
-    python_compileall().check();
+    let image = python_compileall().check();
+    // The image's /tmp has files, so it is on the disk (not a tmpfs), and
+    // the compiled modules were written there.
+    for (dir, module) in [("/tmp/pkg", "alpha"), ("/tmp/pkg/sub", "beta")] {
+        let names = image.ls(&format!("{dir}/__pycache__"));
+        assert!(
+            names
+                .lines()
+                .any(|n| n.starts_with(&format!("{module}.cpython-"))),
+            "{dir}/__pycache__ in the image: {names}"
+        );
+    }
+    image.verify();
 }
 
 #[test]
@@ -384,4 +438,57 @@ fn lua_runs_a_script() {
 #[test]
 fn sqlite_creates_fills_and_queries_a_database_in_tmp() {
     sqlite_shell().check();
+}
+
+/// sqlite3 booted from its disk image twice: the first boot creates a
+/// database in /data, the second finds it and adds to it, and `sole run
+/// --fresh`'s rollback to the build's snapshot takes it away.
+#[test]
+fn sqlite_keeps_its_database_in_its_disk_image_across_boots() {
+    need(SQLITE, "sqlite3");
+    let create = "CREATE TABLE t (name TEXT, score INTEGER);\
+                  INSERT INTO t VALUES ('ada', 36), ('grace', 85);\
+                  SELECT COUNT(*) FROM t;";
+    let reopen = "INSERT INTO t VALUES ('linus', 91);\
+                  SELECT group_concat(name), SUM(score) FROM t;\
+                  PRAGMA integrity_check;";
+    let dir = scratch("app-sqlite-disk");
+    // Natively first, in a directory of the same name.
+    let mut native = App::new(SQLITE, &["kept.db", create], "2\n");
+    native.native_cwd = dir.0.join("native/data");
+    std::fs::create_dir_all(&native.native_cwd).expect("mkdir");
+    native.check_native();
+    let mut native = App::new(SQLITE, &["kept.db", reopen], "ada,grace,linus|212\nok\n");
+    native.native_cwd = dir.0.join("native/data");
+    native.check_native();
+
+    let data = dir.0.join("guest/data");
+    std::fs::create_dir_all(&data).expect("mkdir");
+    let mut spec = App::new(SQLITE, &["kept.db", create], "").spec;
+    spec.adds.push(AddSpec {
+        src: data,
+        dest: Some("/data".into()),
+    });
+    spec.cwd = Some("/data".into());
+    let image = Image {
+        path: build_image(&spec, &dir.0.join("sqlite.img")),
+        _dir: dir,
+    };
+    let options = || BootOptions {
+        timeout: Some(SOLE_TIMEOUT),
+        ..BootOptions::default()
+    };
+    let boot = run_image_with(&image.path, &[], options());
+    assert_eq!((boot.console.text.as_str(), boot.status), ("2\n", 0));
+    assert_eq!(image.ls("/data"), "kept.db\n");
+
+    let boot = run_image_with(&image.path, &["kept.db", reopen], options());
+    assert_eq!(
+        (boot.console.text.as_str(), boot.status),
+        ("ada,grace,linus|212\nok\n", 0)
+    );
+    image.verify();
+
+    snapshot::rollback(&image.path, "built").expect("sole rollback IMAGE built");
+    assert_eq!(image.ls("/data"), "", "the database is gone with --fresh");
 }

@@ -8,36 +8,17 @@
 use std::path::{Path, PathBuf};
 
 use sole::disk::commands;
-use sole::program::{ImageFormat, ProgramSpec};
 use sole::run::{Boot, BootOptions};
-use sole_tests::boot_tcg;
-use sole_tests::programs::{Scratch, Variant, compile, source, spec};
+use sole_tests::programs::{Scratch, Variant, build_image, compile, run_image_with, source, spec};
 
 /// `sole build -o DIR/NAME.img PROGRAM ARGS...` (a disk image).
 fn build(program: PathBuf, args: &[&str], dir: &Path, name: &str) -> PathBuf {
-    let image = dir.join(format!("{name}.img"));
-    let built = spec(program, args)
-        .build(&image, ImageFormat::Disk { size: None })
-        .expect("sole build writes the image");
-    assert!(built.disk.is_some(), "a disk image");
-    image
+    build_image(&spec(program, args), &dir.join(format!("{name}.img")))
 }
 
 /// `sole run IMAGE ARGS...` under TCG.
 fn run_image(image: &Path, args: &[&str]) -> Boot {
-    let initrd = ProgramSpec {
-        program: image.to_path_buf(),
-        args: args.iter().map(|a| a.to_string()).collect(),
-        ..ProgramSpec::default()
-    }
-    .pack()
-    .expect("the image's manifest is read");
-    assert_eq!(initrd.disk(), Some(image), "booted from the disk image");
-    let mut options = BootOptions::default();
-    initrd
-        .boot_into(&mut options, None)
-        .expect("boot options for the image");
-    boot_tcg(options)
+    run_image_with(image, args, BootOptions::default())
 }
 
 /// `sole cat IMAGE PATH`.

@@ -3,7 +3,7 @@
 //! -no-pie`), static-PIE with glibc (`gcc -static-pie`), and dynamically
 //! linked with glibc (plain `gcc`).
 
-use sole::program::ProgramSpec;
+use sole::program::{ImageFormat, ProgramSpec};
 use sole::run::{Boot, BootOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -157,6 +157,35 @@ pub fn run_with(spec: ProgramSpec, options: BootOptions) -> Boot {
         mem: sole::program::memory_for(initrd.size(), None).expect("memory for the initrd"),
         ..options
     };
+    crate::boot_tcg(options)
+}
+
+/// `sole build -o IMAGE`: `spec` written into a disk image (its default
+/// size); returns `image`.
+pub fn build_image(spec: &ProgramSpec, image: &Path) -> PathBuf {
+    let built = spec
+        .build(image, ImageFormat::Disk { size: None })
+        .unwrap_or_else(|e| panic!("sole build -o {} failed: {e:#}", image.display()));
+    assert!(built.disk.is_some(), "{} is a disk image", image.display());
+    image.to_path_buf()
+}
+
+/// `sole run IMAGE ARGS...` with TCG and `options` (its disk and memory
+/// are the image's): the image is the guest's root disk, `args` (if any)
+/// replace the built arguments.
+pub fn run_image_with(image: &Path, args: &[&str], options: BootOptions) -> Boot {
+    let initrd = ProgramSpec {
+        program: image.to_path_buf(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        ..ProgramSpec::default()
+    }
+    .pack()
+    .expect("the image's manifest is read");
+    assert_eq!(initrd.disk(), Some(image), "booted from the disk image");
+    let mut options = options;
+    initrd
+        .boot_into(&mut options, None)
+        .expect("boot options for the image");
     crate::boot_tcg(options)
 }
 
