@@ -254,6 +254,21 @@ fn disk_of(inode: &Inode) -> Option<&Arc<DiskFs>> {
     inode.sb.disk.as_ref()
 }
 
+/// The size stat reports for rootfs directory `dir`, as the disk holds it
+/// (4096 bytes per hash bucket, as ext4 counts its blocks): the same
+/// whether or not its entries have been read. `None` for a directory the
+/// disk does not have (a tmpfs one, or one removed).
+pub fn dir_size(dir: &Inode) -> Option<u64> {
+    let disk = disk_of(dir)?;
+    let mut inner = disk.inner.lock();
+    let obj = dir.ino();
+    let tracked = inner.objects.get(&obj)?.inode.upgrade()?;
+    if !core::ptr::eq(Arc::as_ptr(&tracked), dir) {
+        return None;
+    }
+    inner.fs.getattr(obj).ok().map(|attr| attr.size)
+}
+
 /// Reads a rootfs directory's entries from the disk if they have not been
 /// (see `Dir::unloaded`). Names something is mounted on keep the mount.
 pub fn load(dir: &Arc<Inode>) -> Result<(), Errno> {

@@ -317,8 +317,11 @@ impl Inode {
         match &self.node {
             Node::File(f) => f.lock().size(),
             Node::Symlink(t) => t.len() as u64,
-            // tmpfs counts BOGO_DIRENT_SIZE (20) per entry, `.` and `..` too.
-            Node::Dir(d) => (d.lock().entries.len() as u64 + 2) * 20,
+            // On a disk, what the directory takes there (as ext4 reports
+            // its blocks); tmpfs counts BOGO_DIRENT_SIZE (20) per entry,
+            // `.` and `..` too.
+            Node::Dir(d) => super::disk::dir_size(self)
+                .unwrap_or_else(|| (d.lock().entries.len() as u64 + 2) * 20),
             // A pipe's size is 0 on Linux (FIONREAD tells what is queued).
             Node::Pipe(_) | Node::Device(_) | Node::Proc(_) => 0,
         }
@@ -328,6 +331,7 @@ impl Inode {
     pub fn blocks(&self) -> u64 {
         match &self.node {
             Node::File(f) => f.lock().pages() * 8,
+            Node::Dir(_) => super::disk::dir_size(self).map_or(0, |size| size / 512),
             _ => 0,
         }
     }

@@ -225,6 +225,41 @@ fn times_and_owners_persist() {
 }
 
 #[test]
+fn a_directory_has_its_size_on_disk_whether_or_not_it_was_read() {
+    let disk = fresh_device(4096);
+    {
+        let mut t = boot(&disk);
+        t.mkdir("/d");
+        for i in 0..300 {
+            t.mkfile(&format!("/d/file-with-a-long-name-{i:04}"), b"x");
+        }
+        t.mkdir("/empty");
+        sync(&mut t);
+    }
+    let mut t = boot(&disk);
+    // Not read yet: the size is the disk's, in whole blocks.
+    let before = t.stat("/d").unwrap();
+    assert!(before.size >= 2 * 4096, "{}", before.size);
+    assert_eq!(before.size % 4096, 0);
+    assert_eq!(before.blocks, before.size / 512);
+    // Reading the entries changes nothing.
+    let fd = t.open("/d", O_RDONLY | O_DIRECTORY, 0).unwrap();
+    let buf = t.alloc(1 << 16);
+    t.ok(nr::GETDENTS64, &[fd as u64, buf, 1 << 16]);
+    assert_eq!(t.stat("/d").unwrap().size, before.size);
+    let empty = t.stat("/empty").unwrap();
+    assert_eq!((empty.size, empty.blocks), (4096, 8));
+    // A tmpfs directory keeps tmpfs's count (two entries: 80 bytes).
+    let fs = FsContext::with_disk_and(Box::new(disk.clone()), Some(true)).expect("mount");
+    let mut t = T::with(testing::harness_with(fs));
+    t.mkdir("/tmp/x");
+    t.mkfile("/tmp/x/a", b"");
+    t.mkfile("/tmp/x/b", b"");
+    assert_eq!(t.stat("/tmp/x").unwrap().size, 80);
+    assert_eq!(t.stat("/tmp/x").unwrap().blocks, 0);
+}
+
+#[test]
 fn a_full_disk_says_enospc_and_works_again_after_a_delete() {
     // 1 MiB: about 200 blocks left once the slop is kept back.
     let disk = fresh_device(256);
