@@ -245,7 +245,7 @@ fn a_directory_has_its_size_on_disk_whether_or_not_it_was_read() {
     // Reading the entries changes nothing.
     let fd = t.open("/d", O_RDONLY | O_DIRECTORY, 0).unwrap();
     let buf = t.alloc(1 << 16);
-    t.ok(nr::GETDENTS64, &[fd as u64, buf, 1 << 16]);
+    t.ok(nr::GETDENTS64, &[fd, buf, 1 << 16]);
     assert_eq!(t.stat("/d").unwrap().size, before.size);
     let empty = t.stat("/empty").unwrap();
     assert_eq!((empty.size, empty.blocks), (4096, 8));
