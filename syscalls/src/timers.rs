@@ -26,7 +26,8 @@ pub const ITIMER_REAL: i32 = 0;
 pub const ITIMER_VIRTUAL: i32 = 1;
 pub const ITIMER_PROF: i32 = 2;
 
-/// The platform timer id of ITIMER_REAL; POSIX timer N is N + 1.
+/// The platform timer id of ITIMER_REAL; POSIX timer N is N + 1 (the
+/// disk root's writeback has its own, `fs::writeback::WRITEBACK_TIMER_ID`).
 pub const REAL_TIMER_ID: u64 = 0;
 
 /// Clocks (clock_gettime(2)).
@@ -192,6 +193,10 @@ fn fire(process: &Process, id: i32, t: &PosixTimer, extra_overruns: u64) {
 
 /// Platform timer `id` expired (the kernel calls this with no lock held).
 pub fn expire(process: &Process, platform: &dyn Platform, id: u64) {
+    if id == crate::fs::writeback::WRITEBACK_TIMER_ID {
+        crate::fs::writeback::expire(process, platform);
+        return;
+    }
     let now = platform.monotonic_ns();
     let mut timers = process.timers.lock();
     if id == REAL_TIMER_ID {

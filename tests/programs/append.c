@@ -1,6 +1,8 @@
 /* Appends one line to a file and prints the whole file: `append PATH TEXT
- * [nosync]`; with `nosync` the file is not fsync'd (the kernel's sync at
- * exit must keep it).
+ * [nosync|hang]`; with `nosync` the file is not fsync'd (the kernel's sync
+ * at exit must keep it); with `hang` it is not fsync'd either, and the
+ * program then waits forever, until the machine is stopped (the kernel's
+ * periodic writeback must keep it).
  * Run from a disk image, the file persists in the image between runs
  * (tests/integration/images.rs). */
 #include <fcntl.h>
@@ -9,9 +11,10 @@
 #include <unistd.h>
 
 int main(int argc, char **argv) {
-    int nosync = argc == 4 && strcmp(argv[3], "nosync") == 0;
+    int hang = argc == 4 && strcmp(argv[3], "hang") == 0;
+    int nosync = hang || (argc == 4 && strcmp(argv[3], "nosync") == 0);
     if (argc != 3 && !nosync) {
-        fprintf(stderr, "usage: append PATH TEXT [nosync]\n");
+        fprintf(stderr, "usage: append PATH TEXT [nosync|hang]\n");
         return 2;
     }
     int fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -41,5 +44,10 @@ int main(int argc, char **argv) {
     }
     close(fd);
     printf("appended\n");
+    if (hang) {
+        fflush(stdout);
+        for (;;)
+            pause();
+    }
     return 0;
 }

@@ -260,6 +260,8 @@ pub fn start((start, len): (u64, u64), root: Root, total_ram: u64) {
         .store(launch.flags.trace_missing, Ordering::Relaxed);
     SYSCALL_SUMMARY.store(launch.flags.syscall_summary, Ordering::Relaxed);
     let process = PROCESS.call_once(|| Arc::new(process));
+    // A disk root commits what the program writes every few seconds.
+    syscalls::fs::writeback::start(process, platform);
     // Writing the stack faults its pages in through the process's VMAs.
     if platform.write_user(initial.sp, &initial.bytes).is_err() {
         fail(

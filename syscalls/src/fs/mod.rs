@@ -28,6 +28,7 @@ pub mod rename;
 pub mod stat;
 pub mod tmpfs;
 pub mod tty;
+pub mod writeback;
 
 #[cfg(test)]
 mod tests;

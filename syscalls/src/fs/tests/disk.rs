@@ -73,6 +73,41 @@ fn synced_files_survive_a_reboot_and_unsynced_ones_do_not() {
 }
 
 #[test]
+fn writeback_commits_unsynced_writes_every_five_seconds() {
+    use crate::fs::writeback::{self, INTERVAL_NS, WRITEBACK_TIMER_ID};
+    let disk = fresh_device(4096);
+    {
+        let t = boot(&disk);
+        writeback::start(&t.process, &t.platform);
+        let armed = |t: &T| t.platform.timers.lock().get(&WRITEBACK_TIMER_ID).copied();
+        let started = t.platform.monotonic_ns();
+        assert_eq!(armed(&t), Some(started + INTERVAL_NS));
+        let mut t = t;
+        t.mkfile("/unsynced", b"written back, not fsync'd");
+        t.platform.sleep_until(started + INTERVAL_NS);
+        crate::timers::expire(&t.process, &t.platform, WRITEBACK_TIMER_ID);
+        assert_eq!(armed(&t), Some(started + 2 * INTERVAL_NS), "armed again");
+        // Busy files: it tries again soon instead of waiting.
+        let held = t.process.fs.lock();
+        crate::timers::expire(&t.process, &t.platform, WRITEBACK_TIMER_ID);
+        drop(held);
+        let retry = armed(&t).unwrap() - (started + INTERVAL_NS);
+        assert!(retry > 0 && retry < INTERVAL_NS / 10, "{retry}");
+        t.mkfile("/later", b"after the last writeback");
+    }
+    let mut t = boot(&disk);
+    assert_eq!(t.cat("/unsynced").unwrap(), b"written back, not fsync'd");
+    assert_eq!(t.cat("/later"), Err(Errno::ENOENT));
+}
+
+#[test]
+fn a_root_in_memory_has_no_writeback() {
+    let t = T::new();
+    crate::fs::writeback::start(&t.process, &t.platform);
+    assert!(t.platform.timers.lock().is_empty());
+}
+
+#[test]
 fn fsync_commits_and_the_inode_numbers_are_the_objects() {
     let disk = fresh_device(4096);
     let ino = {

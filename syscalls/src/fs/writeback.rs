@@ -1,0 +1,58 @@
+//! Periodic writeback of a disk root: what a program writes without
+//! fsync(2) is committed within [`INTERVAL_NS`], as ZFS commits a
+//! transaction group at least every `zfs_txg_timeout` (5 s) and Linux
+//! writes dirty pages back after `dirty_expire_centisecs`. A power cut
+//! then loses at most the last few seconds, never the whole run.
+//!
+//! The timer is a personality timer ([`WRITEBACK_TIMER_ID`]): the kernel
+//! calls [`expire`] at a point where no lock is held, on the program's way
+//! back from an interrupt or on an idle CPU. A commit with nothing changed
+//! writes nothing (`disk::sync`).
+
+use super::disk;
+use crate::platform::Platform;
+use crate::process::Process;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// How long written data may stay in memory only.
+pub const INTERVAL_NS: u64 = 5_000_000_000;
+
+/// How soon to try again when the files were busy.
+const RETRY_NS: u64 = 10_000_000;
+
+/// The personality timer id of writeback (ITIMER_REAL is 0, POSIX timers
+/// 1 up to `MAX_POSIX_TIMERS`).
+pub const WRITEBACK_TIMER_ID: u64 = u64::MAX;
+
+/// A failed writeback is logged once (sync(2) and fsync(2) still report
+/// theirs to the program).
+static FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Starts periodic writeback if the root is on a disk.
+pub fn start(process: &Process, platform: &dyn Platform) {
+    if process.fs.lock().root.sb.disk.is_some() {
+        platform.arm_timer(
+            WRITEBACK_TIMER_ID,
+            Some(platform.monotonic_ns() + INTERVAL_NS),
+        );
+    }
+}
+
+/// The writeback timer expired: commit what changed, then arm it again.
+/// The files' lock is only tried (a thread may hold it for long), and
+/// held only to find the root.
+pub fn expire(process: &Process, platform: &dyn Platform) {
+    let Some(sb) = process.fs.try_lock().map(|fs| fs.root.sb.clone()) else {
+        platform.arm_timer(WRITEBACK_TIMER_ID, Some(platform.monotonic_ns() + RETRY_NS));
+        return;
+    };
+    if let Err(e) = disk::sync(&sb)
+        && !FAILED.swap(true, Ordering::Relaxed)
+    {
+        log::warn!("writeback: cannot commit the root filesystem: {e}");
+    }
+    platform.arm_timer(
+        WRITEBACK_TIMER_ID,
+        Some(platform.monotonic_ns() + INTERVAL_NS),
+    );
+}
