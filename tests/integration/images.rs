@@ -119,3 +119,53 @@ fn what_a_program_writes_survives_a_power_cut_once_written_back() {
     );
     assert_eq!(cat(&image, "/cut.txt"), "kept\n");
 }
+
+/// What a program writes through a shared mapping (no write, msync or
+/// fsync) is in the image after it exits.
+#[test]
+fn what_a_shared_mapping_writes_is_in_the_image() {
+    let dir = Scratch::new("image-mapwrite");
+    let program = compile(&source("mapwrite"), Variant::MuslStatic, &dir.0);
+    let image = build(
+        program,
+        &["/mapped.bin", "through the mapping"],
+        &dir.0,
+        "map",
+    );
+    let boot = run_image(&image, &[]);
+    assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
+    let mut bytes = Vec::new();
+    commands::cat(&image, "/mapped.bin", &mut bytes).expect("sole cat");
+    assert_eq!(bytes.len(), 8192);
+    assert!(bytes[..4096].iter().all(|&b| b == 0));
+    assert_eq!(&bytes[4096..4096 + 19], b"through the mapping");
+}
+
+/// `sole df IMAGE`'s `used` line.
+fn used(image: &Path) -> String {
+    let mut out = Vec::new();
+    commands::df(image, &mut out).expect("sole df");
+    let text = String::from_utf8(out).expect("text");
+    text.lines()
+        .find(|l| l.starts_with("used"))
+        .unwrap_or_else(|| panic!("no used line in:\n{text}"))
+        .to_owned()
+}
+
+/// A dynamic program maps its libraries privately, read-only: booting it
+/// again writes nothing (the first boot makes /etc's files), so the image
+/// does not grow run after run.
+#[test]
+fn booting_a_dynamic_program_again_leaves_the_image_as_it_was() {
+    let dir = Scratch::new("image-dynamic");
+    let program = compile(&source("hello"), Variant::GlibcDynamic, &dir.0);
+    let image = build(program, &["0"], &dir.0, "dyn");
+    let boot = run_image(&image, &[]);
+    assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
+    let after_first = used(&image);
+    for _ in 0..2 {
+        let boot = run_image(&image, &[]);
+        assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
+        assert_eq!(used(&image), after_first);
+    }
+}

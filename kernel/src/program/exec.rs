@@ -47,13 +47,20 @@ pub enum Root {
 
 /// Mounts the disk's rootfs as the root; the manifest comes from the
 /// initrd, which has nothing else to give.
-fn disk_root(dev: syscalls::fs::disk::Device, initrd: &[u8]) -> (FsContext, Vec<u8>) {
+fn disk_root(
+    dev: syscalls::fs::disk::Device,
+    initrd: &[u8],
+    total_ram: u64,
+) -> (FsContext, Vec<u8>) {
     let mut fs = FsContext::with_disk(dev).unwrap_or_else(|e| {
         fail(
             CANNOT_EXECUTE,
             format_args!("cannot mount the disk as the root: {e}"),
         )
     });
+    // Clean file pages may take half the memory; past that, some are let
+    // go (and read again when needed).
+    fs.set_cache_budget(total_ram / 2 / syscalls::mm::PAGE_SIZE);
     let mut manifest = None;
     for entry in rootfs::cpio::entries(initrd) {
         let e = entry
@@ -162,7 +169,7 @@ pub fn start((start, len): (u64, u64), root: Root, total_ram: u64) {
     // released below.
     let initrd = unsafe { crate::mm::phys_slice(start, len as usize) };
     let (mut fs, manifest) = match root {
-        Root::Disk(dev) => disk_root(dev, initrd),
+        Root::Disk(dev) => disk_root(dev, initrd, total_ram),
         Root::Initrd => {
             let mut fs = build_root(initrd);
             let manifest_path = alloc::format!("/{LAUNCH_PATH}");

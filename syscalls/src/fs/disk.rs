@@ -63,6 +63,12 @@ pub struct DiskFs {
     /// take more than the disk has free fails with ENOSPC at once, not at
     /// the next sync.
     pending_pages: AtomicU64,
+    /// Pages read from the disk and held as they are (clean), as last
+    /// counted (`shrink` counts exactly, loads add to it).
+    cached_pages: AtomicU64,
+    /// How many clean pages may be held before some are let go
+    /// (`set_cache_budget`; unlimited until set).
+    cache_budget: AtomicU64,
 }
 
 struct Inner {
@@ -124,6 +130,8 @@ impl DiskFs {
                 objects: BTreeMap::new(),
             }),
             pending_pages: AtomicU64::new(0),
+            cached_pages: AtomicU64::new(0),
+            cache_budget: AtomicU64::new(u64::MAX),
         });
         let sb = Superblock::new_disk(disk.clone(), minor);
         let mut inner = disk.inner.lock();
@@ -134,6 +142,53 @@ impl DiskFs {
         inner
             .make_inode(&sb, &disk, &attr, Weak::new())
             .map_err(MountError::Fs)
+    }
+
+    /// Lets at most `pages` clean pages stay in memory: past that, file
+    /// pages read from the disk and not changed since are let go (and read
+    /// again when next needed), so a file larger than memory can be read.
+    pub fn set_cache_budget(&self, pages: u64) {
+        self.cache_budget.store(pages.max(1), Ordering::Relaxed);
+    }
+
+    /// A clean page was read in: whether the cache is now over budget.
+    pub fn note_loaded(&self) -> bool {
+        let held = self.cached_pages.fetch_add(1, Ordering::Relaxed) + 1;
+        held > self.cache_budget.load(Ordering::Relaxed)
+    }
+
+    /// The clean pages a file may keep when the cache is over budget
+    /// (`FileData::load`): a quarter of the budget.
+    pub fn own_share(&self) -> u64 {
+        self.cache_budget.load(Ordering::Relaxed) / 4
+    }
+
+    /// Brings the clean pages held down to half the budget, the calling
+    /// file's own (locked by the caller, which has let its own go down to
+    /// `own_share`) counted as `own_clean`: the other unmapped files give
+    /// up clean pages until then. A file locked elsewhere is skipped (the
+    /// caller's own is locked too).
+    pub fn shrink(&self, own_clean: u64) {
+        let target = self.cache_budget.load(Ordering::Relaxed) / 2;
+        let files: Vec<Arc<Inode>> = self
+            .inner
+            .lock()
+            .objects
+            .values()
+            .filter_map(|t| t.inode.upgrade())
+            .filter(|i| i.file().is_some())
+            .collect();
+        let mut held = own_clean;
+        for inode in &files {
+            let Some(file) = inode.file() else { continue };
+            let Some(mut f) = file.try_lock() else {
+                continue;
+            };
+            let keep = target.saturating_sub(held);
+            held += f.evict_clean(keep, None);
+        }
+        drop(files);
+        self.cached_pages.store(held, Ordering::Relaxed);
     }
 
     /// Up to `len` bytes of file `obj` from `offset`.

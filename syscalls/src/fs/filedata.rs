@@ -6,7 +6,9 @@
 //! On tmpfs that is all there is. A rootfs file is *backed* by its object on
 //! the disk: a page it does not hold is read from there on first use, and
 //! the pages changed since the last commit are remembered, to be written
-//! back by `disk::sync` (the page cache of this kernel).
+//! back by `disk::sync` (the page cache of this kernel). Clean pages (read,
+//! unchanged) beyond the disk's cache budget are let go again, except in
+//! a file a mapping may map (`evict_clean`, `DiskFs::shrink`).
 
 use super::disk::DiskFs;
 use super::inode::{MAX_FILE_SIZE, Superblock};
@@ -24,11 +26,15 @@ pub struct FileData {
     size: u64,
     pages: BTreeMap<u64, PageBuf>,
     sb: Arc<Superblock>,
-    /// A shared mapping maps the pages themselves: once one has, a page
-    /// the file lets go of (truncate, hole punching) is kept here until
-    /// the file itself goes, so the program can never reach freed memory
-    /// (the mappings are cut by `Mm::file_changed` right after).
-    shared: bool,
+    /// A mapping maps the pages themselves (a private one read-only, until
+    /// a write copies the page): once one has, a page the file lets go of
+    /// (truncate, hole punching) is kept here until the file itself goes,
+    /// so the program can never reach freed memory (the mappings are cut
+    /// by `Mm::file_changed` right after), and no clean page is evicted.
+    mapped: bool,
+    /// A shared writable mapping has mapped pages: it writes them without
+    /// telling anyone, so every page held is written back.
+    written_through: bool,
     retired: Vec<PageBuf>,
     backing: Option<Backing>,
 }
@@ -92,7 +98,8 @@ impl FileData {
             size: 0,
             pages: BTreeMap::new(),
             sb,
-            shared: false,
+            mapped: false,
+            written_through: false,
             retired: Vec::new(),
             backing: None,
         }
@@ -136,7 +143,8 @@ impl FileData {
             return Ok(());
         };
         for index in 0..limit.div_ceil(PAGE64) {
-            self.load(index)?;
+            // Every page stays: the disk will not have them to read again.
+            self.load_keeping(index, false)?;
         }
         self.backing = None;
         Ok(())
@@ -150,9 +158,9 @@ impl FileData {
 
     /// Whether there are changes for `disk::sync` to write back.
     pub fn needs_write_back(&self) -> bool {
-        self.backing
-            .as_ref()
-            .is_some_and(|b| self.shared || !b.dirty.is_empty() || b.synced_size != self.size)
+        self.backing.as_ref().is_some_and(|b| {
+            self.written_through || !b.dirty.is_empty() || b.synced_size != self.size
+        })
     }
 
     /// Writes the changes since the last write-back into the object,
@@ -164,11 +172,11 @@ impl FileData {
         mut truncate: impl FnMut(u64, u64) -> Result<(), Errno>,
     ) -> Result<(), Errno> {
         let size = self.size;
-        let shared = self.shared;
+        let written_through = self.written_through;
         let Some(b) = self.backing.as_mut() else {
             return Ok(());
         };
-        if shared {
+        if written_through {
             // A shared mapping writes the pages without telling anyone.
             b.dirty.extend(self.pages.keys().copied());
         }
@@ -194,6 +202,12 @@ impl FileData {
 
     /// Makes sure page `index` is held if the disk has it.
     fn load(&mut self, index: u64) -> Result<(), Errno> {
+        self.load_keeping(index, true)
+    }
+
+    /// `load`; when the cache is over budget, the file's other clean pages
+    /// may go (`may_evict`) and other files' do.
+    fn load_keeping(&mut self, index: u64, may_evict: bool) -> Result<(), Errno> {
         let Some(b) = &self.backing else {
             return Ok(());
         };
@@ -207,7 +221,46 @@ impl FileData {
         page[..bytes.len()].copy_from_slice(&bytes);
         self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
         self.pages.insert(index, page);
+        let disk = b.disk.clone();
+        if disk.note_loaded() {
+            let keep = if may_evict {
+                disk.own_share()
+            } else {
+                u64::MAX
+            };
+            let own = self.evict_clean(keep, Some(index));
+            disk.shrink(own);
+        }
         Ok(())
+    }
+
+    /// Lets go of clean pages (read from the disk, unchanged since) until
+    /// at most `keep` are held, lowest first, never page `spare`; returns
+    /// how many clean pages it still holds. A file a mapping may map
+    /// (`mapped`) keeps everything: the mapping reaches its pages directly.
+    pub fn evict_clean(&mut self, keep: u64, spare: Option<u64>) -> u64 {
+        let Some(b) = &self.backing else { return 0 };
+        if self.mapped {
+            return 0;
+        }
+        let on_disk = b.limit.div_ceil(PAGE64);
+        let clean: Vec<u64> = self
+            .pages
+            .range(..on_disk)
+            .map(|(&i, _)| i)
+            .filter(|i| !b.dirty.contains(i))
+            .collect();
+        let excess = (clean.len() as u64).saturating_sub(keep);
+        let mut dropped = 0;
+        for &i in clean.iter().filter(|&&i| Some(i) != spare) {
+            if dropped == excess {
+                break;
+            }
+            self.pages.remove(&i);
+            dropped += 1;
+        }
+        self.sb.used_pages.fetch_sub(dropped, Ordering::Relaxed);
+        clean.len() as u64 - dropped
     }
 
     /// Notes that page `index` changed.
@@ -270,18 +323,29 @@ impl FileData {
     }
 
     /// The kernel address of the page at `index` (allocated if a hole),
-    /// for a shared mapping to map; the page stays at that address for as
-    /// long as this file lives.
-    pub fn share_page(&mut self, index: u64) -> Result<u64, Errno> {
-        self.shared = true;
+    /// for a mapping to map; the page stays at that address for as long as
+    /// this file lives. `writable`: a shared mapping that may write it,
+    /// which makes the page (and, at write-back, every page) changed; a
+    /// read-only or private view changes nothing.
+    pub fn share_page(&mut self, index: u64, writable: bool) -> Result<u64, Errno> {
+        self.mapped = true;
+        if writable {
+            self.written_through = true;
+            return Ok(self.page_mut(index)?.addr());
+        }
         self.load(index)?;
-        Ok(self.page_mut(index)?.addr())
+        if let Entry::Vacant(e) = self.pages.entry(index) {
+            // A hole, or past what the disk has: zeroes either way.
+            e.insert(PageBuf::new()?);
+            self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(self.pages[&index].addr())
     }
 
     /// Lets go of the page at `index` (see `retired`).
     fn discard(&mut self, index: u64) {
         if let Some(page) = self.pages.remove(&index)
-            && self.shared
+            && self.mapped
         {
             self.retired.push(page);
         }

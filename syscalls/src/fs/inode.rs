@@ -374,10 +374,10 @@ impl crate::mm::MapSource for Inode {
         (self.sb.dev, self.ino())
     }
 
-    fn share_page(&self, offset: u64) -> Result<u64, crate::Errno> {
+    fn share_page(&self, offset: u64, writable: bool) -> Result<u64, crate::Errno> {
         self.file()
             .ok_or(crate::Errno::ENODEV)?
             .lock()
-            .share_page(offset / crate::mm::PAGE_SIZE)
+            .share_page(offset / crate::mm::PAGE_SIZE, writable)
     }
 }

@@ -189,6 +189,14 @@ impl FsContext {
         disk::sync(&self.root.sb)
     }
 
+    /// Lets a disk root hold at most `pages` clean file pages
+    /// (`DiskFs::set_cache_budget`); a root in memory has none to let go.
+    pub fn set_cache_budget(&self, pages: u64) {
+        if let Some(disk) = &self.root.sb.disk {
+            disk.set_cache_budget(pages);
+        }
+    }
+
     /// `sync` when the other CPUs have stopped: no lock is waited for.
     pub fn sync_at_exit(&self) -> Result<(), Errno> {
         disk::sync_at_exit(&self.root.sb)

@@ -69,9 +69,11 @@ pub trait MapSource: Send + Sync {
     /// Identifies the file (device and inode), for /proc/self/maps.
     fn dev_ino(&self) -> (u64, u64);
     /// The kernel address of the file's page at `offset` (allocated if it
-    /// is a hole), which a shared mapping maps itself: it stays at that
-    /// address as long as the file lives. ENOSPC when no memory is left.
-    fn share_page(&self, offset: u64) -> Result<u64, Errno>;
+    /// is a hole), which a mapping maps itself (a private one read-only):
+    /// it stays at that address as long as the file lives. `writable`: a
+    /// shared mapping that may write the page, which the file must then
+    /// count as changed. ENOSPC when no memory is left.
+    fn share_page(&self, offset: u64, writable: bool) -> Result<u64, Errno>;
 }
 
 /// A VMA's file: which, from what offset, and how it was named.
@@ -326,7 +328,8 @@ impl State {
                 if offset >= file.source.size() {
                     FaultResolution::Bus
                 } else if file.shared || access != Access::Write {
-                    match file.source.share_page(offset) {
+                    let writable = file.shared && vma.prot.contains(Prot::WRITE);
+                    match file.source.share_page(offset, writable) {
                         Ok(addr) => FaultResolution::Share {
                             page,
                             prot: vma.prot,

@@ -344,3 +344,156 @@ fn statfs_tells_the_disks_size() {
         s.bfree
     );
 }
+
+/// Page `i` of the pattern files below: every byte is `i * 7 + salt`.
+fn pattern(pages: u64, salt: u8) -> Vec<u8> {
+    (0..pages)
+        .flat_map(|i| core::iter::repeat_n((i as u8).wrapping_mul(7).wrapping_add(salt), 4096))
+        .collect()
+}
+
+/// A disk holding /big (256 pages of `pattern(256, 1)`), committed.
+fn disk_with_a_big_file() -> SharedDisk {
+    let disk = fresh_device(4096);
+    let mut t = boot(&disk);
+    t.mkfile("/big", &pattern(256, 1));
+    sync(&mut t);
+    disk
+}
+
+/// File pages the root's superblock holds.
+fn held_pages(t: &T) -> u64 {
+    t.process
+        .fs
+        .lock()
+        .root
+        .sb
+        .used_pages
+        .load(core::sync::atomic::Ordering::Relaxed)
+}
+
+fn set_budget(t: &T, pages: u64) {
+    let fs = t.process.fs.lock();
+    fs.root.sb.disk.as_ref().unwrap().set_cache_budget(pages);
+}
+
+/// Reads `path` whole through one descriptor, `chunk` bytes at a time.
+fn read_all(t: &mut T, path: &str, chunk: usize) -> Vec<u8> {
+    let fd = t.open(path, O_RDONLY, 0).unwrap();
+    let mut all = Vec::new();
+    loop {
+        let part = t.read(fd, chunk).unwrap();
+        if part.is_empty() {
+            break;
+        }
+        all.extend(part);
+    }
+    t.close(fd);
+    all
+}
+
+#[test]
+fn a_file_larger_than_the_cache_is_read_whole_and_clean_pages_go() {
+    let disk = disk_with_a_big_file();
+    // Without a budget every page read stays.
+    let mut t = boot(&disk);
+    assert!(read_all(&mut t, "/big", 65536) == pattern(256, 1));
+    assert!(held_pages(&t) >= 256, "{}", held_pages(&t));
+    // With one of 32 pages, the file is read whole, and held pages stay
+    // near the budget; reading it again reads the disk again.
+    let mut t = boot(&disk);
+    set_budget(&t, 32);
+    for _ in 0..2 {
+        assert!(read_all(&mut t, "/big", 65536) == pattern(256, 1));
+        assert!(held_pages(&t) <= 32, "{}", held_pages(&t));
+    }
+    // Random reads too.
+    let fd = t.open("/big", O_RDONLY, 0).unwrap();
+    let buf = t.alloc(4096);
+    for i in [200u64, 3, 150, 77, 255, 0, 128] {
+        t.ok(nr::PREAD64, &[fd, buf, 4096, i * 4096]);
+        assert!(
+            t.mem(buf, 4096)
+                .iter()
+                .all(|&b| b == (i as u8).wrapping_mul(7).wrapping_add(1))
+        );
+    }
+    assert!(held_pages(&t) <= 32, "{}", held_pages(&t));
+}
+
+#[test]
+fn changed_pages_are_never_let_go_before_they_are_written_back() {
+    let disk = disk_with_a_big_file();
+    let mut t = boot(&disk);
+    set_budget(&t, 16);
+    // 64 changed pages, more than the budget, then a read of the big file
+    // that makes the cache let clean pages go.
+    let changed = pattern(64, 9);
+    t.mkfile("/changed", &changed);
+    let fd = t.open("/big", O_RDWR, 0).unwrap();
+    t.write(fd, &pattern(40, 5)).unwrap();
+    t.close(fd);
+    assert!(read_all(&mut t, "/big", 8192)[40 * 4096..] == pattern(256, 1)[40 * 4096..]);
+    assert!(t.cat("/changed").unwrap() == changed);
+    sync(&mut t);
+    drop(t);
+    let mut t = boot(&disk);
+    assert!(t.cat("/changed").unwrap() == changed);
+    let big = t.cat("/big").unwrap();
+    assert!(big[..40 * 4096] == pattern(40, 5)[..]);
+    assert!(big[40 * 4096..] == pattern(256, 1)[40 * 4096..]);
+}
+
+#[test]
+fn an_open_unlinked_file_larger_than_the_cache_keeps_every_page() {
+    let disk = disk_with_a_big_file();
+    let mut t = boot(&disk);
+    set_budget(&t, 16);
+    let fd = t.open("/big", O_RDONLY, 0).unwrap();
+    let p = t.s("/big");
+    t.ok(nr::UNLINK, &[p]);
+    sync(&mut t);
+    let buf = t.alloc(256 * 4096);
+    t.ok(nr::PREAD64, &[fd, buf, 256 * 4096, 0]);
+    assert!(t.mem(buf, 256 * 4096) == pattern(256, 1));
+}
+
+/// The disk's free blocks, as statfs(2) reports them.
+fn free_blocks(t: &mut T) -> u64 {
+    let p = t.s("/");
+    let buf = t.alloc(size_of::<crate::fs::stat::Statfs>());
+    t.ok(nr::STATFS, &[p, buf]);
+    t.obj::<crate::fs::stat::Statfs>(buf).bfree
+}
+
+#[test]
+fn a_mapped_file_keeps_its_pages_and_a_read_only_view_writes_nothing_back() {
+    const PROT_READ: u64 = 1;
+    const MAP_PRIVATE: u64 = 2;
+    let disk = disk_with_a_big_file();
+    let mut t = boot(&disk);
+    set_budget(&t, 16);
+    let free = free_blocks(&mut t);
+    let fd = t.open("/big", O_RDONLY, 0).unwrap();
+    let a = t.ok(nr::MMAP, &[0, 256 * 4096, PROT_READ, MAP_PRIVATE, fd, 0]);
+    for i in 0..256u64 {
+        let mut b = [0u8];
+        t.platform.read_user(a + i * 4096 + 5, &mut b).unwrap();
+        assert_eq!(b[0], (i as u8).wrapping_mul(7).wrapping_add(1), "page {i}");
+    }
+    // The mapping maps the file's own pages: none may go.
+    assert!(held_pages(&t) >= 256, "{}", held_pages(&t));
+    // Nothing changed, so a sync writes nothing (a program's libraries,
+    // mapped so, are not copied at every commit).
+    sync(&mut t);
+    assert_eq!(free_blocks(&mut t), free);
+    // Another file's reads do not take them either.
+    t.mkfile("/other", &pattern(64, 3));
+    sync(&mut t);
+    assert!(read_all(&mut t, "/other", 4096) == pattern(64, 3));
+    for i in 0..256u64 {
+        let mut b = [0u8];
+        t.platform.read_user(a + i * 4096 + 5, &mut b).unwrap();
+        assert_eq!(b[0], (i as u8).wrapping_mul(7).wrapping_add(1), "page {i}");
+    }
+}
