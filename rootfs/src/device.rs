@@ -47,7 +47,11 @@ impl core::error::Error for DeviceError {}
 ///
 /// Reads and writes move whole blocks. A write may sit in a volatile cache
 /// until [`flush`](Self::flush) returns; only then is it durable (the
-/// transaction commit relies on this ordering).
+/// transaction commit relies on this ordering). A device may also send
+/// writes behind and report a failed one only at the next flush: a flush
+/// that fails means some write since the previous one may be lost, so a
+/// caller writes them all again before it relies on them (a failed commit
+/// discards its group and the next writes it anew).
 pub trait BlockDevice {
     /// Bytes in one block.
     fn block_size(&self) -> usize;

@@ -439,7 +439,10 @@ impl<D: BlockDevice> Pool<D> {
     /// sends the blocks still queued, flushes every block written so far, writes the group's uberblock into
     /// the ring slot after the current one, and flushes again. Only then is
     /// the group durable; returns its number. On an error nothing committed
-    /// changes and the commit may be retried.
+    /// changes; the group's blocks may not all have reached the device (a
+    /// device that writes behind reports a failed write at the flush), so
+    /// the caller discards the group ([`discard_open`](Self::discard_open))
+    /// and writes it again, as `Fs` does.
     pub fn commit(&mut self, root: BlockPtr, timestamp_ns: u64) -> Result<u64, Error> {
         let reachable = root.is_hole() || root.address < self.alloc.next_free();
         if !reachable || root.birth_txg > self.open_txg {
