@@ -6,7 +6,7 @@
 //! | `selftest` | run the in-kernel tests and exit with their verdict |
 //! | `crash=page-fault\|divide-error\|invalid-opcode\|stack-overflow\|panic` | fault on purpose after boot (tests the fault report) |
 //! | `virtio_mmio.device=SIZE@BASE:IRQ` | a virtio-mmio device (QEMU's microvm adds one per device, as for Linux); SIZE takes K/M suffixes, numbers may be hex |
-//! | `blktest` | after boot, test the first virtio-blk disk (read the host's block 1, write, flush and read back block 2) and exit with the verdict |
+//! | `blktest` | after boot, test the first virtio-blk disk (read the host's block 1, write, flush and read back block 2, write and read back blocks 16 to 207 as runs with many requests in flight) and exit with the verdict |
 //! | `root=disk` | the root filesystem is the rootfs on the first virtio-blk disk, mounted read-write; the initrd then only carries the launch manifest |
 //! | `noxsave` | save FPU state with FXSAVE (x87 and SSE only) even where XSAVE exists, as Linux's `noxsave` |
 //!

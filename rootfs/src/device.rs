@@ -47,7 +47,11 @@ impl core::error::Error for DeviceError {}
 ///
 /// Reads and writes move whole blocks. A write may sit in a volatile cache
 /// until [`flush`](Self::flush) returns; only then is it durable (the
-/// transaction commit relies on this ordering).
+/// transaction commit relies on this ordering). A device may also send
+/// writes behind and report a failed one only at the next flush: a flush
+/// that fails means some write since the previous one may be lost, so a
+/// caller writes them all again before it relies on them (a failed commit
+/// discards its group and the next writes it anew).
 pub trait BlockDevice {
     /// Bytes in one block.
     fn block_size(&self) -> usize;
@@ -59,6 +63,61 @@ pub trait BlockDevice {
     fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError>;
     /// Makes every write that has returned durable.
     fn flush(&mut self) -> Result<(), DeviceError>;
+
+    /// Writes each run `(n, data)`: `data`, a nonzero whole number of
+    /// blocks, to blocks `n, n + 1, ...`. A device with a queue keeps many
+    /// of them in flight and sends each run as one request, so they may
+    /// reach the medium in any order; as with [`write_block`]
+    /// (Self::write_block), none is durable before [`flush`](Self::flush).
+    /// On an error any of them may or may not have been written. The
+    /// default writes the blocks one at a time, in order.
+    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
+        let size = self.block_size();
+        for &(first, data) in runs {
+            check_run(size, data.len())?;
+            for (n, block) in (first..).zip(data.chunks_exact(size)) {
+                self.write_block(n, block)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills each run `(n, buf)`: `buf`, a nonzero whole number of blocks,
+    /// with blocks `n, n + 1, ...`; a device with a queue keeps many in
+    /// flight. The default reads the blocks one at a time.
+    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
+        let size = self.block_size();
+        for (first, buf) in runs.iter_mut() {
+            check_run(size, buf.len())?;
+            for (n, block) in (*first..).zip(buf.chunks_exact_mut(size)) {
+                self.read_block(n, block)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Refuses a run buffer that is not a nonzero whole number of `block_size`
+/// blocks; returns how many blocks it holds.
+pub fn check_run(block_size: usize, len: usize) -> Result<u64, DeviceError> {
+    if block_size == 0 || len == 0 || !len.is_multiple_of(block_size) {
+        return Err(DeviceError::BadBufferLength {
+            expected: block_size,
+            actual: len,
+        });
+    }
+    Ok((len / block_size) as u64)
+}
+
+/// Blocks `first ..` for `blocks` blocks, if all are below `count`.
+pub(crate) fn run_in_range(first: u64, blocks: u64, count: u64) -> Result<(), DeviceError> {
+    match first.checked_add(blocks) {
+        Some(end) if end <= count => Ok(()),
+        _ => Err(DeviceError::OutOfRange {
+            block: first.max(count),
+            count,
+        }),
+    }
 }
 
 /// A block device held in memory.
@@ -147,6 +206,17 @@ impl MemDevice {
     }
 }
 
+impl MemDevice {
+    /// The byte range of the run of `len` bytes from block `first`.
+    fn run_range(&self, first: u64, len: usize) -> Result<core::ops::Range<usize>, DeviceError> {
+        let blocks = check_run(self.block_size, len)?;
+        run_in_range(first, blocks, self.block_count())?;
+        // The run ends inside the image, whose length is a usize.
+        let start = first as usize * self.block_size;
+        Ok(start..start + len)
+    }
+}
+
 impl BlockDevice for MemDevice {
     fn block_size(&self) -> usize {
         self.block_size
@@ -173,6 +243,24 @@ impl BlockDevice for MemDevice {
 
     fn flush(&mut self) -> Result<(), DeviceError> {
         self.flushes += 1;
+        Ok(())
+    }
+
+    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
+        for &(first, data) in runs {
+            let range = self.run_range(first, data.len())?;
+            let blocks = self.bytes.get_mut(range).ok_or(DeviceError::Io)?;
+            blocks.copy_from_slice(data);
+        }
+        Ok(())
+    }
+
+    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
+        for (first, buf) in runs.iter_mut() {
+            let range = self.run_range(*first, buf.len())?;
+            let blocks = self.bytes.get(range).ok_or(DeviceError::Io)?;
+            buf.copy_from_slice(blocks);
+        }
         Ok(())
     }
 }
@@ -275,6 +363,61 @@ mod tests {
             empty.read_block(0, &mut [0; 512]),
             Err(DeviceError::OutOfRange { block: 0, count: 0 })
         ));
+    }
+
+    #[test]
+    fn runs_move_several_blocks_and_the_default_agrees() {
+        /// A device with only the single-block operations.
+        struct Single(MemDevice);
+        impl BlockDevice for Single {
+            fn block_size(&self) -> usize {
+                self.0.block_size()
+            }
+            fn block_count(&self) -> u64 {
+                self.0.block_count()
+            }
+            fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+                self.0.read_block(n, buf)
+            }
+            fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError> {
+                self.0.write_block(n, buf)
+            }
+            fn flush(&mut self) -> Result<(), DeviceError> {
+                self.0.flush()
+            }
+        }
+        let mut mem = MemDevice::new(8, 8).unwrap();
+        let mut single = Single(MemDevice::new(8, 8).unwrap());
+        let a: Vec<u8> = (0..24).collect();
+        let b = [9u8; 8];
+        let runs: [(u64, &[u8]); 2] = [(1, &a), (7, &b)];
+        mem.write_runs(&runs).unwrap();
+        single.write_runs(&runs).unwrap();
+        assert_eq!(mem, single.0);
+        assert_eq!(&mem.as_bytes()[8..32], &a[..]);
+        assert_eq!(&mem.as_bytes()[56..], &b[..]);
+        for dev in [&mut mem as &mut dyn BlockDevice, &mut single] {
+            let (mut x, mut y) = ([0u8; 16], [0u8; 8]);
+            let mut reads: [(u64, &mut [u8]); 2] = [(2, &mut x), (0, &mut y)];
+            dev.read_runs(&mut reads).unwrap();
+            assert_eq!(&x[..], &a[8..]);
+            assert_eq!(y, [0; 8]);
+            assert_eq!(
+                dev.write_runs(&[(6, &[1; 24])]),
+                Err(DeviceError::OutOfRange { block: 8, count: 8 })
+            );
+            assert_eq!(
+                dev.write_runs(&[(0, &[1; 12])]),
+                Err(DeviceError::BadBufferLength {
+                    expected: 8,
+                    actual: 12
+                })
+            );
+            assert!(matches!(
+                dev.read_runs(&mut [(0, &mut [][..])]),
+                Err(DeviceError::BadBufferLength { .. })
+            ));
+        }
     }
 
     #[test]

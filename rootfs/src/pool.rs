@@ -3,6 +3,9 @@
 //! live, reads them back only if their checksum matches, and commits a
 //! transaction group by flushing its blocks before the uberblock that makes
 //! them reachable, so a crash at any point leaves the last committed group.
+//! Written blocks wait in memory and go to the device together, contiguous
+//! ones as one run ([`BlockDevice::write_runs`]), so a device with a queue
+//! has many requests in flight.
 //!
 //! Data blocks may be stored LZ4-compressed ([`Pool::write_compressible`]).
 //! With fixed 4 KiB physical blocks that alone saves no space, so a pool
@@ -10,6 +13,7 @@
 //! compressed blocks of a transaction group are laid end to end in shared
 //! physical blocks (FORMAT.md, "Compression").
 
+use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -84,6 +88,11 @@ impl From<DeviceError> for Error {
     }
 }
 
+/// How many written blocks the pool holds before it sends them to the
+/// device (1 MiB): enough for long runs and many requests in flight, little
+/// enough to keep in memory.
+const QUEUE_BLOCKS: usize = 256;
+
 /// A mounted (or freshly formatted) pool over a device.
 pub struct Pool<D: BlockDevice> {
     dev: D,
@@ -101,6 +110,11 @@ pub struct Pool<D: BlockDevice> {
     /// The physical block being filled with compressed blocks, not yet
     /// written: it is written when the next one does not fit, or at commit.
     pack: Option<Pack>,
+    /// Blocks of the open group written and not yet sent, by address: sent
+    /// together ([`BlockDevice::write_runs`], contiguous blocks as one run)
+    /// when [`QUEUE_BLOCKS`] have gathered and at commit, before the flush
+    /// that precedes the uberblock.
+    queued: BTreeMap<u64, Vec<u8>>,
 }
 
 /// A physical block being packed: its address and the bytes so far.
@@ -140,13 +154,10 @@ impl<D: BlockDevice> Pool<D> {
             next_free: DATA_START,
             root: BlockPtr::HOLE,
         };
+        let mut ring = vec![0; BLOCK_SIZE * RING_SLOTS as usize];
+        ring[..UBERBLOCK_LEN].copy_from_slice(&empty.encode());
+        dev.write_runs(&[(RING_START, &ring)])?;
         let mut block = vec![0; BLOCK_SIZE];
-        for slot in 1..RING_SLOTS {
-            dev.write_block(RING_START + slot, &block)?;
-        }
-        block[..UBERBLOCK_LEN].copy_from_slice(&empty.encode());
-        dev.write_block(RING_START, &block)?;
-        block.fill(0);
         block[..LABEL_LEN].copy_from_slice(&label.encode());
         dev.write_block(0, &block)?;
         dev.write_block(label.data_end(), &block)?;
@@ -161,6 +172,7 @@ impl<D: BlockDevice> Pool<D> {
             checksum_errors: 0,
             packing: false,
             pack: None,
+            queued: BTreeMap::new(),
         })
     }
 
@@ -209,6 +221,7 @@ impl<D: BlockDevice> Pool<D> {
             checksum_errors: 0,
             packing: false,
             pack: None,
+            queued: BTreeMap::new(),
         };
         for (slot, ub) in candidates {
             match pool.read_block(&ub.root) {
@@ -236,12 +249,13 @@ impl<D: BlockDevice> Pool<D> {
         let address = self.alloc.allocate().ok_or(Error::NoSpace)?;
         let mut block = vec![0; BLOCK_SIZE];
         block[..data.len()].copy_from_slice(data);
-        self.dev.write_block(address, &block)?;
+        let checksum = xxh3(&block);
+        self.queue_write(address, block)?;
         Ok(BlockPtr::plain(
             address,
             data.len() as u32,
             self.open_txg,
-            xxh3(&block),
+            checksum,
         ))
     }
 
@@ -274,7 +288,7 @@ impl<D: BlockDevice> Pool<D> {
             let address = self.alloc.allocate().ok_or(Error::NoSpace)?;
             let mut block = vec![0; BLOCK_SIZE];
             block[..len].copy_from_slice(&compressed);
-            self.dev.write_block(address, &block)?;
+            self.queue_write(address, block)?;
             bp.address = address;
             return Ok(bp);
         }
@@ -298,7 +312,7 @@ impl<D: BlockDevice> Pool<D> {
                 pack.address = next;
                 pack.used = len - room;
                 pack.block[..len - room].copy_from_slice(&compressed[room..]);
-                self.dev.write_block(bp.address, &full)?;
+                self.queue_write(bp.address, full)?;
                 return Ok(bp);
             }
             self.write_pack()?;
@@ -336,8 +350,38 @@ impl<D: BlockDevice> Pool<D> {
     /// Writes the physical block being packed, if any.
     fn write_pack(&mut self) -> Result<(), Error> {
         if let Some(pack) = self.pack.take() {
-            self.dev.write_block(pack.address, &pack.block)?;
+            self.queue_write(pack.address, pack.block)?;
         }
+        Ok(())
+    }
+
+    /// Queues `block` for block `address`, sending the queue once it holds
+    /// [`QUEUE_BLOCKS`].
+    fn queue_write(&mut self, address: u64, block: Vec<u8>) -> Result<(), Error> {
+        self.queued.insert(address, block);
+        if self.queued.len() >= QUEUE_BLOCKS {
+            self.send_queued()?;
+        }
+        Ok(())
+    }
+
+    /// Sends every queued block, contiguous ones as one run. On an error
+    /// they stay queued, for a retried commit to send again.
+    fn send_queued(&mut self) -> Result<(), Error> {
+        let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+        for (&address, block) in &self.queued {
+            match runs.last_mut() {
+                Some((first, data)) if *first + (data.len() / BLOCK_SIZE) as u64 == address => {
+                    data.extend_from_slice(block);
+                }
+                _ => runs.push((address, block.clone())),
+            }
+        }
+        let runs: Vec<(u64, &[u8])> = runs.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+        if !runs.is_empty() {
+            self.dev.write_runs(&runs)?;
+        }
+        self.queued.clear();
         Ok(())
     }
 
@@ -362,8 +406,9 @@ impl<D: BlockDevice> Pool<D> {
         let mut block = vec![0; BLOCK_SIZE * blocks as usize];
         for (i, part) in block.chunks_exact_mut(BLOCK_SIZE).enumerate() {
             let n = bp.address + i as u64;
-            match &self.pack {
-                Some(pack) if pack.address == n => part.copy_from_slice(&pack.block),
+            match (&self.pack, self.queued.get(&n)) {
+                (Some(pack), _) if pack.address == n => part.copy_from_slice(&pack.block),
+                (_, Some(queued)) => part.copy_from_slice(queued),
                 _ => self.dev.read_block(n, part)?,
             }
         }
@@ -391,10 +436,13 @@ impl<D: BlockDevice> Pool<D> {
     }
 
     /// Commits the open transaction group with `root` as the pool's root:
-    /// flushes every block written so far, writes the group's uberblock into
+    /// sends the blocks still queued, flushes every block written so far, writes the group's uberblock into
     /// the ring slot after the current one, and flushes again. Only then is
     /// the group durable; returns its number. On an error nothing committed
-    /// changes and the commit may be retried.
+    /// changes; the group's blocks may not all have reached the device (a
+    /// device that writes behind reports a failed write at the flush), so
+    /// the caller discards the group ([`discard_open`](Self::discard_open))
+    /// and writes it again, as `Fs` does.
     pub fn commit(&mut self, root: BlockPtr, timestamp_ns: u64) -> Result<u64, Error> {
         let reachable = root.is_hole() || root.address < self.alloc.next_free();
         if !reachable || root.birth_txg > self.open_txg {
@@ -402,6 +450,7 @@ impl<D: BlockDevice> Pool<D> {
         }
         // The blocks must be durable before anything points at them.
         self.write_pack()?;
+        self.send_queued()?;
         self.dev.flush()?;
         let ub = Uberblock {
             pool_guid: self.label.pool_guid,
@@ -433,6 +482,7 @@ impl<D: BlockDevice> Pool<D> {
     /// frees (a commit that failed part-way: nothing committed reaches them).
     pub fn discard_open(&mut self) {
         self.pack = None;
+        self.queued.clear();
         self.alloc.discard_open();
     }
 

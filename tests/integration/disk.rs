@@ -1,7 +1,8 @@
 //! `sole run --disk`: the kernel's virtio-blk driver on q35 (PCI) and
 //! microvm (virtio-mmio). The host writes a known block into a raw disk
 //! file; the kernel's `blktest` reads it, writes another block, flushes and
-//! reads it back; the host then finds the kernel's block in the file.
+//! reads it back, then writes and reads runs of blocks with many requests in
+//! flight; the host then finds the kernel's blocks in the file.
 
 #![deny(unsafe_code)]
 
@@ -17,6 +18,8 @@ const HOST_MAGIC: &[u8] = b"sole disk test: written by the host\n";
 const HOST_BLOCK: usize = 1;
 const GUEST_MAGIC: &[u8] = b"sole disk test: written by the guest\n";
 const GUEST_BLOCK: usize = 2;
+const BATCH_MAGIC: &[u8] = b"sole disk test: written in a batch\n";
+const BATCH_BLOCKS: std::ops::Range<usize> = 16..208;
 
 /// Block `n` of the test pattern: `magic`, then byte `i` is `7i + 13n`.
 fn test_block(magic: &[u8], n: usize) -> Vec<u8> {
@@ -53,6 +56,8 @@ fn blktest_on(machine: Machine) {
         "blktest: write, flush, read back: ok",
         "blktest: refuse blocks past the end: ok",
         "blktest: 256 reads in a row: ok",
+        "blktest: runs written and read back, many in flight: ok",
+        "blktest: single writes gather, the last write wins: ok",
         "blktest: queue interrupts arrive: ok",
         "blktest: passed",
     ] {
@@ -65,9 +70,18 @@ fn blktest_on(machine: Machine) {
         after[GUEST_BLOCK * BLOCK..][..BLOCK] == test_block(GUEST_MAGIC, GUEST_BLOCK)[..],
         "the block the kernel wrote is not in the file"
     );
+    for n in BATCH_BLOCKS {
+        assert!(
+            after[n * BLOCK..][..BLOCK] == test_block(BATCH_MAGIC, n)[..],
+            "block {n} of the batch is not in the file"
+        );
+    }
     // Nothing else changed.
     image[GUEST_BLOCK * BLOCK..][..BLOCK].copy_from_slice(&test_block(GUEST_MAGIC, GUEST_BLOCK));
-    assert!(after == image, "the kernel wrote outside its block");
+    for n in BATCH_BLOCKS {
+        image[n * BLOCK..][..BLOCK].copy_from_slice(&test_block(BATCH_MAGIC, n));
+    }
+    assert!(after == image, "the kernel wrote outside its blocks");
 }
 
 #[test]

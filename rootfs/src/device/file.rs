@@ -8,7 +8,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use super::{BlockDevice, DeviceError};
+use super::{BlockDevice, DeviceError, check_run, run_in_range};
 
 /// A block device over a file. Reads and writes go to the file at once
 /// (through the host's page cache); [`BlockDevice::flush`] is
@@ -88,6 +88,14 @@ impl FileDevice {
         // n < block_count, and block_count * block_size is the file's length.
         Ok(n * self.block_size as u64)
     }
+
+    /// The byte offset of the run of `len` bytes from block `first`,
+    /// checking that it is whole blocks, all on the device.
+    fn run_offset(&self, first: u64, len: usize) -> Result<u64, DeviceError> {
+        let blocks = check_run(self.block_size, len)?;
+        run_in_range(first, blocks, self.block_count)?;
+        Ok(first * self.block_size as u64)
+    }
 }
 
 impl BlockDevice for FileDevice {
@@ -114,6 +122,28 @@ impl BlockDevice for FileDevice {
 
     fn flush(&mut self) -> Result<(), DeviceError> {
         self.file.sync_data().map_err(|_| DeviceError::Io)
+    }
+
+    /// One `pwrite` per run.
+    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
+        for &(first, data) in runs {
+            let at = self.run_offset(first, data.len())?;
+            self.file
+                .write_all_at(data, at)
+                .map_err(|_| DeviceError::Io)?;
+        }
+        Ok(())
+    }
+
+    /// One `pread` per run.
+    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
+        for (first, buf) in runs.iter_mut() {
+            let at = self.run_offset(*first, buf.len())?;
+            self.file
+                .read_exact_at(buf, at)
+                .map_err(|_| DeviceError::Io)?;
+        }
+        Ok(())
     }
 }
 
@@ -147,6 +177,19 @@ mod tests {
             dev.read_block(0, &mut [0; 100]),
             Err(DeviceError::BadBufferLength { .. })
         ));
+        drop(dev);
+
+        let mut dev = FileDevice::open(&path, 512, true).unwrap();
+        dev.write_runs(&[(5, &[5; 1024]), (0, &[1; 512])]).unwrap();
+        let (mut a, mut b) = ([0; 1536], [0; 512]);
+        dev.read_runs(&mut [(3, &mut a[..]), (0, &mut b[..])])
+            .unwrap();
+        assert!(a[..512].iter().all(|&x| x == 7) && a[512..1024].iter().all(|&x| x == 0));
+        assert!(a[1024..].iter().all(|&x| x == 5) && b == [1; 512]);
+        assert_eq!(
+            dev.write_runs(&[(7, &[0; 1024])]),
+            Err(DeviceError::OutOfRange { block: 8, count: 8 })
+        );
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes.len(), 4096);
         assert!(bytes[1536..2048].iter().all(|&b| b == 7));

@@ -17,7 +17,7 @@ fn remount(pool: Pool<MemDevice>) -> Pool<MemDevice> {
 }
 
 /// A test root: the encoded pointers of the blocks it holds.
-fn root_of(pool: &mut Pool<MemDevice>, bps: &[BlockPtr]) -> BlockPtr {
+fn root_of<D: BlockDevice>(pool: &mut Pool<D>, bps: &[BlockPtr]) -> BlockPtr {
     let bytes: Vec<u8> = bps.iter().flat_map(|bp| bp.encode()).collect();
     pool.write_block(&bytes).unwrap()
 }
@@ -378,5 +378,81 @@ proptest! {
             let root = pool.root();
             prop_assert!(pool.read_block(&root).is_ok());
         }
+    }
+}
+
+/// A device that logs each request: `(first block, blocks)` per run, a
+/// zero-block entry per flush; its runs fail while `fail` is set.
+struct Logging {
+    dev: MemDevice,
+    log: Vec<(u64, u64)>,
+    fail: bool,
+}
+
+impl BlockDevice for Logging {
+    fn block_size(&self) -> usize {
+        self.dev.block_size()
+    }
+    fn block_count(&self) -> u64 {
+        self.dev.block_count()
+    }
+    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        self.dev.read_block(n, buf)
+    }
+    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        self.log.push((n, 1));
+        self.dev.write_block(n, buf)
+    }
+    fn flush(&mut self) -> Result<(), DeviceError> {
+        self.log.push((0, 0));
+        self.dev.flush()
+    }
+    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
+        if self.fail {
+            return Err(DeviceError::Io);
+        }
+        for &(first, data) in runs {
+            self.log.push((first, (data.len() / BLOCK_SIZE) as u64));
+        }
+        self.dev.write_runs(runs)
+    }
+}
+
+#[test]
+fn a_group_goes_out_as_runs_then_flush_uberblock_flush() {
+    let dev = Logging {
+        dev: MemDevice::new(BLOCK_SIZE, 2048).unwrap(),
+        log: Vec::new(),
+        fail: false,
+    };
+    let mut pool = Pool::format(dev, GUID).unwrap();
+    pool.dev.log.clear();
+    let bps: Vec<BlockPtr> = (0..300u32)
+        .map(|i| pool.write_block(&i.to_le_bytes()).unwrap())
+        .collect();
+    // The first QUEUE_BLOCKS went out as one run, the rest wait.
+    assert_eq!(pool.dev.log, [(DATA_START, QUEUE_BLOCKS as u64)]);
+    // A queued block reads back before it reaches the device.
+    assert_eq!(pool.read_block(&bps[299]).unwrap(), 299u32.to_le_bytes());
+    let root = root_of(&mut pool, &bps[..4]);
+    pool.dev.fail = true;
+    assert_eq!(pool.commit(root, 1), Err(Error::Device(DeviceError::Io)));
+    pool.dev.fail = false;
+    pool.dev.log.clear();
+    pool.commit(root, 1).unwrap();
+    let ring = RING_START + pool.slot();
+    assert_eq!(
+        pool.dev.log,
+        [
+            (DATA_START + QUEUE_BLOCKS as u64, 45),
+            (0, 0),
+            (ring, 1),
+            (0, 0)
+        ],
+        "the blocks kept after the failed commit, in one run, then flush, uberblock, flush"
+    );
+    let mut pool = Pool::mount(pool.into_device()).unwrap();
+    for (i, bp) in bps.iter().enumerate() {
+        assert_eq!(pool.read_block(bp).unwrap(), (i as u32).to_le_bytes());
     }
 }
