@@ -2,19 +2,21 @@
  * disk DIR: the filesystem on a disk, in DIR (Sole: a directory of the root
  * filesystem, on the disk image it boots from; the Linux guest: the mount
  * point of an ext4 filesystem on a virtio-blk disk of the same size). The
- * disk is made afresh for every boot, and holds DIR/sole-bench-read, 64 MiB
- * written when the disk was made, so that it is read cold: neither kernel
- * has read it since boot.
+ * disk is made afresh for every boot, and holds DIR/sole-bench-read and
+ * DIR/sole-bench-random, 64 MiB each written when the disk was made, so that
+ * they are read cold: neither kernel has read them since boot, and each is
+ * read only once, one sequentially, the other at random.
  *
  *   seq_write     64 MiB in 1 MiB write()s to a new file, then fsync(),
  *                 counted: MiB/s.
  *   seq_read      DIR/sole-bench-read in 1 MiB read()s, cold: MiB/s.
- *   rand_read     4 KiB pread()s at random 4 KiB-aligned offsets of
- *                 DIR/sole-bench-read (cold but for the few repeated): IOPS.
- *   rand_write    4 KiB pwrite()s at random 4 KiB-aligned offsets of the
- *                 file seq_write wrote, then one fsync(), counted: IOPS.
+ *   rand_read     2,048 4 KiB pread()s at random 4 KiB-aligned offsets of
+ *                 DIR/sole-bench-random (cold but for the few repeated
+ *                 blocks): IOPS.
+ *   rand_write    2,048 4 KiB pwrite()s at random 4 KiB-aligned offsets of
+ *                 the file seq_write wrote, then one fsync(), counted: IOPS.
  *   fsync         pwrite() of 4 KiB at offset 0 of a small file, then
- *                 fsync(); the median of the pairs: us.
+ *                 fsync(); the median of 100 pairs: us.
  *   create_file   open(O_CREAT)+write(100 bytes)+close() of 10,000 new files
  *                 in one directory, no fsync: us per file.
  *   stat_file     stat() of each of those files: us per file.
@@ -35,8 +37,9 @@
 #define FILES 10000
 #define SMALL 100
 
-/* The file written when the disk was made (tools/src/bench/disk.rs). */
+/* The files written when the disk was made (tools/src/bench/disk.rs). */
 #define READ_FILE "sole-bench-read"
+#define RANDOM_FILE "sole-bench-random"
 
 static char buf[MIB];
 static char path[4096];
@@ -124,9 +127,9 @@ static void seq_read(const char *dir)
 
 static void rand_read(const char *dir)
 {
-	int fd = open(in_dir(dir, READ_FILE), O_RDONLY);
+	int fd = open(in_dir(dir, RANDOM_FILE), O_RDONLY);
 	if (fd < 0)
-		fail("open " READ_FILE);
+		fail("open " RANDOM_FILE);
 	long long start = now_ns();
 	for (int i = 0; i < RANDOM_OPS; i++) {
 		off_t at = (off_t)(next_random() % ((size_t)SEQ_MIB * MIB / BLOCK)) * BLOCK;

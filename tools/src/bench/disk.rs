@@ -4,8 +4,10 @@
 //! (`root=disk`); for the Linux guest, an ext4 filesystem made on the host
 //! with `mkfs.ext4`, which the guest's `/init` mounts at [`MOUNT`]. Both
 //! disks are [`DISK_BYTES`] long, attached the same way (raw, virtio-blk;
-//! [`crate::qemu::VmConfig::disk`]), and hold [`READ_FILE`] in [`MOUNT`],
-//! which the workload reads cold.
+//! [`crate::qemu::VmConfig::disk`]), and hold [`READ_FILE`] and
+//! [`RANDOM_FILE`] in [`MOUNT`], which the workload reads cold: one
+//! sequentially, the other at random, so that neither read finds what the
+//! other brought into a cache.
 //!
 //! Also `mkfs.ext4` and `dumpe2fs`, which the `image` workload uses too.
 
@@ -27,28 +29,70 @@ pub const DISK_BYTES: u64 = 512 * MIB;
 /// root filesystem, the ext4 mount point in the Linux guest.
 pub const MOUNT: &str = "/mnt";
 
-/// The file in [`MOUNT`] that each disk holds when it is made; the
-/// workload reads it (`READ_FILE` in `tools/bench/disk.c`).
+/// The file in [`MOUNT`] that each disk holds when it is made and the
+/// workload reads sequentially (`READ_FILE` in `tools/bench/disk.c`).
 pub const READ_FILE: &str = "sole-bench-read";
 
-/// Its size (`SEQ_MIB` in `tools/bench/disk.c`).
+/// The one it reads at random (`RANDOM_FILE` in `tools/bench/disk.c`).
+pub const RANDOM_FILE: &str = "sole-bench-random";
+
+/// The size of each (`SEQ_MIB` in `tools/bench/disk.c`).
 pub const READ_BYTES: u64 = 64 * MIB;
 
 /// The ext4 block size: the same 4 KiB as rootfs's blocks.
 const EXT4_BLOCK_SIZE: &str = "4096";
 
-/// [`READ_BYTES`] of pseudo-random bytes (xorshift64, so compression
-/// gains nothing), the same every time, kept in `cache`.
-pub fn read_file(cache: &Cache) -> Result<PathBuf> {
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut bytes = Vec::with_capacity(READ_BYTES as usize);
-    while (bytes.len() as u64) < READ_BYTES {
+/// A directory in `cache` holding [`READ_FILE`] and [`RANDOM_FILE`]:
+/// [`READ_BYTES`] each of pseudo-random bytes (xorshift64, so compression
+/// gains nothing; two seeds, so no block of one is a block of the other),
+/// the same every time.
+pub fn disk_files(cache: &Cache) -> Result<PathBuf> {
+    let dir = cache.dir().join("bench").join("disk-files");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, seed) in [
+        (READ_FILE, 0x2545_f491_4f6c_dd1d),
+        (RANDOM_FILE, 0x9e37_79b9_7f4a_7c15),
+    ] {
+        let bytes = pseudo_random(seed, READ_BYTES as usize);
+        let path = dir.join(name);
+        if std::fs::read(&path).is_ok_and(|existing| existing == bytes) {
+            continue;
+        }
+        let temp = tempfile::NamedTempFile::new_in(&dir)?;
+        std::fs::write(temp.path(), &bytes)?;
+        temp.persist(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(dir)
+}
+
+/// `len` bytes of xorshift64 from `seed`.
+fn pseudo_random(mut state: u64, len: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         bytes.extend_from_slice(&state.to_le_bytes());
     }
-    cache.content_file("bench-disk-read", "bin", &bytes)
+    bytes.truncate(len);
+    bytes
+}
+
+/// The files of a [`disk_files`] directory, by name.
+fn files_in(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            files.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+            ));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// What a fresh disk is made of.
@@ -62,24 +106,28 @@ pub enum FreshDisk {
 }
 
 impl FreshDisk {
-    /// The tree of a program's image with [`READ_FILE`] (the host file
-    /// `read_file`) added in [`MOUNT`].
-    pub fn rootfs(mut tree: Tree, read_file: &Path) -> Result<Self> {
+    /// The tree of a program's image with the files of `files` (a
+    /// [`disk_files`] directory) added in [`MOUNT`].
+    pub fn rootfs(mut tree: Tree, files: &Path) -> Result<Self> {
         tree.ensure_dir(MOUNT)?;
-        tree.add_host(read_file, &format!("{MOUNT}/{READ_FILE}"))?;
+        for (name, path) in files_in(files)? {
+            tree.add_host(&path, &format!("{MOUNT}/{name}"))?;
+        }
         Ok(FreshDisk::Rootfs(tree))
     }
 
-    /// A directory holding `read_file` as [`READ_FILE`], for `mkfs.ext4
-    /// -d`.
-    pub fn ext4(read_file: &Path) -> Result<Self> {
+    /// A directory holding the files of `files` (a [`disk_files`]
+    /// directory), for `mkfs.ext4 -d`.
+    pub fn ext4(files: &Path) -> Result<Self> {
         let stage = tempfile::Builder::new()
             .prefix("sole-bench-ext4-")
             .tempdir()?;
-        let to = stage.path().join(READ_FILE);
-        if std::fs::hard_link(read_file, &to).is_err() {
-            std::fs::copy(read_file, &to)
-                .with_context(|| format!("cannot copy {}", read_file.display()))?;
+        for (name, path) in files_in(files)? {
+            let to = stage.path().join(name);
+            if std::fs::hard_link(&path, &to).is_err() {
+                std::fs::copy(&path, &to)
+                    .with_context(|| format!("cannot copy {}", path.display()))?;
+            }
         }
         Ok(FreshDisk::Ext4(stage))
     }
@@ -244,15 +292,24 @@ mod tests {
     }
 
     #[test]
-    fn the_read_file_is_fixed_and_incompressible() {
+    fn the_files_to_read_are_fixed_distinct_and_incompressible() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::at(dir.path()).unwrap();
-        let path = read_file(&cache).unwrap();
-        let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(bytes.len() as u64, READ_BYTES);
-        assert_eq!(read_file(&cache).unwrap(), path, "the same file again");
-        // No 4 KiB block repeats its first, as zeros or a pattern would.
-        let first = &bytes[..4096];
-        assert!(bytes[4096..].chunks(4096).all(|block| block != first));
+        let files = disk_files(&cache).unwrap();
+        let listed = files_in(&files).unwrap();
+        let names: Vec<&str> = listed.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, [READ_FILE, RANDOM_FILE]);
+        let read = std::fs::read(files.join(READ_FILE)).unwrap();
+        let random = std::fs::read(files.join(RANDOM_FILE)).unwrap();
+        assert_eq!(read.len() as u64, READ_BYTES);
+        assert_eq!(random.len() as u64, READ_BYTES);
+        assert_ne!(read[..4096], random[..4096]);
+        // No 4 KiB block repeats the first, as zeros or a pattern would.
+        let first = &read[..4096];
+        assert!(read[4096..].chunks(4096).all(|block| block != first));
+        // Made again: the same files, and a damaged one is rewritten.
+        std::fs::write(files.join(RANDOM_FILE), b"damaged").unwrap();
+        assert_eq!(disk_files(&cache).unwrap(), files);
+        assert_eq!(std::fs::read(files.join(RANDOM_FILE)).unwrap(), random);
     }
 }

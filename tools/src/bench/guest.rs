@@ -148,16 +148,17 @@ impl Host {
         }
     }
 
-    /// `program` packed for Sole, as `sole run` packs it; with `read_file`
-    /// (a host file), on a disk image as `sole build` writes it, with the
-    /// file in [`disk::MOUNT`] too, booted as `sole run IMAGE` boots it.
+    /// `program` packed for Sole, as `sole run` packs it; with `disk_files`
+    /// (a [`disk::disk_files`] directory), on a disk image as `sole build`
+    /// writes it, with those files in [`disk::MOUNT`] too, booted as `sole
+    /// run IMAGE` boots it.
     pub fn sole(
         &self,
         program: &ProgramSpec,
         shape: Shape,
-        read_file: Option<&Path>,
+        disk_files: Option<&Path>,
     ) -> Result<Guest> {
-        let Some(read_file) = read_file else {
+        let Some(disk_files) = disk_files else {
             let initrd = program.pack()?;
             let append = BootOptions {
                 initrd: Some(initrd.path().to_path_buf()),
@@ -173,7 +174,7 @@ impl Host {
                 disk: None,
             });
         };
-        let disk = GuestDisk::new(FreshDisk::rootfs(program.image()?.tree, read_file)?)?;
+        let disk = GuestDisk::new(FreshDisk::rootfs(program.image()?.tree, disk_files)?)?;
         disk.fresh.make(&disk.path)?;
         // The manifest, which every fresh image holds alike.
         let initrd = ProgramSpec {
@@ -195,27 +196,28 @@ impl Host {
     }
 
     /// `program` as the child of `init` in an initramfs for `kernel`, with
-    /// the files Sole's initrd has; with `read_file` (a host file), and an
-    /// ext4 disk holding it that `init` mounts at [`disk::MOUNT`].
+    /// the files Sole's initrd has; with `disk_files` (a
+    /// [`disk::disk_files`] directory), and an ext4 disk holding those
+    /// files that `init` mounts at [`disk::MOUNT`].
     pub fn linux(
         &self,
         kernel: &LinuxKernel,
         init: &Path,
         program: &ProgramSpec,
         shape: Shape,
-        read_file: Option<&Path>,
+        disk_files: Option<&Path>,
     ) -> Result<Guest> {
         let init =
             std::fs::read(init).with_context(|| format!("cannot read {}", init.display()))?;
         let mut tree = linux::initramfs(&init, program.image()?)?;
-        let disk = match read_file {
-            Some(read_file) => {
+        let disk = match disk_files {
+            Some(disk_files) => {
                 let modules = match &kernel.modules {
                     Some(dir) => modules::disk_modules(dir)?,
                     None => Vec::new(),
                 };
                 linux::add_disk(&mut tree, &modules, disk::MOUNT)?;
-                Some(GuestDisk::new(FreshDisk::ext4(read_file)?)?)
+                Some(GuestDisk::new(FreshDisk::ext4(disk_files)?)?)
             }
             None => None,
         };

@@ -90,16 +90,16 @@ impl Session<'_> {
     fn guest(&self, system: System, program: &Program) -> Result<Guest, String> {
         let spec = self.spec(program).map_err(|e| format!("{e:#}"))?;
         let shape = self.host.shape(program);
-        let read_file = if program.on_disk {
-            Some(disk::read_file(&self.cache).map_err(|e| format!("{e:#}"))?)
+        let disk_files = if program.on_disk {
+            Some(disk::disk_files(&self.cache).map_err(|e| format!("{e:#}"))?)
         } else {
             None
         };
-        let read_file = read_file.as_deref();
+        let disk_files = disk_files.as_deref();
         match system {
-            System::Sole => self.host.sole(&spec, shape, read_file),
+            System::Sole => self.host.sole(&spec, shape, disk_files),
             System::Linux => match &self.linux {
-                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &spec, shape, read_file),
+                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &spec, shape, disk_files),
                 Some(Err(why)) => return Err(why.clone()),
                 None => return Err("not measured".into()),
             },

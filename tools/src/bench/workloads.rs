@@ -220,7 +220,11 @@ pub const DISK: Program = Program {
             "read 64 MiB in 1 MiB reads, cold",
             Unit::MibPerSec,
         ),
-        Metric::higher("rand_read", "random 4 KiB preads of it, cold", Unit::PerSec),
+        Metric::higher(
+            "rand_read",
+            "random 4 KiB preads of another, cold",
+            Unit::PerSec,
+        ),
         Metric::higher(
             "rand_write",
             "random 4 KiB pwrites + one fsync",
