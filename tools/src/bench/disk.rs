@@ -79,20 +79,19 @@ fn pseudo_random(mut state: u64, len: usize) -> Vec<u8> {
     bytes
 }
 
-/// The files of a [`disk_files`] directory, by name.
+/// The files of a [`disk_files`] directory, by name (and nothing else it
+/// may hold, such as a temporary file left by an interrupted run).
 fn files_in(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            files.push((
-                entry.file_name().to_string_lossy().into_owned(),
-                entry.path(),
-            ));
-        }
-    }
-    files.sort();
-    Ok(files)
+    [READ_FILE, RANDOM_FILE]
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(name);
+            if !path.is_file() {
+                bail!("{} is missing", path.display());
+            }
+            Ok((name.to_owned(), path))
+        })
+        .collect()
 }
 
 /// What a fresh disk is made of.

@@ -134,6 +134,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn both_systems_build_an_image_of_a_small_tree_and_count_its_bytes() {
+        let mut tree = Tree::new();
+        tree.add_bytes("/bin/prog", 0o755, vec![7; 300_000])
+            .unwrap();
+        tree.add_bytes("/etc/conf", 0o644, b"x=1\n".to_vec())
+            .unwrap();
+        let build = ImageBuild::new(tree).unwrap();
+        assert_eq!(build.size(), default_size(content_bytes(&build.tree)));
+        for system in [System::Sole, System::Linux] {
+            let built = build.build(system).unwrap();
+            assert!(built.millis > 0.0, "{system}: {built:?}");
+            // Something is in use, and less than the whole image.
+            assert!(
+                built.used > 0 && built.used < build.size(),
+                "{system}: {built:?}"
+            );
+            assert!(built.allocated > 0, "{system}: {built:?}");
+        }
+        assert!(build.stage.path().join("etc/conf").is_file());
+    }
+
+    #[test]
     fn a_tree_becomes_host_files() {
         let host = tempfile::tempdir().unwrap();
         let src = host.path().join("src.txt");
