@@ -1,6 +1,7 @@
 //! `sole bench` end to end in Sole alone: the `syscall` workload is built
 //! from its embedded C source, packed, booted under TCG, and its figures are
-//! read back from the console. Checks that figures arrive, never what they
+//! read back from the console; the `disk` workload runs the same way with
+//! its root on a fresh disk image. Checks that figures arrive, never what they
 //! are (timings are not behaviour); the Linux side is not run here, so
 //! nothing is downloaded.
 

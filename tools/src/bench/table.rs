@@ -3,9 +3,9 @@
 //! range of the runs, and the ratio of the second system's median to the
 //! first's. Printed for people and serialized as JSON for tools.
 //!
-//! Almost every metric is "less is better" (a time, a size), and for those
+//! Most metrics are "less is better" (a time, a size), and for those
 //! the ratio is `Linux / Sole`: how many times faster or smaller Sole is. A
-//! metric where more is better (a speedup) takes the ratio the other way
+//! metric where more is better (a speedup, MiB/s, IOPS) takes the ratio the other way
 //! round, `Sole / Linux`, so that above 1 still means Sole is ahead.
 
 use std::collections::BTreeMap;
