@@ -1,6 +1,7 @@
 //! `sole bench` end to end in Sole alone: the `syscall` workload is built
 //! from its embedded C source, packed, booted under TCG, and its figures are
-//! read back from the console. Checks that figures arrive, never what they
+//! read back from the console; the `disk` workload runs the same way with
+//! its root on a fresh disk image. Checks that figures arrive, never what they
 //! are (timings are not behaviour); the Linux side is not run here, so
 //! nothing is downloaded.
 
@@ -94,4 +95,55 @@ fn the_thread_workloads_run_on_two_vcpus_in_sole() {
     let text = report.render();
     assert!(text.contains(" with TCG, 2 CPUs, 512 MiB; "), "{text}");
     assert!(text.contains("pthread_create+join, wall (ns)"), "{text}");
+}
+
+#[test]
+fn the_disk_workload_runs_on_sole_s_root_disk_and_reports_positive_figures() {
+    let options = BenchOptions {
+        accel: AccelChoice::Tcg,
+        runs: 1,
+        only: vec![Workload::Disk],
+        linux: None,
+        ..BenchOptions::default()
+    };
+    let mut progress = Vec::new();
+    let report = bench(&options, &mut |line| progress.push(line.to_owned()))
+        .unwrap_or_else(|e| panic!("bench failed: {e:#}"));
+    let metrics: Vec<&str> = report
+        .table
+        .rows
+        .iter()
+        .map(|r| r.metric.as_str())
+        .collect();
+    assert_eq!(
+        metrics,
+        [
+            "seq_write",
+            "seq_read",
+            "rand_read",
+            "rand_write",
+            "fsync",
+            "create_file",
+            "stat_file"
+        ]
+    );
+    for row in &report.table.rows {
+        assert_eq!(row.workload, "disk");
+        match &row.results["Sole"] {
+            Outcome::Measured(s) => {
+                assert_eq!(s.samples.len(), 1, "{row:?}");
+                assert!(s.median > 0.0 && s.median.is_finite(), "{row:?}");
+            }
+            Outcome::Unavailable { unavailable } => {
+                panic!("{} unavailable: {unavailable}", row.metric)
+            }
+        }
+    }
+    assert_eq!(progress, ["disk: run 1 of 1 on Sole"]);
+    let text = report.render();
+    assert!(
+        text.contains("write 64 MiB in 1 MiB writes + fsync (MiB/s)"),
+        "{text}"
+    );
+    assert!(text.contains("(/s)"), "{text}");
 }

@@ -5,20 +5,30 @@
  * prints the child's exit status as Sole's exit marker (`[sole-exit N]`),
  * and ends the VM through QEMU's isa-debug-exit port as Sole does, or by
  * powering off.
+ *
+ * For a workload on a disk, it first loads the kernel modules listed in
+ * /bench.modules (one path a line, dependencies first) and mounts what
+ * /bench.mount names (`DEVICE DIRECTORY TYPE`) from a devtmpfs at /dev.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define DEBUG_EXIT_PORT 0xf4
 #define ARGV_PATH "/bench.argv"
 #define MAX_ARGS 64
+#define MODULES_PATH "/bench.modules"
+#define MOUNT_PATH "/bench.mount"
+/* How long the disk's device node may take to appear: 200 x 10 ms. */
+#define MOUNT_TRIES 200
 
 static char args[1 << 16];
 static char *argv_of_bench[MAX_ARGS + 1];
@@ -46,6 +56,59 @@ static int read_argv(void)
 	return 0;
 }
 
+/* Loads the modules MODULES_PATH lists; 0 on success or without a list. */
+static int load_modules(void)
+{
+	FILE *list = fopen(MODULES_PATH, "re");
+	if (!list)
+		return errno == ENOENT ? 0 : -1;
+	char line[4096];
+	while (fgets(line, sizeof(line), list)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		int fd = open(line, O_RDONLY | O_CLOEXEC);
+		/* EEXIST: the module is loaded already (or built in). */
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)) {
+			printf("sole-bench-error init: load %s: %s\n", line, strerror(errno));
+			fclose(list);
+			return -1;
+		}
+		close(fd);
+	}
+	fclose(list);
+	return 0;
+}
+
+/* Mounts what MOUNT_PATH names; 0 on success or without one. */
+static int mount_disk(void)
+{
+	FILE *spec = fopen(MOUNT_PATH, "re");
+	if (!spec)
+		return errno == ENOENT ? 0 : -1;
+	char device[256], dir[256], type[32];
+	int fields = fscanf(spec, "%255s %255s %31s", device, dir, type);
+	fclose(spec);
+	if (fields != 3) {
+		printf("sole-bench-error init: %s is not DEVICE DIRECTORY TYPE\n", MOUNT_PATH);
+		return -1;
+	}
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0 && errno != EBUSY) {
+		printf("sole-bench-error init: mount devtmpfs: %s\n", strerror(errno));
+		return -1;
+	}
+	/* The device node appears once the driver has probed the disk. */
+	for (int try = 0; try < MOUNT_TRIES; try++) {
+		if (mount(device, dir, type, 0, NULL) == 0)
+			return 0;
+		if (errno != ENOENT && errno != ENXIO)
+			break;
+		usleep(10000);
+	}
+	printf("sole-bench-error init: mount %s on %s: %s\n", device, dir, strerror(errno));
+	return -1;
+}
+
 int main(void)
 {
 	int status = 0;
@@ -53,7 +116,13 @@ int main(void)
 	/* Only the workloads that read /proc need it: they fail on their own. */
 	if (mount("proc", "/proc", "proc", 0, NULL) != 0)
 		perror("init: mount /proc");
-	pid_t child = fork();
+	pid_t child = -1;
+	if (load_modules() != 0 || mount_disk() != 0) {
+		fflush(stdout);
+		code = 125;
+		goto end;
+	}
+	child = fork();
 	if (child == 0) {
 		if (read_argv() != 0) {
 			fprintf(stderr, "sole-bench-error cannot read %s\n", ARGV_PATH);
@@ -74,6 +143,7 @@ int main(void)
 	} else {
 		code = 128 + WTERMSIG(status);
 	}
+end:
 	printf("[sole-exit %d]\n", code);
 	fflush(stdout);
 	if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0)

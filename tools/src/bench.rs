@@ -4,15 +4,20 @@
 //! The workloads are small static C programs and one Python program run by
 //! the host's `python3` ([`python`]), which measure themselves
 //! ([`workloads`]), run several times on each system, interleaved so that
-//! host noise falls on both alike; two more are measured from outside: the
-//! smallest memory hello runs in ([`minmem`]) and the size of what boots.
+//! host noise falls on both alike; three more are measured from outside: the
+//! smallest memory hello runs in ([`minmem`]), the size of what boots, and
+//! building a disk image ([`image`]). The `disk` workload runs on a disk
+//! ([`disk`]).
 //!
 //! A workload runs on one vCPU unless its program asks for more (the thread
 //! workloads take two), with the same count in Sole and the Linux guest.
 
+pub mod disk;
 pub mod guest;
+pub mod image;
 pub mod linux;
 pub mod minmem;
+pub mod modules;
 pub mod python;
 mod session;
 pub mod table;
@@ -68,15 +73,22 @@ pub enum Workload {
     /// The host's `python3 -c` up to its first statement, from the
     /// process's start and from kernel entry.
     Python,
+    /// A filesystem on a disk: sequential and random reads and writes,
+    /// fsync, small files (Sole's root on its disk image; ext4 in the
+    /// Linux guest).
+    Disk,
     /// The smallest `--mem` at which hello still runs.
     MinMemory,
     /// Kernel image bytes, and kernel plus initrd for hello.
     Size,
+    /// A disk image of python3's tree: `sole build` against `mkfs.ext4
+    /// -d`, its build time and the bytes it uses.
+    Image,
 }
 
 impl Workload {
     /// Every workload, in the order they run.
-    pub const ALL: [Workload; 9] = [
+    pub const ALL: [Workload; 11] = [
         Workload::Boot,
         Workload::Syscall,
         Workload::File,
@@ -84,8 +96,10 @@ impl Workload {
         Workload::Threads,
         Workload::Parallel,
         Workload::Python,
+        Workload::Disk,
         Workload::MinMemory,
         Workload::Size,
+        Workload::Image,
     ];
 
     /// Its name, as `--only` and the table write it.
@@ -98,8 +112,10 @@ impl Workload {
             Workload::Threads => "threads",
             Workload::Parallel => "parallel",
             Workload::Python => "python",
+            Workload::Disk => "disk",
             Workload::MinMemory => "min-memory",
             Workload::Size => "size",
+            Workload::Image => "image",
         }
     }
 
@@ -113,7 +129,8 @@ impl Workload {
             Workload::Threads => Some(workloads::THREADS),
             Workload::Parallel => Some(workloads::PARALLEL),
             Workload::Python => Some(workloads::PYTHON),
-            Workload::MinMemory | Workload::Size => None,
+            Workload::Disk => Some(workloads::DISK),
+            Workload::MinMemory | Workload::Size | Workload::Image => None,
         }
     }
 
@@ -121,7 +138,7 @@ impl Workload {
     pub fn cpus(self) -> Option<u16> {
         match self {
             Workload::MinMemory => Some(workloads::BOOT.cpus),
-            Workload::Size => None,
+            Workload::Size | Workload::Image => None,
             _ => self.program().map(|p| p.cpus),
         }
     }
@@ -243,8 +260,8 @@ impl BenchReport {
             );
             if self.table.has_higher_is_better() {
                 out.push_str(
-                    "  (for a speedup, where more is better, Sole's over the Linux guest's: \
-                     above 1, Sole scales better)\n",
+                    "  (where more is better, a speedup, MiB/s or operations per second, \
+                     Sole's over the Linux guest's: above 1, Sole is ahead)\n",
                 );
             }
         }

@@ -770,6 +770,11 @@ mod tests {
         assert_eq!(args.runs, 5);
         assert!(args.only.is_empty());
         assert!(parse(&["bench", "--only", "network"]).is_err());
+        let Command::Bench(args) = parse(&["bench", "--only", "disk,image"]).unwrap().command
+        else {
+            panic!("not bench");
+        };
+        assert_eq!(args.only, [Workload::Disk, Workload::Image]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! accelerator, CPU model and memory: Sole (the program packed as `sole run`
 //! packs it) and a Linux guest (the same files in an initramfs, the program
 //! run as `/init`'s child with the same arguments). Both end with Sole's exit
-//! marker on the console, so one boot function reads both.
+//! marker on the console, so one boot function reads both. A workload on a
+//! disk gets one made afresh before every boot ([`super::disk`]).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use super::disk::{self, FreshDisk};
 use super::linux::{self, LinuxKernel};
+use super::modules;
 use super::workloads::Program;
 use crate::mem_size::MemSize;
 use crate::program::{Initrd, ProgramSpec};
@@ -95,6 +98,29 @@ pub struct Guest {
     /// Bytes of the initrd (Sole) or initramfs (Linux).
     pub initrd_bytes: u64,
     initrd: InitrdFile,
+    disk: Option<GuestDisk>,
+}
+
+/// The disk a guest boots with, made afresh before every boot.
+#[derive(Debug)]
+struct GuestDisk {
+    fresh: FreshDisk,
+    /// Where it is written: in `_dir`, removed with the guest.
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl GuestDisk {
+    fn new(fresh: FreshDisk) -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("sole-bench-disk-")
+            .tempdir()?;
+        Ok(Self {
+            fresh,
+            path: dir.path().join("disk.img"),
+            _dir: dir,
+        })
+    }
 }
 
 impl Host {
@@ -122,35 +148,79 @@ impl Host {
         }
     }
 
-    /// `program` packed for Sole, as `sole run` packs it.
-    pub fn sole(&self, program: &ProgramSpec, shape: Shape) -> Result<Guest> {
-        let initrd = program.pack()?;
-        let append = BootOptions {
-            initrd: Some(initrd.path().to_path_buf()),
-            ..BootOptions::default()
+    /// `program` packed for Sole, as `sole run` packs it; with `disk_files`
+    /// (a [`disk::disk_files`] directory), on a disk image as `sole build`
+    /// writes it, with those files in [`disk::MOUNT`] too, booted as `sole
+    /// run IMAGE` boots it.
+    pub fn sole(
+        &self,
+        program: &ProgramSpec,
+        shape: Shape,
+        disk_files: Option<&Path>,
+    ) -> Result<Guest> {
+        let Some(disk_files) = disk_files else {
+            let initrd = program.pack()?;
+            let append = BootOptions {
+                initrd: Some(initrd.path().to_path_buf()),
+                ..BootOptions::default()
+            }
+            .kernel_command_line()?;
+            return Ok(Guest {
+                system: System::Sole,
+                config: self.config(self.sole_kernel.clone(), append, initrd.path(), shape),
+                kernel_bytes: crate::KERNEL_ELF.len() as u64,
+                initrd_bytes: initrd.size(),
+                initrd: InitrdFile::Sole(initrd),
+                disk: None,
+            });
+        };
+        let disk = GuestDisk::new(FreshDisk::rootfs(program.image()?.tree, disk_files)?)?;
+        disk.fresh.make(&disk.path)?;
+        // The manifest, which every fresh image holds alike.
+        let initrd = ProgramSpec {
+            program: disk.path.clone(),
+            ..ProgramSpec::default()
         }
-        .kernel_command_line()?;
+        .pack()?;
+        let mut options = BootOptions::default();
+        initrd.boot_into(&mut options, None)?;
+        let append = options.kernel_command_line()?;
         Ok(Guest {
             system: System::Sole,
             config: self.config(self.sole_kernel.clone(), append, initrd.path(), shape),
             kernel_bytes: crate::KERNEL_ELF.len() as u64,
             initrd_bytes: initrd.size(),
             initrd: InitrdFile::Sole(initrd),
+            disk: Some(disk),
         })
     }
 
     /// `program` as the child of `init` in an initramfs for `kernel`, with
-    /// the files Sole's initrd has.
+    /// the files Sole's initrd has; with `disk_files` (a
+    /// [`disk::disk_files`] directory), and an ext4 disk holding those
+    /// files that `init` mounts at [`disk::MOUNT`].
     pub fn linux(
         &self,
         kernel: &LinuxKernel,
         init: &Path,
         program: &ProgramSpec,
         shape: Shape,
+        disk_files: Option<&Path>,
     ) -> Result<Guest> {
         let init =
             std::fs::read(init).with_context(|| format!("cannot read {}", init.display()))?;
-        let tree = linux::initramfs(&init, program.image()?)?;
+        let mut tree = linux::initramfs(&init, program.image()?)?;
+        let disk = match disk_files {
+            Some(disk_files) => {
+                let modules = match &kernel.modules {
+                    Some(dir) => modules::disk_modules(dir)?,
+                    None => Vec::new(),
+                };
+                linux::add_disk(&mut tree, &modules, disk::MOUNT)?;
+                Some(GuestDisk::new(FreshDisk::ext4(disk_files)?)?)
+            }
+            None => None,
+        };
         let mut file = tempfile::Builder::new()
             .prefix("sole-bench-initramfs-")
             .suffix(".cpio")
@@ -170,15 +240,20 @@ impl Host {
             kernel_bytes,
             initrd_bytes,
             initrd: InitrdFile::Linux(file),
+            disk,
         })
     }
 
-    /// Boots `guest` with `mem`; fails if the boot does not finish within
-    /// `timeout` or QEMU fails.
+    /// Boots `guest` with `mem` (and a fresh disk, if it has one); fails
+    /// if the boot does not finish within `timeout` or QEMU fails.
     pub fn boot(&self, guest: &Guest, mem: MemSize, timeout: Duration) -> Result<Boot> {
+        if let Some(disk) = &guest.disk {
+            disk.fresh.make(&disk.path)?;
+        }
         let config = VmConfig {
             mem,
             initrd: Some(guest.initrd.path().to_path_buf()),
+            disk: guest.disk.as_ref().map(|d| d.path.clone()),
             ..guest.config.clone()
         };
         run::boot_vm(

@@ -8,7 +8,9 @@
 //! points at another kernel. It needs, built in: the 8250 serial console,
 //! initramfs support (uncompressed newc cpio), and ELF binaries; x86-64 with
 //! an `iopl`/`ioperm` for `/init` to end the VM through isa-debug-exit (else
-//! it powers off, which works too).
+//! it powers off, which works too). For the `disk` workload it also needs
+//! virtio-pci, virtio-blk, ext4 and devtmpfs built in: only the Debian
+//! kernel comes with its modules ([`super::modules`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -47,6 +49,10 @@ pub struct LinuxKernel {
     pub path: PathBuf,
     /// What it is, for the report (`Debian linux-image-6.1.0-56-cloud-amd64`).
     pub name: String,
+    /// Where its modules for the disk are (a directory searched to any
+    /// depth), if it comes with any; `None` for a kernel the user names,
+    /// which must have what the disk needs built in.
+    pub modules: Option<PathBuf>,
 }
 
 /// Finds (fetching if needed) the kernel `source` names. Says on `progress`
@@ -67,6 +73,7 @@ pub fn locate(
             Ok(LinuxKernel {
                 path: path.clone(),
                 name,
+                modules: None,
             })
         }
         LinuxSource::Debian => debian_kernel(cache, progress),
@@ -95,17 +102,15 @@ fn debian_kernel(cache: &Cache, progress: &mut dyn FnMut(&str)) -> Result<LinuxK
         .strip_prefix("linux-image-")
         .ok_or_else(|| anyhow!("unexpected package name {package}"))?;
     let path = dir.join(format!("vmlinuz-{release}"));
-    if !path.is_file() {
+    let modules = modules_dir(&path);
+    if !path.is_file() || !modules.is_dir() {
         progress(&format!("downloading {package} into {}", dir.display()));
-        let image = download(&package, release, &dir)?;
-        let temp = tempfile::NamedTempFile::new_in(&dir)?;
-        std::fs::write(temp.path(), image)?;
-        temp.persist(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        download(&package, release, &dir, &path, &modules)?;
     }
     Ok(LinuxKernel {
         path,
         name: format!("Debian {package}"),
+        modules: Some(modules),
     })
 }
 
@@ -157,15 +162,42 @@ fn cached_kernel(dir: &Path) -> Option<LinuxKernel> {
         .max()?
         .1;
     let name = newest.file_name()?.to_string_lossy().into_owned();
+    let modules = modules_dir(&newest);
     Some(LinuxKernel {
         path: newest,
         name: format!("Debian {name} (cached)"),
+        modules: modules.is_dir().then_some(modules),
     })
 }
 
+/// Where the modules of the cached kernel `vmlinuz` are kept:
+/// `modules-<release>` beside `vmlinuz-<release>`.
+fn modules_dir(vmlinuz: &Path) -> PathBuf {
+    let name = vmlinuz.file_name().unwrap_or_default().to_string_lossy();
+    let release = name.strip_prefix("vmlinuz-").unwrap_or(&name);
+    vmlinuz.with_file_name(format!("modules-{release}"))
+}
+
+/// The directories of a Debian kernel package's modules that hold what the
+/// disk needs ([`super::modules::DISK_MODULES`] and their dependencies).
+fn module_members(release: &str) -> [String; 2] {
+    let base = format!("./lib/modules/{release}/kernel/drivers");
+    [
+        format!("{base}/virtio"),
+        format!("{base}/block/virtio_blk.ko"),
+    ]
+}
+
 /// Downloads `package` with `apt-get download` into a scratch directory in
-/// `dir` and returns its `/boot/vmlinuz-<release>`.
-fn download(package: &str, release: &str, dir: &Path) -> Result<Vec<u8>> {
+/// `dir` and keeps its `/boot/vmlinuz-<release>` at `vmlinuz` and the
+/// modules the disk needs (see [`module_members`]) in `modules`.
+fn download(
+    package: &str,
+    release: &str,
+    dir: &Path,
+    vmlinuz: &Path,
+    modules: &Path,
+) -> Result<()> {
     let work = tempfile::tempdir_in(dir)?;
     let output = Command::new("apt-get")
         .args(["download", package])
@@ -183,30 +215,51 @@ fn download(package: &str, release: &str, dir: &Path) -> Result<Vec<u8>> {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "deb"))
         .ok_or_else(|| anyhow!("apt-get download {package} left no .deb"))?;
-    // dpkg-deb --fsys-tarfile DEB | tar -xO ./boot/vmlinuz-RELEASE
+    // dpkg-deb --fsys-tarfile DEB | tar -x -C WORK ./boot/vmlinuz-RELEASE MODULES...
+    let extracted = work.path().join("files");
+    std::fs::create_dir(&extracted)?;
     let mut dpkg = Command::new("dpkg-deb")
         .arg("--fsys-tarfile")
         .arg(&deb)
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot run dpkg-deb")?;
+    let kernel_member = format!("./boot/vmlinuz-{release}");
     let tar = Command::new("tar")
-        .args(["-xO", "-f", "-", &format!("./boot/vmlinuz-{release}")])
+        .arg("-x")
+        .arg("-C")
+        .arg(&extracted)
+        .args(["-f", "-", &kernel_member])
+        .args(module_members(release))
         .stdin(dpkg.stdout.take().expect("stdout is piped"))
         .output()
         .context("cannot run tar")?;
     let dpkg_ok = dpkg.wait().is_ok_and(|s| s.success());
     if !dpkg_ok || !tar.status.success() {
         bail!(
-            "cannot extract /boot/vmlinuz-{release} from {}: {}",
+            "cannot extract /boot/vmlinuz-{release} and its disk modules from {}: {}",
             deb.display(),
             String::from_utf8_lossy(&tar.stderr).trim()
         );
     }
-    if !is_bzimage(&tar.stdout) {
+    let image = std::fs::read(extracted.join(&kernel_member))?;
+    if !is_bzimage(&image) {
         bail!("/boot/vmlinuz-{release} in {package} is not a bzImage");
     }
-    Ok(tar.stdout)
+    if modules.exists() {
+        std::fs::remove_dir_all(modules)
+            .with_context(|| format!("cannot replace {}", modules.display()))?;
+    }
+    std::fs::rename(
+        extracted.join(format!("./lib/modules/{release}/kernel/drivers")),
+        modules,
+    )
+    .with_context(|| format!("cannot write {}", modules.display()))?;
+    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    std::fs::write(temp.path(), image)?;
+    temp.persist(vmlinuz)
+        .with_context(|| format!("cannot write {}", vmlinuz.display()))?;
+    Ok(())
 }
 
 /// Whether `image` carries the x86 boot protocol's header magic (`HdrS` at
@@ -232,6 +285,43 @@ pub fn initramfs(init: &[u8], image: Image) -> Result<Tree> {
     tree.add_bytes("/init", 0o755, init.to_vec())?;
     tree.add_bytes(ARGV_PATH, 0o444, argv_file(&launch.argv)?)?;
     Ok(tree)
+}
+
+/// The file in the initramfs that lists the modules `/init` loads, one
+/// path a line, in order.
+pub const MODULES_PATH: &str = "/bench.modules";
+
+/// The file in the initramfs that names the filesystem `/init` mounts
+/// before it runs the workload: `DEVICE DIRECTORY TYPE`.
+pub const MOUNT_PATH: &str = "/bench.mount";
+
+/// The guest's disk: the first virtio-blk device.
+pub const DISK_DEVICE: &str = "/dev/vda";
+
+/// Adds to an initramfs what mounts the disk's ext4 filesystem at `mount`
+/// before the workload runs: the `modules` (host files, loaded in this
+/// order) as `/lib/modules/NAME`, their list at [`MODULES_PATH`], and the
+/// mount at [`MOUNT_PATH`].
+pub fn add_disk(tree: &mut Tree, modules: &[PathBuf], mount: &str) -> Result<()> {
+    let mut list = String::new();
+    for module in modules {
+        let name = module
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| anyhow!("a module without a name: {}", module.display()))?;
+        let dest = format!("/lib/modules/{name}");
+        tree.add_host(module, &dest)?;
+        list.push_str(&dest);
+        list.push('\n');
+    }
+    tree.add_bytes(MODULES_PATH, 0o444, list.into_bytes())?;
+    tree.ensure_dir(mount)?;
+    tree.add_bytes(
+        MOUNT_PATH,
+        0o444,
+        format!("{DISK_DEVICE} {mount} ext4\n").into_bytes(),
+    )?;
+    Ok(())
 }
 
 /// `argv` as [`ARGV_PATH`] holds it.
@@ -335,6 +425,57 @@ mod tests {
         assert_eq!(find("tmp").permissions(), 0o1777, "the image's own mode");
         assert_eq!(find("proc").permissions(), 0o755);
         assert_eq!(members.len(), 10);
+    }
+
+    #[test]
+    fn the_disk_adds_modules_in_order_and_the_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        let modules: Vec<PathBuf> = ["virtio_ring.ko", "virtio.ko"]
+            .iter()
+            .map(|name| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, name.as_bytes()).unwrap();
+                path
+            })
+            .collect();
+        let mut tree = Tree::new();
+        add_disk(&mut tree, &modules, "/mnt").unwrap();
+        let mut archive = Vec::new();
+        tree.write(&mut archive).unwrap();
+        let members: Vec<_> = entries(&archive).map(|e| e.unwrap()).collect();
+        let data = |path: &str| {
+            members
+                .iter()
+                .find(|e| e.path() == path)
+                .map(|e| e.data.to_vec())
+                .unwrap_or_else(|| panic!("{path} missing"))
+        };
+        assert_eq!(
+            data("bench.modules"),
+            b"/lib/modules/virtio_ring.ko\n/lib/modules/virtio.ko\n"
+        );
+        assert_eq!(data("lib/modules/virtio.ko"), b"virtio.ko");
+        assert_eq!(data("bench.mount"), b"/dev/vda /mnt ext4\n");
+        assert!(
+            members
+                .iter()
+                .any(|e| e.path() == "mnt" && e.kind() == EntryKind::Dir)
+        );
+    }
+
+    #[test]
+    fn a_cached_kernel_keeps_its_modules_beside_it() {
+        assert_eq!(
+            modules_dir(Path::new("/c/linux/vmlinuz-6.1.0-57-cloud-amd64")),
+            Path::new("/c/linux/modules-6.1.0-57-cloud-amd64")
+        );
+        assert_eq!(
+            module_members("6.1.0-57-cloud-amd64"),
+            [
+                "./lib/modules/6.1.0-57-cloud-amd64/kernel/drivers/virtio",
+                "./lib/modules/6.1.0-57-cloud-amd64/kernel/drivers/block/virtio_blk.ko"
+            ]
+        );
     }
 
     #[test]

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::guest::{Guest, Host, System};
+use super::image::ImageBuild;
 use super::linux::LinuxKernel;
 use super::python::HostPython;
 use super::table::{Better, Outcome, Row, Unit};
 use super::workloads::{self, Compiler, Program, Source};
-use super::{BOOT_TIMEOUT, MEM_MIB, MIN_MEMORY_SLACK, Workload, minmem};
+use super::{BOOT_TIMEOUT, MEM_MIB, MIN_MEMORY_SLACK, Workload, disk, minmem};
 use crate::cache::Cache;
 use crate::mem_size::MemSize;
 use crate::program::ProgramSpec;
@@ -67,12 +68,18 @@ impl Session<'_> {
         systems
     }
 
-    /// What runs `program`: its C build, or the host's `python3` with its
-    /// code; an error if there is none.
+    /// What runs `program`: its C build (given [`disk::MOUNT`] if it runs
+    /// on a disk), or the host's `python3` with its code; an error if there
+    /// is none.
     fn spec(&self, program: &Program) -> Result<ProgramSpec> {
         Ok(match program.source {
             Source::C(_) => ProgramSpec {
                 program: self.compiler.build(program, &self.cache)?,
+                args: if program.on_disk {
+                    vec![disk::MOUNT.to_owned()]
+                } else {
+                    Vec::new()
+                },
                 ..ProgramSpec::default()
             },
             Source::Python(code) => HostPython::find()?.spec(code),
@@ -83,10 +90,16 @@ impl Session<'_> {
     fn guest(&self, system: System, program: &Program) -> Result<Guest, String> {
         let spec = self.spec(program).map_err(|e| format!("{e:#}"))?;
         let shape = self.host.shape(program);
+        let disk_files = if program.on_disk {
+            Some(disk::disk_files(&self.cache).map_err(|e| format!("{e:#}"))?)
+        } else {
+            None
+        };
+        let disk_files = disk_files.as_deref();
         match system {
-            System::Sole => self.host.sole(&spec, shape),
+            System::Sole => self.host.sole(&spec, shape, disk_files),
             System::Linux => match &self.linux {
-                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &spec, shape),
+                Some(Ok((kernel, init))) => self.host.linux(kernel, init, &spec, shape, disk_files),
                 Some(Err(why)) => return Err(why.clone()),
                 None => return Err("not measured".into()),
             },
@@ -98,6 +111,7 @@ impl Session<'_> {
         match workload.program() {
             Some(program) => self.program_rows(workload, &program),
             None if workload == Workload::MinMemory => Ok(vec![self.min_memory_row()]),
+            None if workload == Workload::Image => Ok(self.image_rows()),
             None => Ok(self.size_rows()),
         }
     }
@@ -283,6 +297,93 @@ impl Session<'_> {
             row("kernel", "kernel image", kernel),
             row("bootable", "kernel + initrd, hello", artifact),
         ]
+    }
+}
+
+impl Session<'_> {
+    /// A disk image of the `python` workload's tree, built [`Session::runs`]
+    /// times by each system (Sole: `sole build`; Linux: `mkfs.ext4 -d`),
+    /// one after the other: build time, filesystem bytes in use, host bytes
+    /// of the sparse file.
+    fn image_rows(&mut self) -> Vec<Row> {
+        let name = Workload::Image.name();
+        let build = HostPython::find()
+            .and_then(|python| python.spec("pass").image())
+            .and_then(|image| ImageBuild::new(image.tree))
+            .map_err(|e| format!("{e:#}"));
+        let systems = self.systems();
+        let mut samples: BTreeMap<System, Result<[Vec<f64>; 3], String>> = systems
+            .iter()
+            .map(|&system| {
+                (
+                    system,
+                    build
+                        .as_ref()
+                        .map(|_| Default::default())
+                        .map_err(Clone::clone),
+                )
+            })
+            .collect();
+        if let Ok(build) = &build {
+            for run in 1..=self.runs {
+                for (system, state) in &mut samples {
+                    let Ok(columns) = state else {
+                        continue;
+                    };
+                    (self.progress)(&format!("{name}: run {run} of {} on {system}", self.runs));
+                    match build.build(*system) {
+                        Ok(built) => {
+                            columns[0].push(built.millis);
+                            columns[1].push(built.used as f64);
+                            columns[2].push(built.allocated as f64);
+                        }
+                        Err(e) => {
+                            let why = format!("{e:#}");
+                            (self.progress)(&format!("{name}: {system}: {why}"));
+                            *state = Err(why);
+                        }
+                    }
+                }
+            }
+        }
+        let size = build.as_ref().map_or(0, |b| b.size() >> 20);
+        let rows = [
+            (
+                "build_time",
+                format!("build a {size} MiB image of python3's tree"),
+                Unit::Millis,
+            ),
+            (
+                "used_bytes",
+                "bytes the filesystem has in use".to_owned(),
+                Unit::Bytes,
+            ),
+            (
+                "allocated_bytes",
+                "bytes the host stores for it".to_owned(),
+                Unit::Bytes,
+            ),
+        ];
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (metric, label, unit))| Row {
+                workload: name.into(),
+                metric: metric.into(),
+                label,
+                unit,
+                better: Better::Lower,
+                results: samples
+                    .iter()
+                    .map(|(system, state)| {
+                        let outcome = match state {
+                            Ok(columns) => Outcome::of(columns[i].clone()),
+                            Err(why) => Outcome::unavailable(why.clone()),
+                        };
+                        (system.name().to_owned(), outcome)
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 }
 

@@ -3,9 +3,9 @@
 //! range of the runs, and the ratio of the second system's median to the
 //! first's. Printed for people and serialized as JSON for tools.
 //!
-//! Almost every metric is "less is better" (a time, a size), and for those
+//! Most metrics are "less is better" (a time, a size), and for those
 //! the ratio is `Linux / Sole`: how many times faster or smaller Sole is. A
-//! metric where more is better (a speedup) takes the ratio the other way
+//! metric where more is better (a speedup, MiB/s, IOPS) takes the ratio the other way
 //! round, `Sole / Linux`, so that above 1 still means Sole is ahead.
 
 use std::collections::BTreeMap;
@@ -34,6 +34,12 @@ pub enum Unit {
     /// A ratio of two times (a speedup): how many times as fast.
     #[serde(rename = "x")]
     Times,
+    /// Mebibytes per second: a throughput.
+    #[serde(rename = "MiB/s")]
+    MibPerSec,
+    /// Operations per second (IOPS, files per second).
+    #[serde(rename = "/s")]
+    PerSec,
 }
 
 /// Which way a metric improves.
@@ -43,12 +49,13 @@ pub enum Better {
     /// Less is better: a time, a size.
     #[default]
     Lower,
-    /// More is better: a speedup.
+    /// More is better: a speedup, a throughput, operations per second.
     Higher,
 }
 
 impl Unit {
-    /// The unit a workload prints (`ns`, `us`, `ms`, `bytes`, `MiB`, `x`).
+    /// The unit a workload prints (`ns`, `us`, `ms`, `bytes`, `MiB`, `x`,
+    /// `MiB/s`, `/s`).
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "ns" => Unit::Nanos,
@@ -57,6 +64,8 @@ impl Unit {
             "bytes" => Unit::Bytes,
             "MiB" => Unit::Mib,
             "x" => Unit::Times,
+            "MiB/s" => Unit::MibPerSec,
+            "/s" => Unit::PerSec,
             _ => return None,
         })
     }
@@ -70,14 +79,17 @@ impl Unit {
             Unit::Bytes => "bytes",
             Unit::Mib => "MiB",
             Unit::Times => "x",
+            Unit::MibPerSec => "MiB/s",
+            Unit::PerSec => "/s",
         }
     }
 
-    /// `value` in this unit as the table shows it: counts are whole; times
-    /// keep three significant digits without turning 1234 into 1230.
+    /// `value` in this unit as the table shows it: counts and operations
+    /// per second are whole; times and throughputs keep three significant
+    /// digits without turning 1234 into 1230.
     pub fn format(self, value: f64) -> String {
         match self {
-            Unit::Bytes | Unit::Mib => format!("{value:.0}"),
+            Unit::Bytes | Unit::Mib | Unit::PerSec => format!("{value:.0}"),
             _ => significant(value),
         }
     }
@@ -387,6 +399,8 @@ mod tests {
             ("bytes", Unit::Bytes),
             ("MiB", Unit::Mib),
             ("x", Unit::Times),
+            ("MiB/s", Unit::MibPerSec),
+            ("/s", Unit::PerSec),
         ] {
             assert_eq!(Unit::parse(text), Some(unit));
         }
@@ -401,6 +415,10 @@ mod tests {
         assert_eq!(Unit::Mib.format(7.0), "7");
         assert_eq!(Unit::Times.format(1.874), "1.87");
         assert_eq!(Unit::Times.symbol(), "x");
+        assert_eq!(Unit::MibPerSec.format(38.46), "38.5");
+        assert_eq!(Unit::MibPerSec.symbol(), "MiB/s");
+        assert_eq!(Unit::PerSec.format(1234.6), "1235");
+        assert_eq!(Unit::PerSec.symbol(), "/s");
     }
 
     fn row(workload: &str, metric: &str, unit: Unit, results: &[(&str, Outcome)]) -> Row {

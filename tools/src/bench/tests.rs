@@ -114,8 +114,10 @@ fn workloads_have_names_and_programs() {
             "threads",
             "parallel",
             "python",
+            "disk",
             "min-memory",
-            "size"
+            "size",
+            "image"
         ]
     );
     for w in Workload::ALL {
@@ -129,6 +131,9 @@ fn workloads_have_names_and_programs() {
     assert!(Workload::MinMemory.program().is_none());
     assert_eq!(Workload::MinMemory.cpus(), Some(1));
     assert_eq!(Workload::Size.cpus(), None);
+    assert_eq!(Workload::Image.cpus(), None);
+    assert_eq!(Workload::Disk.program(), Some(workloads::DISK));
+    assert_eq!(Workload::Disk.cpus(), Some(1));
 }
 
 #[test]
@@ -252,8 +257,8 @@ fn render_says_which_ratio_is_inverted_and_what_icount_left_out() {
     );
     assert!(
         text.contains(
-            "\n  (for a speedup, where more is better, Sole's over the Linux guest's: above 1, \
-             Sole scales better)\n"
+            "\n  (where more is better, a speedup, MiB/s or operations per second, Sole's over \
+             the Linux guest's: above 1, Sole is ahead)\n"
         ),
         "{text}"
     );

@@ -39,6 +39,16 @@ impl Metric {
             better: Better::Lower,
         }
     }
+
+    /// A metric where more is better (a throughput, a rate).
+    pub const fn higher(name: &'static str, label: &'static str, unit: Unit) -> Self {
+        Self {
+            name,
+            label,
+            unit,
+            better: Better::Higher,
+        }
+    }
 }
 
 /// What a program is written in.
@@ -62,6 +72,11 @@ pub struct Program {
     pub metrics: &'static [Metric],
     /// The vCPUs its VM gets, in Sole and in the Linux guest alike.
     pub cpus: u16,
+    /// Whether it runs on a disk made afresh for every boot (see
+    /// [`super::disk`]): Sole boots from it (`root=disk`), the Linux guest
+    /// mounts its ext4 filesystem at [`super::disk::MOUNT`], which is the
+    /// program's argument in both.
+    pub on_disk: bool,
 }
 
 /// `boot`: guest time from kernel entry to `main` of a hello program; it
@@ -75,6 +90,7 @@ pub const BOOT: Program = Program {
         Unit::Micros,
     )],
     cpus: 1,
+    on_disk: false,
 };
 
 /// What [`BOOT`] prints after its figure.
@@ -90,6 +106,7 @@ pub const SYSCALL: Program = Program {
         Metric::lower("clock_gettime", "clock_gettime(), vDSO", Unit::Nanos),
     ],
     cpus: 1,
+    on_disk: false,
 };
 
 /// `file`: open/read/close of a small file; reading 64 MiB.
@@ -105,6 +122,7 @@ pub const FILE: Program = Program {
         Metric::lower("read_64m", "read 64 MiB sequentially", Unit::Millis),
     ],
     cpus: 1,
+    on_disk: false,
 };
 
 /// `memory`: first touch of 256 MiB; mmap/munmap pairs.
@@ -116,6 +134,7 @@ pub const MEMORY: Program = Program {
         Metric::lower("mmap_munmap", "mmap+munmap of 64 KiB", Unit::Nanos),
     ],
     cpus: 1,
+    on_disk: false,
 };
 
 /// `threads`: pthread_create+join; futex ping-pong between two threads on
@@ -137,6 +156,7 @@ pub const THREADS: Program = Program {
         ),
     ],
     cpus: 2,
+    on_disk: false,
 };
 
 /// `parallel`: the same CPU-bound work on one thread and split over two, and
@@ -159,6 +179,7 @@ pub const PARALLEL: Program = Program {
         },
     ],
     cpus: 2,
+    on_disk: false,
 };
 
 /// `python`: Python's start-up, as `python3 -c pass` has it: from the
@@ -179,6 +200,46 @@ pub const PYTHON: Program = Program {
         ),
     ],
     cpus: 1,
+    on_disk: false,
+};
+
+/// `disk`: the filesystem on a disk (see `tools/bench/disk.c` for what
+/// each figure counts): sequential write and cold read, random 4 KiB reads
+/// and writes, fsync latency, creating and stating 10,000 small files.
+pub const DISK: Program = Program {
+    name: "disk",
+    source: Source::C(include_str!("../../bench/disk.c")),
+    metrics: &[
+        Metric::higher(
+            "seq_write",
+            "write 64 MiB in 1 MiB writes + fsync",
+            Unit::MibPerSec,
+        ),
+        Metric::higher(
+            "seq_read",
+            "read 64 MiB in 1 MiB reads, cold",
+            Unit::MibPerSec,
+        ),
+        Metric::higher(
+            "rand_read",
+            "random 4 KiB preads of another, cold",
+            Unit::PerSec,
+        ),
+        Metric::higher(
+            "rand_write",
+            "random 4 KiB pwrites + one fsync",
+            Unit::PerSec,
+        ),
+        Metric::lower("fsync", "4 KiB pwrite + fsync, median", Unit::Micros),
+        Metric::lower(
+            "create_file",
+            "create+write 100 B+close, per file of 10,000",
+            Unit::Micros,
+        ),
+        Metric::lower("stat_file", "stat, per file of 10,000", Unit::Micros),
+    ],
+    cpus: 1,
+    on_disk: true,
 };
 
 /// The Linux guest's `/init`: runs the workload as its child and ends the VM.
@@ -187,10 +248,11 @@ pub const LINUX_INIT: Program = Program {
     source: Source::C(include_str!("../../bench/init.c")),
     metrics: &[],
     cpus: 1,
+    on_disk: false,
 };
 
 /// The programs that are workloads, in the order they run.
-pub const PROGRAMS: [Program; 7] = [BOOT, SYSCALL, FILE, MEMORY, THREADS, PARALLEL, PYTHON];
+pub const PROGRAMS: [Program; 8] = [BOOT, SYSCALL, FILE, MEMORY, THREADS, PARALLEL, PYTHON, DISK];
 
 /// One figure a workload printed.
 #[derive(Debug, Clone, PartialEq)]
@@ -445,14 +507,30 @@ mod tests {
     }
 
     #[test]
-    fn only_the_speedup_is_better_higher() {
+    fn only_speedups_and_rates_are_better_higher() {
         for program in PROGRAMS {
             for metric in program.metrics {
-                let higher = metric.name == "parallel_speedup";
+                let higher = matches!(metric.unit, Unit::Times | Unit::MibPerSec | Unit::PerSec);
                 assert_eq!(metric.better == Better::Higher, higher, "{}", metric.name);
-                assert_eq!(metric.unit == Unit::Times, higher, "{}", metric.name);
             }
         }
+    }
+
+    #[test]
+    fn the_disk_workload_takes_its_figures() {
+        let console = "sole-bench seq_write 38.2 MiB/s\nsole-bench seq_read 120.5 MiB/s\n\
+                       sole-bench rand_read 2048.0 /s\nsole-bench rand_write 900.1 /s\n\
+                       sole-bench fsync 812.5 us\nsole-bench create_file 41.0 us\n\
+                       sole-bench stat_file 3.2 us\n";
+        assert_eq!(
+            DISK.figures(console).unwrap(),
+            [38.2, 120.5, 2048.0, 900.1, 812.5, 41.0, 3.2]
+        );
+        let err = DISK
+            .figures(&console.replace("2048.0 /s", "2048.0 us"))
+            .unwrap_err();
+        assert!(err.to_string().contains("came in µs, not /s"), "{err}");
+        assert!(PROGRAMS.iter().filter(|p| p.on_disk).eq([&DISK]));
     }
 
     #[test]

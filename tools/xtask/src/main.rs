@@ -33,6 +33,10 @@ const PACKAGES: &[(&str, Probe)] = &[
     ("python3", Probe::File("/usr/bin/python3")),
     ("lua5.4", Probe::File("/usr/bin/lua5.4")),
     ("sqlite3", Probe::File("/usr/bin/sqlite3")),
+    // `sole bench`'s disk and image workloads make ext4 filesystems
+    // (`mkfs.ext4`) and read their block counts (`dumpe2fs`); both are in
+    // /usr/sbin, which a user's PATH may lack.
+    ("e2fsprogs", Probe::File("/usr/sbin/mkfs.ext4")),
 ];
 
 /// How to tell that a package is installed.
