@@ -54,6 +54,12 @@ impl BlockDevice for Disk {
     fn flush(&mut self) -> Result<(), DeviceError> {
         self.0.flush()
     }
+    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
+        self.0.write_runs(runs)
+    }
+    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
+        self.0.read_runs(runs)
+    }
 }
 
 /// A mounted rootfs.
