@@ -13,7 +13,7 @@
 //! compressed blocks of a transaction group are laid end to end in shared
 //! physical blocks (FORMAT.md, "Compression").
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -391,27 +391,109 @@ impl<D: BlockDevice> Pool<D> {
     /// is [`Error::Checksum`] (or [`Error::Decompress`]) and is counted in
     /// [`checksum_errors`](Self::checksum_errors). A hole reads as nothing.
     pub fn read_block(&mut self, bp: &BlockPtr) -> Result<Vec<u8>, Error> {
-        if bp.is_hole() {
-            return Ok(Vec::new());
+        self.read_blocks(core::slice::from_ref(bp))
+            .pop()
+            .expect("one result per pointer")
+    }
+
+    /// [`read_block`](Self::read_block) for each of `bps`, their physical
+    /// blocks read together: contiguous ones as one run, all the runs in
+    /// one [`BlockDevice::read_runs`], so a device with a queue has them
+    /// in flight at once. Each result is checked on its own: a damaged
+    /// block fails alone. A device error fails every pointer that needed
+    /// the device.
+    pub fn read_blocks(&mut self, bps: &[BlockPtr]) -> Vec<Result<Vec<u8>, Error>> {
+        // The physical blocks the device must give, checked pointers only.
+        let mut wanted: BTreeSet<u64> = BTreeSet::new();
+        let checked: Vec<Result<(), Error>> = bps
+            .iter()
+            .map(|bp| {
+                if bp.is_hole() {
+                    return Ok(());
+                }
+                self.check_ptr(bp)?;
+                for n in bp.address..bp.address + bp.physical_blocks() {
+                    let pending = self.pack.as_ref().is_some_and(|p| p.address == n)
+                        || self.queued.contains_key(&n);
+                    if !pending {
+                        wanted.insert(n);
+                    }
+                }
+                Ok(())
+            })
+            .collect();
+        let mut read: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+        let mut device_error = None;
+        if !wanted.is_empty() {
+            // Contiguous block numbers become one run.
+            let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+            for &n in &wanted {
+                match runs.last_mut() {
+                    Some((first, data)) if *first + (data.len() / BLOCK_SIZE) as u64 == n => {
+                        data.resize(data.len() + BLOCK_SIZE, 0);
+                    }
+                    _ => runs.push((n, vec![0; BLOCK_SIZE])),
+                }
+            }
+            let mut bufs: Vec<(u64, &mut [u8])> = runs
+                .iter_mut()
+                .map(|(n, data)| (*n, data.as_mut_slice()))
+                .collect();
+            match self.dev.read_runs(&mut bufs) {
+                Ok(()) => {
+                    for (first, data) in runs {
+                        for (i, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
+                            read.insert(first + i as u64, block.to_vec());
+                        }
+                    }
+                }
+                Err(e) => device_error = Some(e),
+            }
         }
-        let logical = bp.logical_size as usize;
-        let range = bp.physical_range().ok_or(Error::BadBlockPtr)?;
+        bps.iter()
+            .zip(checked)
+            .map(|(bp, checked)| {
+                checked?;
+                if bp.is_hole() {
+                    return Ok(Vec::new());
+                }
+                let mut block = vec![0; BLOCK_SIZE * bp.physical_blocks() as usize];
+                for (i, part) in block.chunks_exact_mut(BLOCK_SIZE).enumerate() {
+                    let n = bp.address + i as u64;
+                    match (&self.pack, self.queued.get(&n), read.get(&n)) {
+                        (Some(pack), _, _) if pack.address == n => {
+                            part.copy_from_slice(&pack.block)
+                        }
+                        (_, Some(queued), _) => part.copy_from_slice(queued),
+                        (_, _, Some(from_device)) => part.copy_from_slice(from_device),
+                        _ => return Err(device_error.unwrap_or(DeviceError::Io).into()),
+                    }
+                }
+                self.decode(bp, block)
+            })
+            .collect()
+    }
+
+    /// Refuses a pointer no valid block can have: outside the data area,
+    /// born after the open group, or longer than a block.
+    fn check_ptr(&self, bp: &BlockPtr) -> Result<(), Error> {
+        bp.physical_range().ok_or(Error::BadBlockPtr)?;
         let blocks = bp.physical_blocks();
         let last = bp.address.checked_add(blocks - 1);
         let in_data_area =
             bp.address >= DATA_START && last.is_some_and(|l| l < self.label.data_end());
+        let logical = bp.logical_size as usize;
         if !in_data_area || bp.birth_txg > self.open_txg || logical > BLOCK_SIZE {
             return Err(Error::BadBlockPtr);
         }
-        let mut block = vec![0; BLOCK_SIZE * blocks as usize];
-        for (i, part) in block.chunks_exact_mut(BLOCK_SIZE).enumerate() {
-            let n = bp.address + i as u64;
-            match (&self.pack, self.queued.get(&n)) {
-                (Some(pack), _) if pack.address == n => part.copy_from_slice(&pack.block),
-                (_, Some(queued)) => part.copy_from_slice(queued),
-                _ => self.dev.read_block(n, part)?,
-            }
-        }
+        Ok(())
+    }
+
+    /// The data of `bp` from the physical blocks it occupies, `block`:
+    /// checked against its checksum and decompressed.
+    fn decode(&mut self, bp: &BlockPtr, mut block: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let logical = bp.logical_size as usize;
+        let range = bp.physical_range().ok_or(Error::BadBlockPtr)?;
         let stored = &block[range];
         if xxh3(stored) != bp.checksum {
             self.checksum_errors += 1;

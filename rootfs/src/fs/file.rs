@@ -7,8 +7,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::inode::{INLINE_MAX, Kind};
-use super::tree::capacity;
+use super::tree::{self, capacity};
 use super::{Fs, FsError, inode};
+use crate::blockptr::BlockPtr;
 use crate::device::BlockDevice;
 use crate::format::BLOCK_SIZE;
 
@@ -47,14 +48,45 @@ impl<D: BlockDevice> Fs<D> {
         if let Some(data) = &inode.inline {
             return Ok(data[offset as usize..end as usize].to_vec());
         }
+        let (first, last) = (offset / BS, (end - 1) / BS);
+        let blocks = self.leaves(ino, first, last - first + 1)?;
         let mut out = Vec::with_capacity((end - offset) as usize);
         let mut pos = offset;
-        while pos < end {
-            let block = self.leaf(ino, pos / BS)?;
+        for block in &blocks {
             let from = (pos % BS) as usize;
             let to = ((end - pos) as usize + from).min(BLOCK_SIZE);
             out.extend_from_slice(&block[from..to]);
             pos += (to - from) as u64;
+        }
+        Ok(out)
+    }
+
+    /// Data blocks `first..first + count` of object `ino` as the open
+    /// transaction sees them (`leaf` for each), those on the disk read
+    /// together, so a device with a queue has them in flight at once, and
+    /// not kept in the block cache.
+    fn leaves(&mut self, ino: u64, first: u64, count: u64) -> Result<Vec<Vec<u8>>, FsError> {
+        let inode = self.inode(ino)?;
+        let (levels, root) = (inode.levels, inode.root);
+        let keep = self.keep.get(&ino).copied();
+        let ptrs = tree::leaf_pointers(&mut self.store, levels, root, first, count)?;
+        let on_disk =
+            |i: u64| !self.blocks.contains_key(&(ino, i)) && keep.is_none_or(|keep| i < keep);
+        let wanted: Vec<BlockPtr> = (first..first + count)
+            .zip(&ptrs)
+            .filter(|&(i, _)| on_disk(i))
+            .map(|(_, bp)| *bp)
+            .collect();
+        let mut read = self.store.read_many(&wanted, false).into_iter();
+        let mut out = Vec::with_capacity(count as usize);
+        for i in first..first + count {
+            if let Some(block) = self.blocks.get(&(ino, i)) {
+                out.push(block.clone());
+            } else if keep.is_some_and(|keep| i >= keep) {
+                out.push(vec![0; BLOCK_SIZE]);
+            } else {
+                out.push(read.next().expect("one result per block read")?);
+            }
         }
         Ok(out)
     }

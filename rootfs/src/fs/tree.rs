@@ -81,6 +81,57 @@ impl<D: BlockDevice> Store<D> {
         Ok(data)
     }
 
+    /// [`read`](Self::read) for each of `bps`, those not cached read from
+    /// the device together (`Pool::read_blocks`). What is read is cached
+    /// only if `keep` (a file's data is not: the kernel keeps its own
+    /// pages, and a second copy here would only crowd out the indirect
+    /// blocks and records).
+    pub fn read_many(&mut self, bps: &[BlockPtr], keep: bool) -> Vec<Result<Vec<u8>, FsError>> {
+        let cached = |cache: &BTreeMap<(u64, u16), (Checksum, Vec<u8>)>, bp: &BlockPtr| {
+            if bp.is_hole() {
+                return Some(vec![0; BLOCK_SIZE]);
+            }
+            cache
+                .get(&(bp.address, bp.physical_offset))
+                .filter(|(sum, _)| *sum == bp.checksum)
+                .map(|(_, data)| data.clone())
+        };
+        let mut out: Vec<Option<Result<Vec<u8>, FsError>>> = bps
+            .iter()
+            .map(|bp| cached(&self.cache, bp).map(Ok))
+            .collect();
+        let missing: Vec<BlockPtr> = bps
+            .iter()
+            .zip(&out)
+            .filter(|(_, got)| got.is_none())
+            .map(|(bp, _)| *bp)
+            .collect();
+        let mut read = self.pool.read_blocks(&missing).into_iter();
+        for (bp, slot) in bps.iter().zip(out.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            let result = read.next().expect("one result per missing block");
+            *slot = Some(result.map_err(FsError::from).map(|mut data| {
+                data.resize(BLOCK_SIZE, 0);
+                if !keep {
+                    return data;
+                }
+                if self.cache.len() >= CACHE_BLOCKS {
+                    self.cache.clear();
+                }
+                self.cache.insert(
+                    (bp.address, bp.physical_offset),
+                    (bp.checksum, data.clone()),
+                );
+                data
+            }));
+        }
+        out.into_iter()
+            .map(|r| r.expect("every block has a result"))
+            .collect()
+    }
+
     /// Writes a block stored as is; an all-zero block is a hole and is not
     /// written.
     pub fn write(&mut self, data: &[u8]) -> Result<BlockPtr, FsError> {
@@ -137,6 +188,48 @@ pub fn read_leaf<D: BlockDevice>(
         return Ok(None);
     }
     store.read(&bp).map(Some)
+}
+
+/// The pointers to data blocks `first..first + count` of a tree (holes
+/// where it has none), found walking down once per leaf through cached
+/// indirect blocks.
+pub fn leaf_pointers<D: BlockDevice>(
+    store: &mut Store<D>,
+    levels: u8,
+    root: BlockPtr,
+    first: u64,
+    count: u64,
+) -> Result<Vec<BlockPtr>, FsError> {
+    let mut out = Vec::with_capacity(count as usize);
+    // The indirect block above the leaves, by its first leaf's index:
+    // consecutive leaves mostly share it.
+    let mut parent: Option<(u64, Vec<u8>)> = None;
+    for index in first..first + count {
+        if index >= capacity(levels) {
+            out.push(BlockPtr::HOLE);
+            continue;
+        }
+        if levels == 0 {
+            out.push(if index == 0 { root } else { BlockPtr::HOLE });
+            continue;
+        }
+        let base = index - index % FANOUT;
+        if parent.as_ref().is_none_or(|(b, _)| *b != base) {
+            let mut bp = root;
+            for level in (2..=levels).rev() {
+                if bp.is_hole() {
+                    break;
+                }
+                let block = store.read(&bp)?;
+                let slot = (index / capacity(level - 1)) % FANOUT;
+                bp = pointer(&block, slot as usize)?;
+            }
+            parent = Some((base, store.read(&bp)?));
+        }
+        let (_, block) = parent.as_ref().expect("just read");
+        out.push(pointer(block, (index % FANOUT) as usize)?);
+    }
+    Ok(out)
 }
 
 /// A node of the tree being rewritten: one on disk, or an indirect block

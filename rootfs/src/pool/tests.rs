@@ -387,6 +387,8 @@ struct Logging {
     dev: MemDevice,
     log: Vec<(u64, u64)>,
     fail: bool,
+    /// The runs of each `read_runs`.
+    reads: Vec<Vec<(u64, u64)>>,
 }
 
 impl BlockDevice for Logging {
@@ -416,6 +418,14 @@ impl BlockDevice for Logging {
         }
         self.dev.write_runs(runs)
     }
+    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
+        self.reads.push(
+            runs.iter()
+                .map(|(first, data)| (*first, (data.len() / BLOCK_SIZE) as u64))
+                .collect(),
+        );
+        self.dev.read_runs(runs)
+    }
 }
 
 #[test]
@@ -424,6 +434,7 @@ fn a_group_goes_out_as_runs_then_flush_uberblock_flush() {
         dev: MemDevice::new(BLOCK_SIZE, 2048).unwrap(),
         log: Vec::new(),
         fail: false,
+        reads: Vec::new(),
     };
     let mut pool = Pool::format(dev, GUID).unwrap();
     pool.dev.log.clear();
@@ -454,5 +465,67 @@ fn a_group_goes_out_as_runs_then_flush_uberblock_flush() {
     let mut pool = Pool::mount(pool.into_device()).unwrap();
     for (i, bp) in bps.iter().enumerate() {
         assert_eq!(pool.read_block(bp).unwrap(), (i as u32).to_le_bytes());
+    }
+}
+
+#[test]
+fn blocks_read_together_go_out_as_runs_and_fail_alone() {
+    let dev = Logging {
+        dev: MemDevice::new(BLOCK_SIZE, 2048).unwrap(),
+        log: Vec::new(),
+        fail: false,
+        reads: Vec::new(),
+    };
+    let mut pool = Pool::format(dev, GUID).unwrap();
+    pool.set_packing(true);
+    let text = |i: u8| -> Vec<u8> {
+        let mut t = b"a block of text that compresses well ".repeat(110);
+        t.truncate(BLOCK_SIZE);
+        t[0] = i;
+        t
+    };
+    let mut bps = Vec::new();
+    let mut want: Vec<Vec<u8>> = Vec::new();
+    for i in 0..6u8 {
+        bps.push(pool.write_block(&[i; 100]).unwrap());
+        want.push(vec![i; 100]);
+        // Packed: two or more share a physical block.
+        bps.push(pool.write_compressible(&text(i)).unwrap());
+        want.push(text(i));
+    }
+    assert!(bps.iter().any(|bp| bp.packed), "some blocks are packed");
+    let root = root_of(&mut pool, &bps[..2]);
+    pool.commit(root, 1).unwrap();
+    let mut pool = Pool::mount(pool.into_device()).unwrap();
+
+    // With a hole among them: all read in one request of one run.
+    let mut asked = bps.clone();
+    asked.insert(3, BlockPtr::HOLE);
+    want.insert(3, Vec::new());
+    pool.dev.reads.clear();
+    let got: Vec<Vec<u8>> = pool
+        .read_blocks(&asked)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(pool.dev.reads.len(), 1, "{:?}", pool.dev.reads);
+    assert_eq!(pool.dev.reads[0].len(), 1, "one run: {:?}", pool.dev.reads);
+
+    // A damaged block and a foreign pointer fail alone.
+    let victim = bps[0].address;
+    damage(&mut pool.dev.dev, victim, 10, 4);
+    let mut foreign = bps[4];
+    foreign.address = RING_START;
+    asked[5] = foreign;
+    let got = pool.read_blocks(&asked);
+    for (i, (bp, result)) in asked.iter().zip(&got).enumerate() {
+        if i == 5 {
+            assert_eq!(result, &Err(Error::BadBlockPtr));
+        } else if !bp.is_hole() && bp.address == victim {
+            assert_eq!(result, &Err(Error::Checksum { block: victim }));
+        } else {
+            assert_eq!(result.as_ref().unwrap(), &want[i], "block {i}");
+        }
     }
 }
