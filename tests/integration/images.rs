@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use sole::accel::AccelChoice;
 use sole::disk::commands;
+use sole::initrd::AddSpec;
 use sole::program::ProgramSpec;
 use sole::run::{Boot, BootOptions};
+use sole_tests::boot_tcg;
 use sole_tests::programs::{Scratch, Variant, build_image, compile, run_image_with, source, spec};
 
 /// `sole build -o DIR/NAME.img PROGRAM ARGS...` (a disk image).
@@ -168,4 +170,56 @@ fn booting_a_dynamic_program_again_leaves_the_image_as_it_was() {
         assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
         assert_eq!(used(&image), after_first);
     }
+}
+
+/// A file larger than the guest's memory is read whole from the image:
+/// clean pages past the cache budget are let go and read again when
+/// needed. busybox's sha256sum of 40 MiB in a 32 MiB guest must equal
+/// the host's.
+#[test]
+fn a_file_larger_than_memory_is_read_whole_from_the_image() {
+    const BUSYBOX: &str = "/bin/busybox";
+    assert!(
+        Path::new(BUSYBOX).is_file(),
+        "{BUSYBOX} is missing: install busybox-static (`cargo xtask setup`)"
+    );
+    let dir = Scratch::new("image-large");
+    let big = dir.0.join("big");
+    // 40 MiB that does not compress (xorshift), so the disk holds it all.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes: Vec<u8> = (0..40 << 17)
+        .flat_map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()
+        })
+        .collect();
+    std::fs::write(&big, &bytes).expect("write the file");
+    let native = std::process::Command::new(BUSYBOX)
+        .arg("sha256sum")
+        .arg(&big)
+        .output()
+        .expect("run busybox natively");
+    assert!(native.status.success());
+
+    let mut spec = spec(BUSYBOX.into(), &["sha256sum", &big.to_string_lossy()]);
+    spec.adds.push(AddSpec {
+        src: big.clone(),
+        dest: None,
+    });
+    let image = build_image(&spec, &dir.0.join("large.img"));
+    let initrd = ProgramSpec {
+        program: image.clone(),
+        ..ProgramSpec::default()
+    }
+    .pack()
+    .expect("the image's manifest is read");
+    let mut options = BootOptions::default();
+    initrd
+        .boot_into(&mut options, Some("32M".parse().expect("a size")))
+        .expect("boot options for the image");
+    let boot = boot_tcg(options);
+    assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
+    assert_eq!(boot.console.text, String::from_utf8_lossy(&native.stdout));
 }

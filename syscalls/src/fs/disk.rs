@@ -157,9 +157,10 @@ impl DiskFs {
         self.cache_budget.store(pages.max(1), Ordering::Relaxed);
     }
 
-    /// A clean page was read in: whether the cache is now over budget.
-    pub fn note_loaded(&self) -> bool {
-        let held = self.cached_pages.fetch_add(1, Ordering::Relaxed) + 1;
+    /// `pages` clean pages were read in: whether the cache is now over
+    /// budget.
+    pub fn note_loaded(&self, pages: u64) -> bool {
+        let held = self.cached_pages.fetch_add(pages, Ordering::Relaxed) + pages;
         held > self.cache_budget.load(Ordering::Relaxed)
     }
 

@@ -54,7 +54,14 @@ struct Backing {
     /// The smallest size the file had since the last write-back: the disk
     /// object is cut to it first, so what a shrink dropped stays dropped.
     cut: u64,
+    /// Where the last read from the disk ended (a page index), and how
+    /// many pages the next one reads if it starts there (read-ahead).
+    next_read: u64,
+    window: u64,
 }
+
+/// The most pages one read from the disk takes in (128 KiB).
+const READ_AHEAD_PAGES: u64 = 32;
 
 /// One page of file data, page-aligned so that a shared mapping can map
 /// the page itself.
@@ -117,6 +124,8 @@ impl FileData {
             synced_size: size,
             dirty: BTreeSet::new(),
             cut: size,
+            next_read: 0,
+            window: 1,
         });
         data
     }
@@ -132,6 +141,8 @@ impl FileData {
             synced_size: 0,
             dirty,
             cut: 0,
+            next_read: 0,
+            window: 1,
         });
     }
 
@@ -208,21 +219,40 @@ impl FileData {
     /// `load`; when the cache is over budget, the file's other clean pages
     /// may go (`may_evict`) and other files' do.
     fn load_keeping(&mut self, index: u64, may_evict: bool) -> Result<(), Errno> {
-        let Some(b) = &self.backing else {
+        let Some(b) = &mut self.backing else {
             return Ok(());
         };
         if index * PAGE64 >= b.limit || b.dirty.contains(&index) || self.pages.contains_key(&index)
         {
             return Ok(());
         }
-        let want = (b.limit - index * PAGE64).min(PAGE64) as usize;
-        let bytes = b.disk.read(b.obj, index * PAGE64, want)?;
-        let mut page = PageBuf::new()?;
-        page[..bytes.len()].copy_from_slice(&bytes);
-        self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
-        self.pages.insert(index, page);
+        // Read-ahead: a read where the last one ended (or at the start)
+        // doubles the window, anything else starts it again at one page.
+        b.window = if index == b.next_read || index == 0 {
+            (b.window * 2).clamp(4, READ_AHEAD_PAGES)
+        } else {
+            1
+        };
+        let window = b.window.min(b.disk.own_share().max(1));
+        let pages = &self.pages;
+        let count = (index..index + window)
+            .take_while(|&i| {
+                i * PAGE64 < b.limit && !b.dirty.contains(&i) && !pages.contains_key(&i)
+            })
+            .count() as u64;
+        let end = ((index + count) * PAGE64).min(b.limit);
+        let bytes = b
+            .disk
+            .read(b.obj, index * PAGE64, (end - index * PAGE64) as usize)?;
+        b.next_read = index + count;
         let disk = b.disk.clone();
-        if disk.note_loaded() {
+        for (i, chunk) in (index..).zip(bytes.chunks(PAGE)) {
+            let mut page = PageBuf::new()?;
+            page[..chunk.len()].copy_from_slice(chunk);
+            self.sb.used_pages.fetch_add(1, Ordering::Relaxed);
+            self.pages.insert(i, page);
+        }
+        if disk.note_loaded(count) {
             let keep = if may_evict {
                 disk.own_share()
             } else {
