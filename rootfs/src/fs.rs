@@ -367,6 +367,12 @@ impl<D: BlockDevice> Fs<D> {
         self.inodes.retain(|ino, _| self.dirty.contains(ino));
     }
 
+    /// Data blocks the open transaction holds in memory, to be written at
+    /// commit: a caller writing much commits along the way to bound them.
+    pub fn open_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
     /// Whether the open transaction changes anything.
     pub fn is_dirty(&self) -> bool {
         !(self.dirty.is_empty() && self.freed.is_empty() && self.blocks.is_empty())

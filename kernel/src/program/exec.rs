@@ -58,10 +58,7 @@ fn disk_root(
             format_args!("cannot mount the disk as the root: {e}"),
         )
     });
-    // Clean file pages may take a quarter of the memory; past that, some
-    // are let go (and read again when needed). Nothing takes them back
-    // when the program runs short of memory, so they keep to that.
-    fs.set_cache_budget(total_ram / 4 / syscalls::mm::PAGE_SIZE);
+    fs.set_memory_budget(total_ram / syscalls::mm::PAGE_SIZE);
     let mut manifest = None;
     for entry in rootfs::cpio::entries(initrd) {
         let e = entry

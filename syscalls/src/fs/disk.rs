@@ -73,9 +73,16 @@ pub struct DiskFs {
     /// counted (`shrink` counts exactly, loads add to it).
     cached_pages: AtomicU64,
     /// How many clean pages may be held before some are let go
-    /// (`set_cache_budget`; unlimited until set).
+    /// (`set_memory_budget`; unlimited until set).
     cache_budget: AtomicU64,
+    /// How many pages may be written and not committed before a writer
+    /// commits them itself (`over_dirty_limit`; unlimited until set).
+    dirty_limit: AtomicU64,
 }
+
+/// A sync commits whenever the open transaction holds this many blocks
+/// (8 MiB), so writing back much never holds it all twice in memory.
+const COMMIT_EVERY_BLOCKS: usize = 2048;
 
 struct Inner {
     fs: Fs<Disk>,
@@ -138,6 +145,7 @@ impl DiskFs {
             pending_pages: AtomicU64::new(0),
             cached_pages: AtomicU64::new(0),
             cache_budget: AtomicU64::new(u64::MAX),
+            dirty_limit: AtomicU64::new(u64::MAX),
         });
         let sb = Superblock::new_disk(disk.clone(), minor);
         let mut inner = disk.inner.lock();
@@ -150,11 +158,14 @@ impl DiskFs {
             .map_err(MountError::Fs)
     }
 
-    /// Lets at most `pages` clean pages stay in memory: past that, file
+    /// Lets at most `clean` clean pages stay in memory: past that, file
     /// pages read from the disk and not changed since are let go (and read
     /// again when next needed), so a file larger than memory can be read.
-    pub fn set_cache_budget(&self, pages: u64) {
-        self.cache_budget.store(pages.max(1), Ordering::Relaxed);
+    /// Past `dirty` pages written and not committed, the writer commits
+    /// (`over_dirty_limit`), so a program can write more than memory holds.
+    pub fn set_memory_budget(&self, clean: u64, dirty: u64) {
+        self.cache_budget.store(clean.max(1), Ordering::Relaxed);
+        self.dirty_limit.store(dirty.max(1), Ordering::Relaxed);
     }
 
     /// `pages` clean pages were read in: whether the cache is now over
@@ -464,9 +475,19 @@ pub fn rename(
     }
 }
 
+/// Whether the rootfs under `sb` holds more pages written and not
+/// committed than its dirty limit: the writer then syncs (`io::write`),
+/// as Linux's writers are made to write back (balance_dirty_pages).
+pub fn over_dirty_limit(sb: &Superblock) -> bool {
+    sb.disk.as_ref().is_some_and(|d| {
+        d.pending_pages.load(Ordering::Relaxed) > d.dirty_limit.load(Ordering::Relaxed)
+    })
+}
+
 /// Writes every change the VFS holds for the rootfs under `sb` (file pages,
-/// sizes, attributes) and commits them as one transaction group: what is
-/// written is durable when this returns.
+/// sizes, attributes) and commits them (in transaction groups of at most
+/// [`COMMIT_EVERY_BLOCKS`] data blocks, the last one holding the metadata
+/// too): what is written is durable when this returns.
 pub fn sync(sb: &Superblock) -> Result<(), Errno> {
     sync_with(sb, true)
 }
@@ -508,10 +529,23 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
                 f.write_back(
                     |obj, off, bytes| {
                         let mut inner = inner.borrow_mut();
-                        inner.fs.write(obj, off, bytes).map(drop).map_err(errno)
+                        inner.fs.write(obj, off, bytes).map_err(errno)?;
+                        if inner.fs.open_blocks() >= COMMIT_EVERY_BLOCKS {
+                            inner.fs.commit().map_err(errno)?;
+                        }
+                        Ok(())
                     },
                     |obj, size| inner.borrow_mut().fs.truncate(obj, size).map_err(errno),
                 )?;
+                drop(inner);
+                // What was written back is clean now, and counts against
+                // the cache budget like pages read in.
+                let clean = f.evict_clean(u64::MAX, None);
+                if wait && disk.note_loaded(clean) {
+                    let own = f.evict_clean(disk.own_share(), None);
+                    drop(f);
+                    disk.shrink(own);
+                }
             }
         }
         let meta = *grab(&inode.meta, wait)?;

@@ -4,6 +4,7 @@
 //! touched and a huge request never needs a huge allocation. A bad buffer
 //! after some bytes moved ends the call with those bytes, as on Linux.
 
+use super::disk;
 use super::file::OpenFile;
 use super::filedata::PAGE;
 use super::inode::{Device, MAX_FILE_SIZE, Node};
@@ -305,6 +306,14 @@ fn write_file(
         };
         pos += written as u64;
         done += written;
+        drop(d);
+        if disk::over_dirty_limit(&file.inode.sb) {
+            // Too much written and not committed: this writer commits it
+            // (an error shows at the next fsync, as on Linux).
+            if let Err(e) = disk::sync(&file.inode.sb) {
+                log::warn!("write: cannot write back to the disk: {e}");
+            }
+        }
         if written < n || fault.is_some() {
             break;
         }

@@ -189,11 +189,15 @@ impl FsContext {
         disk::sync(&self.root.sb)
     }
 
-    /// Lets a disk root hold at most `pages` clean file pages
-    /// (`DiskFs::set_cache_budget`); a root in memory has none to let go.
-    pub fn set_cache_budget(&self, pages: u64) {
+    /// Fits a disk root's page cache to `ram_pages` of memory: clean pages
+    /// may take a quarter (past that some are let go, and read again when
+    /// needed), pages written and not committed an eighth (past that the
+    /// writer commits). Nothing takes pages back when the program runs
+    /// short of memory, so they keep to that. A root in memory has no
+    /// cache to fit.
+    pub fn set_memory_budget(&self, ram_pages: u64) {
         if let Some(disk) = &self.root.sb.disk {
-            disk.set_cache_budget(pages);
+            disk.set_memory_budget(ram_pages / 4, ram_pages / 8);
         }
     }
 

@@ -374,7 +374,12 @@ fn held_pages(t: &T) -> u64 {
 
 fn set_budget(t: &T, pages: u64) {
     let fs = t.process.fs.lock();
-    fs.root.sb.disk.as_ref().unwrap().set_cache_budget(pages);
+    fs.root
+        .sb
+        .disk
+        .as_ref()
+        .unwrap()
+        .set_memory_budget(pages, u64::MAX);
 }
 
 /// Reads `path` whole through one descriptor, `chunk` bytes at a time.
@@ -496,4 +501,83 @@ fn a_mapped_file_keeps_its_pages_and_a_read_only_view_writes_nothing_back() {
         t.platform.read_user(a + i * 4096 + 5, &mut b).unwrap();
         assert_eq!(b[0], (i as u8).wrapping_mul(7).wrapping_add(1), "page {i}");
     }
+}
+
+#[test]
+fn a_writer_past_the_dirty_limit_commits_what_it_wrote() {
+    let disk = fresh_device(4096);
+    {
+        let mut t = boot(&disk);
+        let fs = t.process.fs.lock();
+        fs.root
+            .sb
+            .disk
+            .as_ref()
+            .unwrap()
+            .set_memory_budget(u64::MAX, 64);
+        drop(fs);
+        let fd = t.open("/log", O_WRONLY | O_CREAT, 0o644).unwrap();
+        let buf = t.alloc(8192);
+        for chunk in pattern(256, 3).chunks(8192) {
+            t.put(buf, chunk);
+            t.ok(nr::WRITE, &[fd, buf, chunk.len() as u64]);
+        }
+        // No fsync, no sync: the machine stops here.
+    }
+    let mut t = boot(&disk);
+    let log = t.cat("/log").unwrap();
+    assert!(
+        log.len() >= (256 - 65) * 4096,
+        "{} bytes committed",
+        log.len()
+    );
+    assert!(log[..] == pattern(256, 3)[..log.len()]);
+}
+
+#[test]
+fn writing_back_much_commits_in_several_groups() {
+    let disk = fresh_device(8192);
+    let mut t = boot(&disk);
+    let flushes = || disk.0.lock().flushes();
+    let data = pattern(3 * 1024, 5); // 12 MiB
+    let fd = t.open("/big", O_WRONLY | O_CREAT, 0o644).unwrap();
+    let buf = t.alloc(65536);
+    for chunk in data.chunks(65536) {
+        t.put(buf, chunk);
+        t.ok(nr::WRITE, &[fd, buf, chunk.len() as u64]);
+    }
+    t.close(fd);
+    let before = flushes();
+    sync(&mut t);
+    // Each commit flushes twice; 12 MiB is more than one group's 8 MiB.
+    assert!(flushes() - before >= 4, "{} flushes", flushes() - before);
+    drop(t);
+    let mut t = boot(&disk);
+    let fd = t.open("/big", O_RDONLY, 0).unwrap();
+    let buf = t.alloc(65536);
+    for (i, chunk) in data.chunks(65536).enumerate() {
+        let off = (i * 65536) as u64;
+        assert_eq!(t.ok(nr::PREAD64, &[fd, buf, 65536, off]), 65536);
+        assert!(t.mem(buf, 65536) == chunk, "at {off}");
+    }
+}
+
+#[test]
+fn pages_written_back_count_against_the_cache_budget() {
+    let disk = fresh_device(4096);
+    let mut t = boot(&disk);
+    set_budget(&t, 32);
+    let data = pattern(256, 8);
+    let fd = t.open("/w", O_WRONLY | O_CREAT, 0o644).unwrap();
+    let buf = t.alloc(65536);
+    for chunk in data.chunks(65536) {
+        t.put(buf, chunk);
+        t.ok(nr::WRITE, &[fd, buf, chunk.len() as u64]);
+    }
+    // Written and not committed: every page stays.
+    assert!(held_pages(&t) >= 256, "{}", held_pages(&t));
+    sync(&mut t);
+    // Committed, so clean: they may go, and do down to the budget.
+    assert!(held_pages(&t) <= 32, "{}", held_pages(&t));
+    assert!(read_all(&mut t, "/w", 65536) == data);
 }
