@@ -383,6 +383,12 @@ impl FileData {
 
     fn page_mut(&mut self, index: u64) -> Result<&mut PageBuf, Errno> {
         self.load(index)?;
+        self.page_overwritten(index)
+    }
+
+    /// `page_mut` for a page about to be written whole: what the disk has
+    /// there is not read.
+    fn page_overwritten(&mut self, index: u64) -> Result<&mut PageBuf, Errno> {
         self.mark_written(index)?;
         match self.pages.entry(index) {
             Entry::Occupied(e) => Ok(e.into_mut()),
@@ -406,7 +412,13 @@ impl FileData {
             let at = off + done as u64;
             let in_page = (at % PAGE64) as usize;
             let len = (PAGE - in_page).min(data.len() - done);
-            match self.page_mut(at / PAGE64) {
+            // A whole page written needs nothing of what the disk has.
+            let page = if len == PAGE {
+                self.page_overwritten(at / PAGE64)
+            } else {
+                self.page_mut(at / PAGE64)
+            };
+            match page {
                 Ok(page) => page[in_page..in_page + len].copy_from_slice(&data[done..done + len]),
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,

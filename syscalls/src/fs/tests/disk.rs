@@ -14,7 +14,14 @@ use spin::Mutex;
 /// A memory disk the test keeps a handle on, to mount it again after the
 /// "machine" that used it is gone.
 #[derive(Clone)]
-pub struct SharedDisk(Arc<Mutex<MemDevice>>);
+pub struct SharedDisk(Arc<Mutex<MemDevice>>, Arc<core::sync::atomic::AtomicU64>);
+
+impl SharedDisk {
+    /// Blocks read so far.
+    fn reads(&self) -> u64 {
+        self.1.load(core::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 impl BlockDevice for SharedDisk {
     fn block_size(&self) -> usize {
@@ -24,6 +31,7 @@ impl BlockDevice for SharedDisk {
         self.0.lock().block_count()
     }
     fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        self.1.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         self.0.lock().read_block(n, buf)
     }
     fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError> {
@@ -39,7 +47,10 @@ pub fn fresh_device(blocks: u64) -> SharedDisk {
     let dev = MemDevice::new(4096, blocks).expect("device");
     let pool = Pool::format(dev, 0x5eed).expect("pool");
     let fs = Fs::format(pool, 1_700_000_000_000_000_000).expect("fs");
-    SharedDisk(Arc::new(Mutex::new(fs.into_pool().into_device())))
+    SharedDisk(
+        Arc::new(Mutex::new(fs.into_pool().into_device())),
+        Arc::default(),
+    )
 }
 
 /// A machine booted on `disk` (root and /tmp on it).
@@ -580,4 +591,29 @@ fn pages_written_back_count_against_the_cache_budget() {
     // Committed, so clean: they may go, and do down to the budget.
     assert!(held_pages(&t) <= 32, "{}", held_pages(&t));
     assert!(read_all(&mut t, "/w", 65536) == data);
+}
+
+#[test]
+fn a_page_written_whole_is_not_read_first() {
+    let disk = disk_with_a_big_file();
+    let mut t = boot(&disk);
+    let fd = t.open("/big", O_RDWR, 0).unwrap();
+    let buf = t.alloc(8192);
+    t.put(buf, &[0x5a; 8192]);
+    // Warm up what every write needs (the file's record, its tree).
+    t.ok(nr::PWRITE64, &[fd, buf, 4096, 0]);
+    let before = disk.reads();
+    for i in 1..100u64 {
+        t.ok(nr::PWRITE64, &[fd, buf, 4096, i * 4096]);
+    }
+    assert_eq!(disk.reads(), before, "whole pages: nothing read");
+    // A part of a page keeps the rest: that is read.
+    t.ok(nr::PWRITE64, &[fd, buf, 100, 200 * 4096 + 8]);
+    assert!(disk.reads() > before);
+    t.ok(nr::PREAD64, &[fd, buf, 8192, 200 * 4096]);
+    let page = t.mem(buf, 8192);
+    let old = (200u8).wrapping_mul(7).wrapping_add(1);
+    assert!(page[..8].iter().all(|&b| b == old));
+    assert!(page[8..108].iter().all(|&b| b == 0x5a));
+    assert!(page[108..4096].iter().all(|&b| b == old));
 }
