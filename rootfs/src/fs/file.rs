@@ -139,9 +139,14 @@ impl<D: BlockDevice> Fs<D> {
         self.uninline(ino)?;
         let mut pos = offset;
         for index in first..=last {
-            let mut block = self.leaf(ino, index)?;
             let from = (pos % BS) as usize;
             let to = ((end - pos) as usize + from).min(BLOCK_SIZE);
+            // A block written whole needs nothing of the old one.
+            let mut block = if to - from == BLOCK_SIZE {
+                vec![0; BLOCK_SIZE]
+            } else {
+                self.leaf(ino, index)?
+            };
             let src = (pos - offset) as usize;
             block[from..to].copy_from_slice(&data[src..src + (to - from)]);
             self.blocks.insert((ino, index), block);

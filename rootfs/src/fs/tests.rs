@@ -514,3 +514,62 @@ fn a_flipped_bit_anywhere_is_an_error_never_wrong_data_or_a_panic() {
     }
     assert!(errors > 20, "{errors} damaged reads");
 }
+
+/// A device counting the blocks read.
+struct Reads {
+    dev: MemDevice,
+    reads: u64,
+}
+
+impl BlockDevice for Reads {
+    fn block_size(&self) -> usize {
+        self.dev.block_size()
+    }
+    fn block_count(&self) -> u64 {
+        self.dev.block_count()
+    }
+    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), crate::device::DeviceError> {
+        self.reads += 1;
+        self.dev.read_block(n, buf)
+    }
+    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), crate::device::DeviceError> {
+        self.dev.write_block(n, buf)
+    }
+    fn flush(&mut self) -> Result<(), crate::device::DeviceError> {
+        self.dev.flush()
+    }
+}
+
+#[test]
+fn blocks_written_whole_are_not_read_first_and_parts_are() {
+    let dev = Reads {
+        dev: MemDevice::new(BLOCK_SIZE, 1024).unwrap(),
+        reads: 0,
+    };
+    let mut fs = Fs::format(Pool::format(dev, GUID).unwrap(), 0).unwrap();
+    let ino = fs.create(ROOT_INO, b"f", 0o644, 0, 0).unwrap();
+    fs.write(ino, 0, &pattern(200 * BLOCK_SIZE, 1)).unwrap();
+    fs.commit().unwrap();
+    let mut fs = Fs::mount(fs.into_pool()).unwrap();
+    let reads = |fs: &Fs<Reads>| fs.pool().device().reads;
+    // The record and the tree's indirect blocks are read once.
+    fs.write(ino, 0, &[7; BLOCK_SIZE]).unwrap();
+    let before = reads(&fs);
+    let whole = pattern(100 * BLOCK_SIZE, 2);
+    fs.write(ino, 50 * BLOCK_SIZE as u64, &whole).unwrap();
+    assert_eq!(reads(&fs), before, "whole blocks: nothing read");
+    // Parts of blocks keep the rest of each: those are read.
+    for i in 160..170u64 {
+        fs.write(ino, i * BLOCK_SIZE as u64 + 10, b"part").unwrap();
+    }
+    assert_eq!(reads(&fs), before + 10);
+    fs.commit().unwrap();
+    let mut fs = Fs::mount(fs.into_pool()).unwrap();
+    let mut want = pattern(200 * BLOCK_SIZE, 1);
+    want[..BLOCK_SIZE].fill(7);
+    want[50 * BLOCK_SIZE..150 * BLOCK_SIZE].copy_from_slice(&whole);
+    for i in 160..170 {
+        want[i * BLOCK_SIZE + 10..i * BLOCK_SIZE + 14].copy_from_slice(b"part");
+    }
+    assert_eq!(fs.read(ino, 0, 200 * BLOCK_SIZE).unwrap(), want);
+}
