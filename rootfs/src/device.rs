@@ -97,6 +97,32 @@ pub trait BlockDevice {
     }
 }
 
+/// A boxed device (such as the kernel's `Box<dyn BlockDevice + Send>`) is
+/// one, every operation passed on, the batched ones included.
+impl<D: BlockDevice + ?Sized> BlockDevice for alloc::boxed::Box<D> {
+    fn block_size(&self) -> usize {
+        (**self).block_size()
+    }
+    fn block_count(&self) -> u64 {
+        (**self).block_count()
+    }
+    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        (**self).read_block(n, buf)
+    }
+    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        (**self).write_block(n, buf)
+    }
+    fn flush(&mut self) -> Result<(), DeviceError> {
+        (**self).flush()
+    }
+    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
+        (**self).write_runs(runs)
+    }
+    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
+        (**self).read_runs(runs)
+    }
+}
+
 /// Refuses a run buffer that is not a nonzero whole number of `block_size`
 /// blocks; returns how many blocks it holds.
 pub fn check_run(block_size: usize, len: usize) -> Result<u64, DeviceError> {

@@ -27,7 +27,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use rootfs::device::{BlockDevice, DeviceError};
+use rootfs::device::BlockDevice;
 use rootfs::fs::{Attr, Fs, FsError, Kind, ROOT_INO, SetAttr, StatFs};
 use rootfs::pool::Pool;
 use spin::{Mutex, MutexGuard};
@@ -35,32 +35,8 @@ use spin::{Mutex, MutexGuard};
 /// The device the kernel hands over (virtio-blk).
 pub type Device = Box<dyn BlockDevice + Send>;
 
-/// The rootfs wants a sized device type.
-pub struct Disk(Device);
-
-impl BlockDevice for Disk {
-    fn block_size(&self) -> usize {
-        self.0.block_size()
-    }
-    fn block_count(&self) -> u64 {
-        self.0.block_count()
-    }
-    fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
-        self.0.read_block(n, buf)
-    }
-    fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DeviceError> {
-        self.0.write_block(n, buf)
-    }
-    fn flush(&mut self) -> Result<(), DeviceError> {
-        self.0.flush()
-    }
-    fn write_runs(&mut self, runs: &[(u64, &[u8])]) -> Result<(), DeviceError> {
-        self.0.write_runs(runs)
-    }
-    fn read_runs(&mut self, runs: &mut [(u64, &mut [u8])]) -> Result<(), DeviceError> {
-        self.0.read_runs(runs)
-    }
-}
+/// The disk the rootfs is on.
+type Disk = Device;
 
 /// A mounted rootfs.
 pub struct DiskFs {
@@ -135,7 +111,7 @@ fn differs(a: &Meta, b: &Meta) -> bool {
 impl DiskFs {
     /// Mounts the rootfs on `dev` and gives its root directory.
     pub fn mount(dev: Device, minor: u64) -> Result<Arc<Inode>, MountError> {
-        let pool = Pool::mount(Disk(dev)).map_err(MountError::Pool)?;
+        let pool = Pool::mount(dev).map_err(MountError::Pool)?;
         let fs = Fs::mount(pool).map_err(MountError::Fs)?;
         let disk = Arc::new(DiskFs {
             inner: Mutex::new(Inner {

@@ -383,14 +383,16 @@ fn held_pages(t: &T) -> u64 {
         .load(core::sync::atomic::Ordering::Relaxed)
 }
 
-fn set_budget(t: &T, pages: u64) {
+/// Lets the disk root hold `clean` clean pages and `dirty` uncommitted
+/// ones (`DiskFs::set_memory_budget`).
+fn set_limits(t: &T, clean: u64, dirty: u64) {
     let fs = t.process.fs.lock();
-    fs.root
-        .sb
-        .disk
-        .as_ref()
-        .unwrap()
-        .set_memory_budget(pages, u64::MAX);
+    let disk = fs.root.sb.disk.as_ref().unwrap();
+    disk.set_memory_budget(clean, dirty);
+}
+
+fn set_budget(t: &T, pages: u64) {
+    set_limits(t, pages, u64::MAX);
 }
 
 /// Reads `path` whole through one descriptor, `chunk` bytes at a time.
@@ -519,14 +521,7 @@ fn a_writer_past_the_dirty_limit_commits_what_it_wrote() {
     let disk = fresh_device(4096);
     {
         let mut t = boot(&disk);
-        let fs = t.process.fs.lock();
-        fs.root
-            .sb
-            .disk
-            .as_ref()
-            .unwrap()
-            .set_memory_budget(u64::MAX, 64);
-        drop(fs);
+        set_limits(&t, u64::MAX, 64);
         let fd = t.open("/log", O_WRONLY | O_CREAT, 0o644).unwrap();
         let buf = t.alloc(8192);
         for chunk in pattern(256, 3).chunks(8192) {
