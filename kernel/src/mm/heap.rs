@@ -17,8 +17,10 @@ use talc::base::Talc;
 use talc::base::binning::{Binning, DefaultBinning};
 use talc::source::Source;
 
-/// The talc heap grows by at least this much at a time.
-const GROW_BYTES: u64 = 256 * 1024;
+/// The talc heap grows by at least this much at a time, or an eighth of
+/// what it has if that is more: small steps waste little in a guest of a
+/// few MiB, and proportional ones keep a big heap in few runs.
+const GROW_BYTES: u64 = 64 * 1024;
 
 /// The talc heap and what it has handed out. An `IrqMutex`: interrupt
 /// handlers allocate too (a wakeup grows a run queue), and must never spin
@@ -57,7 +59,10 @@ unsafe impl Source for Frames {
         if !talc.is_metadata_established() {
             need += talc::min_first_heap_size::<B>();
         }
-        let bytes = (need as u64).next_multiple_of(PAGE_SIZE).max(GROW_BYTES);
+        let bytes = (need as u64)
+            .max(GROW_BYTES)
+            .max(talc.source.owned as u64 / 8)
+            .next_multiple_of(PAGE_SIZE);
         let phys = frame::alloc(bytes / PAGE_SIZE).ok_or(())?;
         let start = phys_to_virt(phys) as *mut u8;
         let end = start.wrapping_add(bytes as usize);
