@@ -316,7 +316,15 @@ fn heap_alloc_free_and_grow() -> Outcome {
 fn heap_honours_alignment() -> Outcome {
     #[repr(align(4096))]
     struct Page([u8; 4096]);
-    let boxes: Vec<Box<Page>> = (0..4).map(|_| Box::new(Page([1; 4096]))).collect();
+    let mut boxes: Vec<Box<Page>> = Vec::with_capacity(4);
+    // Page-aligned blocks are whole frames, given back when freed.
+    let free = frame::free_frames();
+    boxes.extend((0..4).map(|_| Box::new(Page([1; 4096]))));
+    check!(
+        frame::free_frames() == free - 4,
+        "4 page-aligned boxes took {} frames",
+        free - frame::free_frames()
+    );
     check!(
         boxes
             .iter()
@@ -324,6 +332,11 @@ fn heap_honours_alignment() -> Outcome {
         "page-aligned box misaligned"
     );
     check!(boxes.iter().all(|b| b.0[4095] == 1), "contents wrong");
+    boxes.clear();
+    check!(
+        frame::free_frames() == free,
+        "page-aligned boxes' frames not given back"
+    );
     Ok(())
 }
 
