@@ -14,6 +14,7 @@ use sole::accel::AccelChoice;
 use sole::disk::commands;
 use sole::initrd::AddSpec;
 use sole::program::ProgramSpec;
+use sole::qemu::Machine;
 use sole::run::{Boot, BootOptions};
 use sole_tests::boot_tcg;
 use sole_tests::programs::{Scratch, Variant, build_image, compile, run_image_with, source, spec};
@@ -71,6 +72,25 @@ fn what_a_program_writes_stays_in_its_image() {
     let boot = run_image(&image, &["/log.txt", "second"]);
     assert_eq!(boot.status, 0, "console:\n{}", boot.console.text);
     assert_eq!(boot.console.text, "first\nsecond\nappended\n");
+    assert_eq!(cat(&image, "/log.txt"), "first\nsecond\n");
+}
+
+/// The same on microvm, whose disk is on virtio-mmio (its completions by
+/// an I/O APIC line, not MSI-X).
+#[test]
+fn a_program_runs_from_its_disk_image_on_microvm() {
+    let dir = Scratch::new("image-microvm");
+    let program = compile(&source("append"), Variant::MuslStatic, &dir.0);
+    let image = build(program, &["/log.txt", "first"], &dir.0, "append");
+    let options = || BootOptions {
+        machine: Machine::Microvm,
+        ..BootOptions::default()
+    };
+    let boot = run_image_with(&image, &[], options());
+    assert_eq!(boot.console.text, "first\nappended\n");
+    let boot = run_image_with(&image, &["/log.txt", "second"], options());
+    assert_eq!(boot.console.text, "first\nsecond\nappended\n");
+    assert_eq!(boot.status, 0);
     assert_eq!(cat(&image, "/log.txt"), "first\nsecond\n");
 }
 
