@@ -32,18 +32,7 @@ fn the_syscall_workload_reports_positive_figures_in_sole() {
         .map(|r| r.metric.as_str())
         .collect();
     assert_eq!(metrics, ["getppid", "clock_gettime"]);
-    for row in &report.table.rows {
-        assert_eq!(row.workload, "syscall");
-        match &row.results["Sole"] {
-            Outcome::Measured(s) => {
-                assert_eq!(s.samples.len(), 1, "{row:?}");
-                assert!(s.median > 0.0 && s.median.is_finite(), "{row:?}");
-            }
-            Outcome::Unavailable { unavailable } => {
-                panic!("{} unavailable: {unavailable}", row.metric)
-            }
-        }
-    }
+    every_figure_is_one_positive_sample(&report, "syscall");
     assert_eq!(progress, ["syscall: run 1 of 1 on Sole"]);
     let text = report.render();
     assert!(text.starts_with("Sole alone: QEMU q35 with TCG"), "{text}");
@@ -127,8 +116,20 @@ fn the_disk_workload_runs_on_sole_s_root_disk_and_reports_positive_figures() {
             "stat_file"
         ]
     );
+    every_figure_is_one_positive_sample(&report, "disk");
+    assert_eq!(progress, ["disk: run 1 of 1 on Sole"]);
+    let text = report.render();
+    assert!(
+        text.contains("write 64 MiB in 1 MiB writes + fsync (MiB/s)"),
+        "{text}"
+    );
+    assert!(text.contains("(/s)"), "{text}");
+}
+
+/// Every row is of `workload` and has one positive, finite sample in Sole.
+fn every_figure_is_one_positive_sample(report: &sole::bench::BenchReport, workload: &str) {
     for row in &report.table.rows {
-        assert_eq!(row.workload, "disk");
+        assert_eq!(row.workload, workload);
         match &row.results["Sole"] {
             Outcome::Measured(s) => {
                 assert_eq!(s.samples.len(), 1, "{row:?}");
@@ -139,11 +140,4 @@ fn the_disk_workload_runs_on_sole_s_root_disk_and_reports_positive_figures() {
             }
         }
     }
-    assert_eq!(progress, ["disk: run 1 of 1 on Sole"]);
-    let text = report.render();
-    assert!(
-        text.contains("write 64 MiB in 1 MiB writes + fsync (MiB/s)"),
-        "{text}"
-    );
-    assert!(text.contains("(/s)"), "{text}");
 }

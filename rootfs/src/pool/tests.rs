@@ -391,6 +391,18 @@ struct Logging {
     reads: Vec<Vec<(u64, u64)>>,
 }
 
+impl Logging {
+    /// A logging device of `blocks` blocks whose runs succeed.
+    fn new(blocks: u64) -> Self {
+        Logging {
+            dev: MemDevice::new(BLOCK_SIZE, blocks).unwrap(),
+            log: Vec::new(),
+            fail: false,
+            reads: Vec::new(),
+        }
+    }
+}
+
 impl BlockDevice for Logging {
     fn block_size(&self) -> usize {
         self.dev.block_size()
@@ -430,13 +442,7 @@ impl BlockDevice for Logging {
 
 #[test]
 fn a_group_goes_out_as_runs_then_flush_uberblock_flush() {
-    let dev = Logging {
-        dev: MemDevice::new(BLOCK_SIZE, 2048).unwrap(),
-        log: Vec::new(),
-        fail: false,
-        reads: Vec::new(),
-    };
-    let mut pool = Pool::format(dev, GUID).unwrap();
+    let mut pool = Pool::format(Logging::new(2048), GUID).unwrap();
     pool.dev.log.clear();
     let bps: Vec<BlockPtr> = (0..300u32)
         .map(|i| pool.write_block(&i.to_le_bytes()).unwrap())
@@ -470,13 +476,7 @@ fn a_group_goes_out_as_runs_then_flush_uberblock_flush() {
 
 #[test]
 fn blocks_read_together_go_out_as_runs_and_fail_alone() {
-    let dev = Logging {
-        dev: MemDevice::new(BLOCK_SIZE, 2048).unwrap(),
-        log: Vec::new(),
-        fail: false,
-        reads: Vec::new(),
-    };
-    let mut pool = Pool::format(dev, GUID).unwrap();
+    let mut pool = Pool::format(Logging::new(2048), GUID).unwrap();
     pool.set_packing(true);
     let text = |i: u8| -> Vec<u8> {
         let mut t = b"a block of text that compresses well ".repeat(110);
