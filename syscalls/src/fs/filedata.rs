@@ -264,22 +264,70 @@ impl FileData {
         Ok(())
     }
 
+    /// The clean pages held in `pages` (page indexes): read from the disk
+    /// and unchanged since, so the disk has them as they are. None in a
+    /// file a mapping may map (`mapped`): the mapping reaches its pages
+    /// directly.
+    fn clean_pages(&self, pages: core::ops::Range<u64>) -> Vec<u64> {
+        let Some(b) = &self.backing else {
+            return Vec::new();
+        };
+        if self.mapped {
+            return Vec::new();
+        }
+        let end = pages.end.min(b.limit.div_ceil(PAGE64));
+        if pages.start >= end {
+            return Vec::new();
+        }
+        self.pages
+            .range(pages.start..end)
+            .map(|(&i, _)| i)
+            .filter(|i| !b.dirty.contains(i))
+            .collect()
+    }
+
+    /// POSIX_FADV_DONTNEED: lets go of the clean pages of the bytes
+    /// `range` covers whole (a page changed and not written back stays).
+    pub fn drop_clean(&mut self, range: core::ops::Range<u64>) {
+        let first = range.start.div_ceil(PAGE64);
+        let end = if range.end == u64::MAX {
+            u64::MAX
+        } else {
+            range.end / PAGE64
+        };
+        if first >= end {
+            return;
+        }
+        let doomed = self.clean_pages(first..end);
+        for i in &doomed {
+            self.pages.remove(i);
+        }
+        self.sb
+            .used_pages
+            .fetch_sub(doomed.len() as u64, Ordering::Relaxed);
+    }
+
+    /// POSIX_FADV_WILLNEED: reads the pages of `range` the disk has and
+    /// memory does not, as many as the cache budget lets stay; what cannot
+    /// be read now is read when it is needed.
+    pub fn read_in(&mut self, range: core::ops::Range<u64>) {
+        let Some(b) = &self.backing else { return };
+        let end = range.end.min(b.limit).div_ceil(PAGE64);
+        let most = b.disk.own_share();
+        let first = range.start / PAGE64;
+        for index in (first..end).take(usize::try_from(most).unwrap_or(usize::MAX)) {
+            if self.load(index).is_err() {
+                break;
+            }
+        }
+    }
+
     /// Lets go of clean pages (read from the disk, unchanged since) until
     /// at most `keep` are held, lowest first, never page `spare`; returns
     /// how many clean pages it still holds. A file a mapping may map
     /// (`mapped`) keeps everything: the mapping reaches its pages directly.
     pub fn evict_clean(&mut self, keep: u64, spare: Option<u64>) -> u64 {
-        let Some(b) = &self.backing else { return 0 };
-        if self.mapped {
-            return 0;
-        }
-        let on_disk = b.limit.div_ceil(PAGE64);
-        let clean: Vec<u64> = self
-            .pages
-            .range(..on_disk)
-            .map(|(&i, _)| i)
-            .filter(|i| !b.dirty.contains(i))
-            .collect();
+        let clean = self.clean_pages(0..u64::MAX);
         let excess = (clean.len() as u64).saturating_sub(keep);
         let mut dropped = 0;
         for &i in clean.iter().filter(|&&i| Some(i) != spare) {

@@ -43,6 +43,7 @@ pub mod chmod;
 pub mod chown;
 pub mod close;
 pub mod dup;
+pub mod fadvise;
 pub mod fallocate;
 pub mod fcntl;
 pub mod fsync;

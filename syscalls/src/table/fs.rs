@@ -80,6 +80,8 @@ super::syscall_table! {
     FTRUNCATE => "ftruncate" [Fd, Int] |c, a| truncate::sys_ftruncate(c, a.int(0), a.raw(1) as i64);
     FALLOCATE => "fallocate" [Fd, Hex, Int, Int]
         |c, a| fallocate::sys_fallocate(c, a.int(0), a.int(1), a.raw(2) as i64, a.raw(3) as i64);
+    FADVISE64 => "fadvise64" [Fd, Int, Int, Int]
+        |c, a| fadvise::sys_fadvise64(c, a.int(0), a.raw(1) as i64, a.raw(2) as i64, a.int(3));
     FSYNC => "fsync" [Fd] |c, a| fsync::sys_fsync(c, a.int(0));
     FDATASYNC => "fdatasync" [Fd] |c, a| fsync::sys_fdatasync(c, a.int(0));
     SYNC => "sync" [] |c, _| fsync::sys_sync(c);

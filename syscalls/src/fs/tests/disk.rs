@@ -612,3 +612,43 @@ fn a_page_written_whole_is_not_read_first() {
     assert!(page[8..108].iter().all(|&b| b == 0x5a));
     assert!(page[108..4096].iter().all(|&b| b == old));
 }
+
+#[test]
+fn fadvise_drops_clean_pages_and_reads_pages_in() {
+    const WILLNEED: u64 = 3;
+    const DONTNEED: u64 = 4;
+    let disk = disk_with_a_big_file();
+    let mut t = boot(&disk);
+    let fd = t.open("/big", O_RDWR, 0).unwrap();
+    // WILLNEED reads pages 16..48 in; reading them then reads no block.
+    let held = held_pages(&t);
+    t.ok(nr::FADVISE64, &[fd, 16 * 4096, 32 * 4096, WILLNEED]);
+    assert!(held_pages(&t) >= held + 32, "{}", held_pages(&t));
+    let reads = disk.reads();
+    let buf = t.alloc(32 * 4096);
+    t.ok(nr::PREAD64, &[fd, buf, 32 * 4096, 16 * 4096]);
+    assert_eq!(disk.reads(), reads, "the pages were in memory");
+    assert!(t.mem(buf, 32 * 4096) == pattern(256, 1)[16 * 4096..48 * 4096]);
+    // DONTNEED lets go of the clean ones, not of one changed since.
+    t.ok(nr::PWRITE64, &[fd, buf, 100, 20 * 4096]);
+    let before = held_pages(&t);
+    t.ok(nr::FADVISE64, &[fd, 0, 0, DONTNEED]);
+    assert_eq!(
+        held_pages(&t),
+        1,
+        "only the changed page is left (of {before})"
+    );
+    t.ok(nr::PREAD64, &[fd, buf, 4096, 20 * 4096]);
+    let page = t.mem(buf, 4096);
+    assert!(page[..100] == pattern(256, 1)[16 * 4096..16 * 4096 + 100]);
+    assert!(page[100..] == pattern(256, 1)[20 * 4096 + 100..21 * 4096]);
+    // A range lets go only of the pages it covers whole: of 0..3, page 1.
+    t.ok(nr::PREAD64, &[fd, buf, 3 * 4096, 0]);
+    let before = held_pages(&t);
+    t.ok(nr::FADVISE64, &[fd, 100, 2 * 4096, DONTNEED]);
+    assert_eq!(held_pages(&t), before - 1);
+    // Past the end of the file: nothing to let go of or read.
+    t.ok(nr::FADVISE64, &[fd, 1 << 30, 4096, DONTNEED]);
+    t.ok(nr::FADVISE64, &[fd, 1 << 30, 0, WILLNEED]);
+    assert_eq!(held_pages(&t), before - 1);
+}
