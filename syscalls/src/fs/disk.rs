@@ -23,7 +23,7 @@ use super::inode::{Dir, DirKind, Inode, Meta, Node, S_IFMT, S_IFREG, Superblock}
 use crate::Errno;
 use crate::abi::Timespec;
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +54,9 @@ pub struct DiskFs {
     /// How many pages may be written and not committed before a writer
     /// commits them itself (`over_dirty_limit`; unlimited until set).
     dirty_limit: AtomicU64,
+    /// The objects whose inode or file data may differ from the disk: a
+    /// sync visits these only (`MetaCell`, `FileData::note_changes`).
+    changes: Arc<Mutex<BTreeSet<u64>>>,
 }
 
 /// A sync commits whenever the open transaction holds this many blocks
@@ -65,7 +68,14 @@ struct Inner {
     /// Every inode the VFS holds for an object, by object number, with
     /// the attributes the disk has for it.
     objects: BTreeMap<u64, Tracked>,
+    /// When `objects` holds this many, a sync drops the entries of inodes
+    /// that are gone (twice what was left after the last time, so the walk
+    /// costs a constant share of the syncs).
+    prune_at: usize,
 }
+
+/// The fewest entries `objects` is pruned at.
+const PRUNE_AT_LEAST: usize = 1024;
 
 struct Tracked {
     inode: Weak<Inode>,
@@ -117,11 +127,13 @@ impl DiskFs {
             inner: Mutex::new(Inner {
                 fs,
                 objects: BTreeMap::new(),
+                prune_at: PRUNE_AT_LEAST,
             }),
             pending_pages: AtomicU64::new(0),
             cached_pages: AtomicU64::new(0),
             cache_budget: AtomicU64::new(u64::MAX),
             dirty_limit: AtomicU64::new(u64::MAX),
+            changes: Arc::default(),
         });
         let sb = Superblock::new_disk(disk.clone(), minor);
         let mut inner = disk.inner.lock();
@@ -183,6 +195,16 @@ impl DiskFs {
         }
         drop(files);
         self.cached_pages.store(held, Ordering::Relaxed);
+    }
+
+    /// The list of changed objects, for an inode's `MetaCell`.
+    pub fn changes(&self) -> Arc<Mutex<BTreeSet<u64>>> {
+        self.changes.clone()
+    }
+
+    /// Object `obj`'s file data has changes to write back.
+    pub fn note_dirty(&self, obj: u64) {
+        self.changes.lock().insert(obj);
     }
 
     /// Up to `len` bytes of file `obj` from `offset`.
@@ -265,7 +287,7 @@ impl Inner {
         let meta = meta_of(attr);
         let inode = Inode::new(sb, meta.mode, node, meta.mtime);
         inode.set_ino(attr.ino);
-        *inode.meta.lock() = meta;
+        inode.meta.set_synced(meta);
         self.objects.insert(
             attr.ino,
             Tracked {
@@ -281,6 +303,11 @@ impl Inner {
     fn track(&mut self, inode: &Arc<Inode>, obj: u64) -> Result<(), Errno> {
         let attr = self.fs.getattr(obj).map_err(errno)?;
         inode.set_ino(obj);
+        // Listed under its object number from now on (a change before this
+        // was listed under the counter's, which names nothing): once now,
+        // for a sync to compare.
+        inode.meta.take_changed();
+        inode.meta.note_changed();
         self.objects.insert(
             obj,
             Tracked {
@@ -487,17 +514,47 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
     let Some(disk) = &sb.disk else {
         return Ok(());
     };
-    // Every object the VFS holds, with the attributes the disk has for it.
+    // The objects listed as changed, with the attributes the disk has.
+    let listed: Vec<u64> = core::mem::take(&mut *grab(&disk.changes, wait)?)
+        .into_iter()
+        .collect();
     let live: Vec<(Arc<Inode>, Meta)> = {
         let mut inner = grab(&disk.inner, wait)?;
-        inner.objects.retain(|_, t| t.inode.strong_count() > 0);
-        inner
-            .objects
-            .values()
-            .filter_map(|t| Some((t.inode.upgrade()?, t.synced)))
+        if inner.objects.len() >= inner.prune_at {
+            inner.objects.retain(|_, t| t.inode.strong_count() > 0);
+            inner.prune_at = (2 * inner.objects.len()).max(PRUNE_AT_LEAST);
+        }
+        listed
+            .iter()
+            .filter_map(|obj| {
+                let t = inner.objects.get(obj)?;
+                Some((t.inode.upgrade()?, t.synced))
+            })
             .collect()
     };
-    for (inode, synced) in &live {
+    let written = write_back_listed(disk, &live, wait);
+    if written.is_err() {
+        // Listed again, for the next sync to try.
+        grab(&disk.changes, wait)?.extend(listed);
+    }
+    written?;
+    let mut inner = grab(&disk.inner, wait)?;
+    if inner.fs.is_dirty() {
+        inner.fs.commit().map_err(errno)?;
+    }
+    disk.pending_pages.store(0, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Writes the file data and attributes of `live` into the rootfs.
+fn write_back_listed(
+    disk: &Arc<DiskFs>,
+    live: &[(Arc<Inode>, Meta)],
+    wait: bool,
+) -> Result<(), Errno> {
+    for (inode, synced) in live {
+        // A change from here on lists it again.
+        inode.meta.take_changed();
         if let Some(f) = inode.file() {
             let mut f = grab(f, wait)?;
             if f.needs_write_back() {
@@ -514,6 +571,11 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
                     |obj, size| inner.borrow_mut().fs.truncate(obj, size).map_err(errno),
                 )?;
                 drop(inner);
+                if f.needs_write_back() {
+                    // A shared writable mapping writes without telling:
+                    // every sync writes its pages back.
+                    disk.note_dirty(inode.ino());
+                }
                 // What was written back is clean now, and counts against
                 // the cache budget like pages read in.
                 let clean = f.evict_clean(u64::MAX, None);
@@ -524,7 +586,7 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
                 }
             }
         }
-        let meta = *grab(&inode.meta, wait)?;
+        let meta = inode.meta.copy(wait).ok_or(Errno::EBUSY)?;
         if !differs(synced, &meta) {
             continue;
         }
@@ -544,10 +606,5 @@ fn sync_with(sb: &Superblock, wait: bool) -> Result<(), Errno> {
             t.synced = meta;
         }
     }
-    let mut inner = grab(&disk.inner, wait)?;
-    if inner.fs.is_dirty() {
-        inner.fs.commit().map_err(errno)?;
-    }
-    disk.pending_pages.store(0, Ordering::Relaxed);
     Ok(())
 }

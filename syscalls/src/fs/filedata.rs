@@ -133,6 +133,7 @@ impl FileData {
     /// A file made in memory (O_TMPFILE) gets its object on the disk: all
     /// it holds is to be written back.
     pub fn attach_backing(&mut self, disk: Arc<DiskFs>, obj: u64) {
+        disk.note_dirty(obj);
         let dirty = self.pages.keys().copied().collect();
         self.backing = Some(Backing {
             disk,
@@ -165,6 +166,16 @@ impl FileData {
     /// had is gone with it.
     pub fn forget_backing(&mut self) {
         self.backing = None;
+    }
+
+    /// Lists the file with its disk if it has changes to write back
+    /// (`disk::sync` visits only the objects listed).
+    fn note_changes(&self) {
+        if self.needs_write_back()
+            && let Some(b) = &self.backing
+        {
+            b.disk.note_dirty(b.obj);
+        }
     }
 
     /// Whether there are changes for `disk::sync` to write back.
@@ -406,6 +417,12 @@ impl FileData {
     /// which makes the page (and, at write-back, every page) changed; a
     /// read-only or private view changes nothing.
     pub fn share_page(&mut self, index: u64, writable: bool) -> Result<u64, Errno> {
+        let result = self.share_page_unnoted(index, writable);
+        self.note_changes();
+        result
+    }
+
+    fn share_page_unnoted(&mut self, index: u64, writable: bool) -> Result<u64, Errno> {
         self.mapped = true;
         if writable {
             self.written_through = true;
@@ -451,6 +468,12 @@ impl FileData {
     /// Writes `data` at `off`, growing the file. Returns the bytes written:
     /// fewer than asked when memory ran out part-way, ENOSPC if none.
     pub fn write_at(&mut self, off: u64, data: &[u8]) -> Result<usize, Errno> {
+        let result = self.write_at_unnoted(off, data);
+        self.note_changes();
+        result
+    }
+
+    fn write_at_unnoted(&mut self, off: u64, data: &[u8]) -> Result<usize, Errno> {
         let end = off
             .checked_add(data.len() as u64)
             .filter(|&e| e <= MAX_FILE_SIZE)
@@ -483,6 +506,12 @@ impl FileData {
 
     /// truncate(2): drops what lies past `len`; growing reads as zeroes.
     pub fn set_size(&mut self, len: u64) -> Result<(), Errno> {
+        let result = self.set_size_unnoted(len);
+        self.note_changes();
+        result
+    }
+
+    fn set_size_unnoted(&mut self, len: u64) -> Result<(), Errno> {
         if len < self.size {
             // The page the new end falls in keeps its head: hold it first.
             if !len.is_multiple_of(PAGE64) {
@@ -562,6 +591,12 @@ impl FileData {
     /// memory. On ENOSPC the pages it added are given back, as
     /// shmem_fallocate does.
     pub fn allocate(&mut self, off: u64, len: u64, keep_size: bool) -> Result<(), Errno> {
+        let result = self.allocate_unnoted(off, len, keep_size);
+        self.note_changes();
+        result
+    }
+
+    fn allocate_unnoted(&mut self, off: u64, len: u64, keep_size: bool) -> Result<(), Errno> {
         let end = off
             .checked_add(len)
             .filter(|&e| e <= MAX_FILE_SIZE)
@@ -591,6 +626,12 @@ impl FileData {
     /// fallocate(FALLOC_FL_PUNCH_HOLE): zeroes the range and frees its whole
     /// pages (also those reserved past the end); the size does not change.
     pub fn punch_hole(&mut self, off: u64, len: u64) -> Result<(), Errno> {
+        let result = self.punch_hole_unnoted(off, len);
+        self.note_changes();
+        result
+    }
+
+    fn punch_hole_unnoted(&mut self, off: u64, len: u64) -> Result<(), Errno> {
         self.zero_range(off, len)
     }
 

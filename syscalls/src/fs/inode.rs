@@ -12,8 +12,8 @@ use crate::abi::Timespec;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
-use spin::Mutex;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use spin::{Mutex, MutexGuard};
 
 pub const S_IFMT: u32 = 0o170000;
 pub const S_IFSOCK: u32 = 0o140000;
@@ -179,12 +179,93 @@ pub enum Node {
 }
 
 pub struct Inode {
-    /// st_ino: a counter's number, or the object number on a rootfs (set
-    /// when the object is made, see `ino()`).
-    ino: AtomicU64,
     pub sb: Arc<Superblock>,
-    pub meta: Mutex<Meta>,
+    pub meta: MetaCell,
     pub node: Node,
+}
+
+/// An inode's metadata and number, which tells a disk what changed: the
+/// first change through a guard since the last `take_changed` puts the
+/// number on the disk's list of objects to write back (`disk::sync`
+/// visits only those, however many inodes the VFS holds).
+pub struct MetaCell {
+    meta: Mutex<Meta>,
+    /// st_ino: a counter's number, or the object number on a rootfs (set
+    /// when the object is made, see `Inode::ino`).
+    ino: AtomicU64,
+    changed: AtomicBool,
+    /// The disk's list of changed objects, for an inode on a rootfs.
+    changes: Option<Arc<Mutex<alloc::collections::BTreeSet<u64>>>>,
+}
+
+/// `MetaCell::lock`'s guard: a write through it is a change.
+pub struct MetaGuard<'a> {
+    guard: MutexGuard<'a, Meta>,
+    cell: &'a MetaCell,
+}
+
+impl MetaCell {
+    fn new(meta: Meta, ino: u64, sb: &Superblock) -> Self {
+        MetaCell {
+            meta: Mutex::new(meta),
+            ino: AtomicU64::new(ino),
+            changed: AtomicBool::new(false),
+            changes: sb.disk.as_ref().map(|d| d.changes()),
+        }
+    }
+
+    pub fn lock(&self) -> MetaGuard<'_> {
+        MetaGuard {
+            guard: self.meta.lock(),
+            cell: self,
+        }
+    }
+
+    /// A copy; without `wait`, none if another holds the lock (a machine
+    /// powering off, whose other CPUs stopped where they were).
+    pub(crate) fn copy(&self, wait: bool) -> Option<Meta> {
+        if wait {
+            Some(*self.meta.lock())
+        } else {
+            self.meta.try_lock().map(|m| *m)
+        }
+    }
+
+    /// Sets what the disk has, which is no change (a rootfs object read in,
+    /// or made with these attributes).
+    pub(crate) fn set_synced(&self, meta: Meta) {
+        *self.meta.lock() = meta;
+        self.changed.store(false, Ordering::Release);
+    }
+
+    /// Whether it changed since the last call (which starts a new round: a
+    /// change after this lists the object again).
+    pub(crate) fn take_changed(&self) -> bool {
+        self.changed.swap(false, Ordering::AcqRel)
+    }
+
+    /// Marks it changed and lists the object with its disk.
+    pub(crate) fn note_changed(&self) {
+        if !self.changed.swap(true, Ordering::AcqRel)
+            && let Some(changes) = &self.changes
+        {
+            changes.lock().insert(self.ino.load(Ordering::Relaxed));
+        }
+    }
+}
+
+impl core::ops::Deref for MetaGuard<'_> {
+    type Target = Meta;
+    fn deref(&self) -> &Meta {
+        &self.guard
+    }
+}
+
+impl core::ops::DerefMut for MetaGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Meta {
+        self.cell.note_changed();
+        &mut self.guard
+    }
 }
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(2);
@@ -198,20 +279,20 @@ impl Inode {
     /// entry and its own `.`).
     pub fn new(sb: &Arc<Superblock>, mode: u32, node: Node, now: Timespec) -> Arc<Inode> {
         let nlink = if mode & S_IFMT == S_IFDIR { 2 } else { 1 };
+        let meta = Meta {
+            mode,
+            uid: 0,
+            gid: 0,
+            nlink,
+            rdev: 0,
+            atime: now,
+            mtime: now,
+            ctime: now,
+            btime: now,
+        };
         Arc::new(Inode {
-            ino: AtomicU64::new(next_ino()),
             sb: sb.clone(),
-            meta: Mutex::new(Meta {
-                mode,
-                uid: 0,
-                gid: 0,
-                nlink,
-                rdev: 0,
-                atime: now,
-                mtime: now,
-                ctime: now,
-                btime: now,
-            }),
+            meta: MetaCell::new(meta, next_ino(), sb),
             node,
         })
     }
@@ -243,12 +324,12 @@ impl Inode {
 
     /// st_ino.
     pub fn ino(&self) -> u64 {
-        self.ino.load(Ordering::Relaxed)
+        self.meta.ino.load(Ordering::Relaxed)
     }
 
     /// A rootfs object's number becomes its inode number.
     pub(crate) fn set_ino(&self, ino: u64) {
-        self.ino.store(ino, Ordering::Relaxed);
+        self.meta.ino.store(ino, Ordering::Relaxed);
     }
 
     pub fn mode(&self) -> u32 {

@@ -652,3 +652,45 @@ fn fadvise_drops_clean_pages_and_reads_pages_in() {
     t.ok(nr::FADVISE64, &[fd, 1 << 30, 0, WILLNEED]);
     assert_eq!(held_pages(&t), before - 1);
 }
+
+/// The objects the disk has listed as changed.
+fn listed(t: &T) -> Vec<u64> {
+    let fs = t.process.fs.lock();
+    let changes = fs.root.sb.disk.as_ref().unwrap().changes();
+    changes.lock().iter().copied().collect()
+}
+
+#[test]
+fn a_sync_visits_what_changed_and_writes_all_of_it() {
+    let disk = fresh_device(4096);
+    {
+        let mut t = boot(&disk);
+        t.mkdir("/d");
+        for i in 0..200 {
+            t.mkfile(&format!("/d/f{i}"), b"same");
+        }
+        sync(&mut t);
+        assert!(listed(&t).is_empty(), "{:?}", listed(&t));
+        // Three changes of three kinds, among 200 files held.
+        let p = t.s("/d/f7");
+        t.ok(nr::CHMOD, &[p, 0o600]);
+        let fd = t.open("/d/f8", O_WRONLY, 0).unwrap();
+        t.write(fd, b"new").unwrap();
+        t.close(fd);
+        let p = t.s("/d/f9");
+        t.ok(nr::TRUNCATE, &[p, 1]);
+        let f7 = t.stat("/d/f7").unwrap().ino;
+        let f8 = t.stat("/d/f8").unwrap().ino;
+        let f9 = t.stat("/d/f9").unwrap().ino;
+        let mut want = vec![f7, f8, f9];
+        want.sort();
+        assert_eq!(listed(&t), want);
+        sync(&mut t);
+        assert!(listed(&t).is_empty());
+    }
+    let mut t = boot(&disk);
+    assert_eq!(t.stat("/d/f7").unwrap().mode & 0o777, 0o600);
+    assert_eq!(t.cat("/d/f8").unwrap(), b"newe");
+    assert_eq!(t.cat("/d/f9").unwrap(), b"s");
+    assert_eq!(t.cat("/d/f10").unwrap(), b"same");
+}
