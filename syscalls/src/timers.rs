@@ -194,7 +194,7 @@ fn fire(process: &Process, id: i32, t: &PosixTimer, extra_overruns: u64) {
 /// Platform timer `id` expired (the kernel calls this with no lock held).
 pub fn expire(process: &Process, platform: &dyn Platform, id: u64) {
     if id == crate::fs::writeback::WRITEBACK_TIMER_ID {
-        crate::fs::writeback::expire(process, platform);
+        crate::fs::writeback::expire();
         return;
     }
     let now = platform.monotonic_ns();

@@ -112,12 +112,12 @@ fn what_a_program_writes_without_fsync_is_kept_by_the_sync_at_exit() {
 /// The program writes without fsync and never exits; the machine is then
 /// stopped as by a power cut (QEMU killed at the time limit, so there is
 /// no sync at exit). The periodic writeback (every 5 s) committed the
-/// write before that.
-#[test]
-fn what_a_program_writes_survives_a_power_cut_once_written_back() {
-    let dir = Scratch::new("image-cut");
+/// write before that: on the idle CPU while the program waits (`hang`),
+/// or at the end of a system call while it makes them (`spin`).
+fn survives_a_power_cut(how: &str) {
+    let dir = Scratch::new(&format!("image-cut-{how}"));
     let program = compile(&source("append"), Variant::MuslStatic, &dir.0);
-    let image = build(program, &["/cut.txt", "kept", "hang"], &dir.0, "cut");
+    let image = build(program, &["/cut.txt", "kept", how], &dir.0, "cut");
     let initrd = ProgramSpec {
         program: image.clone(),
         ..ProgramSpec::default()
@@ -140,6 +140,16 @@ fn what_a_program_writes_survives_a_power_cut_once_written_back() {
         "{stopped:#}"
     );
     assert_eq!(cat(&image, "/cut.txt"), "kept\n");
+}
+
+#[test]
+fn what_a_waiting_program_wrote_survives_a_power_cut() {
+    survives_a_power_cut("hang");
+}
+
+#[test]
+fn what_a_busy_program_wrote_survives_a_power_cut() {
+    survives_a_power_cut("spin");
 }
 
 /// What a program writes through a shared mapping (no write, msync or

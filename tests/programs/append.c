@@ -1,8 +1,9 @@
 /* Appends one line to a file and prints the whole file: `append PATH TEXT
- * [nosync|hang]`; with `nosync` the file is not fsync'd (the kernel's sync
- * at exit must keep it); with `hang` it is not fsync'd either, and the
+ * [nosync|hang|spin]`; with `nosync` the file is not fsync'd (the kernel's
+ * sync at exit must keep it); with `hang` it is not fsync'd either, and the
  * program then waits forever, until the machine is stopped (the kernel's
- * periodic writeback must keep it).
+ * periodic writeback must keep it); `spin` is `hang` making system calls
+ * in a loop instead of waiting.
  * Run from a disk image, the file persists in the image between runs
  * (tests/integration/images.rs). */
 #include <fcntl.h>
@@ -12,9 +13,10 @@
 
 int main(int argc, char **argv) {
     int hang = argc == 4 && strcmp(argv[3], "hang") == 0;
-    int nosync = hang || (argc == 4 && strcmp(argv[3], "nosync") == 0);
+    int spin = argc == 4 && strcmp(argv[3], "spin") == 0;
+    int nosync = hang || spin || (argc == 4 && strcmp(argv[3], "nosync") == 0);
     if (argc != 3 && !nosync) {
-        fprintf(stderr, "usage: append PATH TEXT [nosync|hang]\n");
+        fprintf(stderr, "usage: append PATH TEXT [nosync|hang|spin]\n");
         return 2;
     }
     int fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -44,10 +46,14 @@ int main(int argc, char **argv) {
     }
     close(fd);
     printf("appended\n");
-    if (hang) {
+    if (hang || spin) {
         fflush(stdout);
-        for (;;)
-            pause();
+        for (;;) {
+            if (hang)
+                pause();
+            else
+                getppid();
+        }
     }
     return 0;
 }

@@ -44,7 +44,12 @@ pub fn syscall(frame: &mut TrapFrame) {
         .linux()
         .expect("system calls come from program threads");
     match dispatch(process, linux, platform, frame) {
-        Outcome::Continue => exit_to_program(frame),
+        Outcome::Continue => {
+            // On this thread's kernel stack, where a commit may take its
+            // time (see `syscalls::fs::writeback`).
+            syscalls::fs::writeback::run_if_due(process, platform);
+            exit_to_program(frame)
+        }
         Outcome::ThreadExit => sched::exit_current(),
         Outcome::Exit(status) => end(status, None, Some(frame)),
     }
@@ -121,6 +126,16 @@ pub fn run_deferred() {
     }
     if tick {
         syscalls::timers::cpu_tick(process, platform);
+    }
+}
+
+/// An idle CPU's work: what timer interrupts left, then a writeback of
+/// the disk root if one is due (the idle loop's stack is the kernel's own,
+/// see `syscalls::fs::writeback`).
+pub fn run_idle_work() {
+    run_deferred();
+    if let (Some(process), Some(platform)) = (PROCESS.get(), PLATFORM.get()) {
+        syscalls::fs::writeback::run_if_due(process, platform);
     }
 }
 

@@ -749,7 +749,7 @@ pub fn idle_loop() -> ! {
         }
         if cpu.sched.softirq.load(Ordering::Acquire) {
             cpu::interrupts_enable();
-            crate::program::run_deferred();
+            crate::program::run_idle_work();
             continue;
         }
         cpu.sched.halted.store(true, Ordering::Release);

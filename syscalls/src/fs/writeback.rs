@@ -1,13 +1,18 @@
 //! Periodic writeback of a disk root: what a program writes without
-//! fsync(2) is committed within [`INTERVAL_NS`], as ZFS commits a
+//! fsync(2) is committed within about [`INTERVAL_NS`], as ZFS commits a
 //! transaction group at least every `zfs_txg_timeout` (5 s) and Linux
 //! writes dirty pages back after `dirty_expire_centisecs`. A power cut
 //! then loses at most the last few seconds, never the whole run.
 //!
-//! The timer is a personality timer ([`WRITEBACK_TIMER_ID`]): the kernel
-//! calls [`expire`] at a point where no lock is held, on the program's way
-//! back from an interrupt or on an idle CPU. A commit with nothing changed
-//! writes nothing (`disk::sync`).
+//! The timer is a personality timer ([`WRITEBACK_TIMER_ID`]); when it
+//! expires ([`expire`]) the writeback is only marked due. It runs in
+//! [`run_if_due`], which the kernel calls where a commit may take its time
+//! and wait for locks: at the end of a system call (on the thread's kernel
+//! stack, where it cannot be preempted while it holds the disk) and on an
+//! idle CPU. Not on the way back to the program from an interrupt: there
+//! the kernel runs on the program's stack, and a second interrupt would
+//! take it for the program and could switch threads while it holds the
+//! disk. A commit with nothing changed writes nothing (`disk::sync`).
 
 use super::disk;
 use crate::platform::Platform;
@@ -24,6 +29,9 @@ const RETRY_NS: u64 = 10_000_000;
 /// 1 up to `MAX_POSIX_TIMERS`).
 pub const WRITEBACK_TIMER_ID: u64 = u64::MAX;
 
+/// The timer expired and the writeback has not run since.
+static DUE: AtomicBool = AtomicBool::new(false);
+
 /// A failed writeback is logged once (sync(2) and fsync(2) still report
 /// theirs to the program).
 static FAILED: AtomicBool = AtomicBool::new(false);
@@ -38,10 +46,18 @@ pub fn start(process: &Process, platform: &dyn Platform) {
     }
 }
 
-/// The writeback timer expired: commit what changed, then arm it again.
-/// The files' lock is only tried (a thread may hold it for long), and
-/// held only to find the root.
-pub fn expire(process: &Process, platform: &dyn Platform) {
+/// The writeback timer expired: the writeback is due (see the module).
+pub fn expire() {
+    DUE.store(true, Ordering::Release);
+}
+
+/// Commits what changed if the writeback is due, then arms the timer
+/// again. The files' lock is only tried (a thread may hold it for long),
+/// and held only to find the root.
+pub fn run_if_due(process: &Process, platform: &dyn Platform) {
+    if !DUE.swap(false, Ordering::AcqRel) {
+        return;
+    }
     let Some(sb) = process.fs.try_lock().map(|fs| fs.root.sb.clone()) else {
         platform.arm_timer(WRITEBACK_TIMER_ID, Some(platform.monotonic_ns() + RETRY_NS));
         return;

@@ -97,10 +97,17 @@ fn writeback_commits_unsynced_writes_every_five_seconds() {
         t.mkfile("/unsynced", b"written back, not fsync'd");
         t.platform.sleep_until(started + INTERVAL_NS);
         crate::timers::expire(&t.process, &t.platform, WRITEBACK_TIMER_ID);
+        // Only due: it runs where the kernel calls `run_if_due`.
+        assert_eq!(armed(&t), Some(started + INTERVAL_NS));
+        writeback::run_if_due(&t.process, &t.platform);
         assert_eq!(armed(&t), Some(started + 2 * INTERVAL_NS), "armed again");
+        // Once only.
+        writeback::run_if_due(&t.process, &t.platform);
+        assert_eq!(armed(&t), Some(started + 2 * INTERVAL_NS));
         // Busy files: it tries again soon instead of waiting.
-        let held = t.process.fs.lock();
         crate::timers::expire(&t.process, &t.platform, WRITEBACK_TIMER_ID);
+        let held = t.process.fs.lock();
+        writeback::run_if_due(&t.process, &t.platform);
         drop(held);
         let retry = armed(&t).unwrap() - (started + INTERVAL_NS);
         assert!(retry > 0 && retry < INTERVAL_NS / 10, "{retry}");
