@@ -286,9 +286,8 @@ pub fn boot_vm_with_input(
     if ending == Ending::TimedOut {
         let limit = timeout.expect("only a time limit times out");
         bail!(
-            "the VM did not finish within {}; stopped it{}{}",
+            "the VM did not finish within {}; stopped it{}",
             format_duration(limit),
-            last_lines(&console.text),
             qemu_said(&stderr)
         );
     }
@@ -451,17 +450,6 @@ pub fn exit_status(
 }
 
 /// QEMU's error output, as a suffix for an error message.
-/// The last lines the guest printed, for a run that never ended.
-fn last_lines(console: &str) -> String {
-    const LINES: usize = 15;
-    let lines: Vec<&str> = console.lines().collect();
-    if lines.is_empty() {
-        return "; the guest printed nothing".to_owned();
-    }
-    let tail = &lines[lines.len().saturating_sub(LINES)..];
-    format!("; the guest's last lines:\n{}", tail.join("\n"))
-}
-
 fn qemu_said(stderr: &str) -> String {
     let stderr = stderr.trim();
     if stderr.is_empty() {
@@ -484,18 +472,6 @@ fn format_duration(d: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_timeout_shows_the_last_lines_the_guest_printed() {
-        let text: String = (1..=20).map(|i| format!("line {i}\n")).collect();
-        let shown = super::last_lines(&text);
-        assert!(
-            shown.starts_with("; the guest's last lines:\nline 6\n"),
-            "{shown}"
-        );
-        assert!(shown.ends_with("line 20"), "{shown}");
-        assert_eq!(super::last_lines(""), "; the guest printed nothing");
-    }
-
     use super::*;
 
     #[test]
