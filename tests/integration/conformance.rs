@@ -499,7 +499,7 @@ fn boot_program(binary: &Path, adds: Vec<AddSpec>) -> Result<(u8, String), Strin
         initrd: Some(initrd.path().to_path_buf()),
         ..BootOptions::default()
     };
-    let boot = sole::run::boot(&options, Box::new(io::sink())).map_err(|e| format!("{e:#}"))?;
+    let boot = boot_capturing(&options)?;
     Ok((boot.status, boot.console.text))
 }
 
@@ -540,8 +540,36 @@ fn boot_image(binary: &Path, adds: Vec<AddSpec>) -> Result<(u8, String), String>
     initrd
         .boot_into(&mut options, None)
         .map_err(|e| format!("{e:#}"))?;
-    let boot = sole::run::boot(&options, Box::new(io::sink())).map_err(|e| format!("{e:#}"))?;
+    let boot = boot_capturing(&options)?;
     Ok((boot.status, boot.console.text))
+}
+
+/// Boots `options`; on a failure (a run that never ended, above all) the
+/// error ends with the last lines the guest printed, to show where.
+fn boot_capturing(options: &BootOptions) -> Result<sole::run::Boot, String> {
+    let echo = Echo::default();
+    sole::run::boot(options, Box::new(echo.clone())).map_err(|e| {
+        let text = String::from_utf8_lossy(&echo.0.lock().expect("no writer panics")).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        format!("{e:#}; the guest's last lines:\n{}", tail(&lines, 15))
+    })
+}
+
+/// What the guest printed, kept as `sole::run::boot` echoes it.
+#[derive(Clone, Default)]
+struct Echo(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl Write for Echo {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .expect("no writer panics")
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Decides how a run went from its exit status (or why there is none) and
