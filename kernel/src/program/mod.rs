@@ -45,8 +45,8 @@ pub fn syscall(frame: &mut TrapFrame) {
         .expect("system calls come from program threads");
     match dispatch(process, linux, platform, frame) {
         Outcome::Continue => {
-            // On this thread's kernel stack, where a commit may take its
-            // time (see `syscalls::fs::writeback`).
+            // Where a program's own sync(2) would run (see
+            // `syscalls::fs::writeback`).
             syscalls::fs::writeback::run_if_due(process, platform);
             exit_to_program(frame)
         }
@@ -130,8 +130,7 @@ pub fn run_deferred() {
 }
 
 /// An idle CPU's work: what timer interrupts left, then a writeback of
-/// the disk root if one is due (the idle loop's stack is the kernel's own,
-/// see `syscalls::fs::writeback`).
+/// the disk root if one is due (see `syscalls::fs::writeback`).
 pub fn run_idle_work() {
     run_deferred();
     if let (Some(process), Some(platform)) = (PROCESS.get(), PLATFORM.get()) {

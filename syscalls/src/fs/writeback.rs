@@ -6,13 +6,10 @@
 //!
 //! The timer is a personality timer ([`WRITEBACK_TIMER_ID`]); when it
 //! expires ([`expire`]) the writeback is only marked due. It runs in
-//! [`run_if_due`], which the kernel calls where a commit may take its time
-//! and wait for locks: at the end of a system call (on the thread's kernel
-//! stack, where it cannot be preempted while it holds the disk) and on an
-//! idle CPU. Not on the way back to the program from an interrupt: there
-//! the kernel runs on the program's stack, and a second interrupt would
-//! take it for the program and could switch threads while it holds the
-//! disk. A commit with nothing changed writes nothing (`disk::sync`).
+//! [`run_if_due`], which the kernel calls at the end of a system call
+//! (where a program's own sync(2) runs) and on an idle CPU, not among the
+//! deferred work on the way back from an interrupt, which is kept short.
+//! A commit with nothing changed writes nothing (`disk::sync`).
 
 use super::disk;
 use crate::platform::Platform;
