@@ -557,9 +557,10 @@ fn write_back_listed(
         inode.meta.take_changed();
         if let Some(f) = inode.file() {
             let mut f = grab(f, wait)?;
+            f.unlisted();
             if f.needs_write_back() {
                 let inner = core::cell::RefCell::new(grab(&disk.inner, wait)?);
-                f.write_back(
+                let clean = f.write_back(
                     |obj, off, bytes| {
                         let mut inner = inner.borrow_mut();
                         inner.fs.write(obj, off, bytes).map_err(errno)?;
@@ -578,7 +579,6 @@ fn write_back_listed(
                 }
                 // What was written back is clean now, and counts against
                 // the cache budget like pages read in.
-                let clean = f.evict_clean(u64::MAX, None);
                 if wait && disk.note_loaded(clean) {
                     let own = f.evict_clean(disk.own_share(), None);
                     drop(f);

@@ -58,6 +58,9 @@ struct Backing {
     /// many pages the next one reads if it starts there (read-ahead).
     next_read: u64,
     window: u64,
+    /// On the disk's list of changed objects since the last write-back
+    /// (`note_changes` lists it once, not at every write).
+    listed: bool,
 }
 
 /// The most pages one read from the disk takes in (128 KiB).
@@ -126,6 +129,7 @@ impl FileData {
             cut: size,
             next_read: 0,
             window: 1,
+            listed: false,
         });
         data
     }
@@ -144,6 +148,7 @@ impl FileData {
             cut: 0,
             next_read: 0,
             window: 1,
+            listed: false,
         });
     }
 
@@ -170,11 +175,22 @@ impl FileData {
 
     /// Lists the file with its disk if it has changes to write back
     /// (`disk::sync` visits only the objects listed).
-    fn note_changes(&self) {
-        if self.needs_write_back()
-            && let Some(b) = &self.backing
+    fn note_changes(&mut self) {
+        let dirty = self.needs_write_back();
+        if let Some(b) = &mut self.backing
+            && dirty
+            && !b.listed
         {
+            b.listed = true;
             b.disk.note_dirty(b.obj);
+        }
+    }
+
+    /// A sync took the file off the disk's list: the next change lists it
+    /// again.
+    pub fn unlisted(&mut self) {
+        if let Some(b) = &mut self.backing {
+            b.listed = false;
         }
     }
 
@@ -187,16 +203,17 @@ impl FileData {
 
     /// Writes the changes since the last write-back into the object,
     /// through `write` (offset, bytes) and `truncate` (size); on success
-    /// the disk holds the whole file.
+    /// the disk holds the whole file. Returns how many pages held in memory
+    /// it wrote, which are clean now.
     pub fn write_back(
         &mut self,
         mut write: impl FnMut(u64, u64, &[u8]) -> Result<(), Errno>,
         mut truncate: impl FnMut(u64, u64) -> Result<(), Errno>,
-    ) -> Result<(), Errno> {
+    ) -> Result<u64, Errno> {
         let size = self.size;
         let written_through = self.written_through;
         let Some(b) = self.backing.as_mut() else {
-            return Ok(());
+            return Ok(0);
         };
         if written_through {
             // A shared mapping writes the pages without telling anyone.
@@ -206,10 +223,14 @@ impl FileData {
             truncate(b.obj, b.cut)?;
         }
         const ZEROES: [u8; PAGE] = [0; PAGE];
+        let mut held = 0;
         for &index in b.dirty.range(..size.div_ceil(PAGE64)) {
             let len = (size - index * PAGE64).min(PAGE64) as usize;
             let bytes = match self.pages.get(&index) {
-                Some(page) => &page[..len],
+                Some(page) => {
+                    held += 1;
+                    &page[..len]
+                }
                 None => &ZEROES[..len],
             };
             write(b.obj, index * PAGE64, bytes)?;
@@ -219,7 +240,7 @@ impl FileData {
         b.limit = size;
         b.synced_size = size;
         b.cut = size;
-        Ok(())
+        Ok(held)
     }
 
     /// Makes sure page `index` is held if the disk has it.

@@ -244,11 +244,14 @@ impl MetaCell {
         self.changed.swap(false, Ordering::AcqRel)
     }
 
-    /// Marks it changed and lists the object with its disk.
+    /// Marks it changed and lists the object with its disk; nothing for an
+    /// inode in memory, and only a load once it is listed (every write and
+    /// many reads change the times).
     pub(crate) fn note_changed(&self) {
-        if !self.changed.swap(true, Ordering::AcqRel)
-            && let Some(changes) = &self.changes
-        {
+        let Some(changes) = &self.changes else {
+            return;
+        };
+        if !self.changed.load(Ordering::Relaxed) && !self.changed.swap(true, Ordering::AcqRel) {
             changes.lock().insert(self.ino.load(Ordering::Relaxed));
         }
     }

@@ -52,7 +52,8 @@ pub fn expire() {
 /// again. The files' lock is only tried (a thread may hold it for long),
 /// and held only to find the root.
 pub fn run_if_due(process: &Process, platform: &dyn Platform) {
-    if !DUE.swap(false, Ordering::AcqRel) {
+    // Every system call ends here: a plain load, and a write only when due.
+    if !DUE.load(Ordering::Relaxed) || !DUE.swap(false, Ordering::AcqRel) {
         return;
     }
     let Some(sb) = process.fs.try_lock().map(|fs| fs.root.sb.clone()) else {

@@ -694,6 +694,12 @@ fn a_sync_visits_what_changed_and_writes_all_of_it() {
         assert_eq!(listed(&t), want);
         sync(&mut t);
         assert!(listed(&t).is_empty());
+        // A file written back is listed again by its next change.
+        let fd = t.open("/d/f8", O_WRONLY, 0).unwrap();
+        t.write(fd, b"n").unwrap();
+        t.close(fd);
+        assert_eq!(listed(&t), [f8]);
+        sync(&mut t);
     }
     let mut t = boot(&disk);
     assert_eq!(t.stat("/d/f7").unwrap().mode & 0o777, 0o600);
