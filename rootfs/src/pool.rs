@@ -422,34 +422,33 @@ impl<D: BlockDevice> Pool<D> {
                 Ok(())
             })
             .collect();
-        let mut read: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
-        let mut device_error = None;
-        if !wanted.is_empty() {
-            // Contiguous block numbers become one run.
-            let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
-            for &n in &wanted {
-                match runs.last_mut() {
-                    Some((first, data)) if *first + (data.len() / BLOCK_SIZE) as u64 == n => {
-                        data.resize(data.len() + BLOCK_SIZE, 0);
-                    }
-                    _ => runs.push((n, vec![0; BLOCK_SIZE])),
+        // Contiguous block numbers become one run, read in place.
+        let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+        for &n in &wanted {
+            match runs.last_mut() {
+                Some((first, data)) if *first + (data.len() / BLOCK_SIZE) as u64 == n => {
+                    data.resize(data.len() + BLOCK_SIZE, 0);
                 }
+                _ => runs.push((n, vec![0; BLOCK_SIZE])),
             }
+        }
+        let mut device_error = None;
+        if !runs.is_empty() {
             let mut bufs: Vec<(u64, &mut [u8])> = runs
                 .iter_mut()
                 .map(|(n, data)| (*n, data.as_mut_slice()))
                 .collect();
-            match self.dev.read_runs(&mut bufs) {
-                Ok(()) => {
-                    for (first, data) in runs {
-                        for (i, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
-                            read.insert(first + i as u64, block.to_vec());
-                        }
-                    }
-                }
-                Err(e) => device_error = Some(e),
+            if let Err(e) = self.dev.read_runs(&mut bufs) {
+                device_error = Some(e);
+                runs.clear();
             }
         }
+        // Block `n` as read: in the run that starts at or before it.
+        let from_device = |n: u64| -> Option<&[u8]> {
+            let (first, data) = &runs[runs.partition_point(|(f, _)| *f <= n).checked_sub(1)?];
+            let at = usize::try_from(n - first).ok()? * BLOCK_SIZE;
+            data.get(at..at + BLOCK_SIZE)
+        };
         bps.iter()
             .zip(checked)
             .map(|(bp, checked)| {
@@ -460,7 +459,7 @@ impl<D: BlockDevice> Pool<D> {
                 let mut block = vec![0; BLOCK_SIZE * bp.physical_blocks() as usize];
                 for (i, part) in block.chunks_exact_mut(BLOCK_SIZE).enumerate() {
                     let n = bp.address + i as u64;
-                    match (&self.pack, self.queued.get(&n), read.get(&n)) {
+                    match (&self.pack, self.queued.get(&n), from_device(n)) {
                         (Some(pack), _, _) if pack.address == n => {
                             part.copy_from_slice(&pack.block)
                         }
