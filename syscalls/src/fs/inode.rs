@@ -411,12 +411,19 @@ impl Inode {
         }
     }
 
-    /// st_blocks: 512-byte units held.
-    pub fn blocks(&self) -> u64 {
+    /// st_size and st_blocks (512-byte units held), asked of the disk once
+    /// for a directory on one.
+    pub fn size_and_blocks(&self) -> (u64, u64) {
         match &self.node {
-            Node::File(f) => f.lock().pages() * 8,
-            Node::Dir(_) => super::disk::dir_size(self).map_or(0, |size| size / 512),
-            _ => 0,
+            Node::File(f) => {
+                let f = f.lock();
+                (f.size(), f.pages() * 8)
+            }
+            Node::Dir(_) => match super::disk::dir_size(self) {
+                Some(size) => (size, size / 512),
+                None => (self.size(), 0),
+            },
+            _ => (self.size(), 0),
         }
     }
 }

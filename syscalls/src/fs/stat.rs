@@ -95,6 +95,7 @@ pub const STATX_RESERVED: u32 = 0x8000_0000;
 
 pub fn stat(inode: &Inode) -> Stat {
     let m = *inode.meta.lock();
+    let (size, blocks) = inode.size_and_blocks();
     Stat {
         dev: inode.sb.dev,
         ino: inode.ino(),
@@ -103,9 +104,9 @@ pub fn stat(inode: &Inode) -> Stat {
         uid: m.uid,
         gid: m.gid,
         rdev: m.rdev,
-        size: inode.size() as i64,
+        size: size as i64,
         blksize: PAGE as i64,
-        blocks: inode.blocks() as i64,
+        blocks: blocks as i64,
         atime: m.atime.sec,
         atime_nsec: m.atime.nsec,
         mtime: m.mtime.sec,
@@ -128,6 +129,7 @@ fn ts(t: crate::abi::Timespec) -> StatxTimestamp {
 /// was asked (statx(2) allows more than requested).
 pub fn statx(inode: &Inode) -> Statx {
     let m = *inode.meta.lock();
+    let (size, blocks) = inode.size_and_blocks();
     Statx {
         mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID,
         blksize: PAGE as u32,
@@ -136,8 +138,8 @@ pub fn statx(inode: &Inode) -> Statx {
         gid: m.gid,
         mode: m.mode as u16,
         ino: inode.ino(),
-        size: inode.size(),
-        blocks: inode.blocks(),
+        size,
+        blocks,
         atime: ts(m.atime),
         btime: ts(m.btime),
         ctime: ts(m.ctime),
